@@ -1,0 +1,286 @@
+"""A catalog snapshot compiled for speed.
+
+The snapshot is plain JSON (what CatalogVersion stores). Compiling gives every option a bit
+position, so a build's choices are one int and every rule check is a few bitwise operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+SINGLE, MULTI, TEXT = "single", "multi", "text"
+REQUIRES, EXCLUDES, AVAILABILITY, CARDINALITY, PRICE = (
+    "requires", "excludes", "availability", "cardinality", "price",
+)
+RULE_KINDS = (REQUIRES, EXCLUDES, AVAILABILITY, CARDINALITY, PRICE)
+NO_MAX = 1 << 30
+
+
+class SnapshotError(ValueError):
+    """The snapshot does not describe a usable catalog."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextSpec:
+    max_length: int
+    pattern: str  # a character class every character must match, e.g. "[A-Z0-9 ]"
+    price_per_char: Decimal
+    flat_price: Decimal
+    font: str
+    box: tuple[int, int, int, int]
+    colour: str
+    z: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionDef:
+    index: int
+    key: str  # "group.option"
+    code: str
+    group: int
+    price: Decimal
+    available: bool
+    position: int
+    name: dict[str, str]
+    swatch: str = ""
+    layer: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDef:
+    index: int
+    code: str
+    kind: str
+    required: bool
+    default: int | None  # option index
+    min_count: int
+    max_count: int
+    mask: int
+    options: tuple[int, ...]
+    name: dict[str, str]
+    text: TextSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDef:
+    index: int
+    code: str
+    kind: str
+    subjects: int  # option mask
+    targets: int  # option mask
+    cond_all: bool
+    min_count: int
+    max_count: int
+    amount: Decimal
+    groups: tuple[int, ...]  # groups whose options the rule mentions
+    explanation: dict[str, str]
+    violated: Callable[[int], bool] = field(init=False, repr=False, compare=False)
+    violating: Callable[[int, int], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Closures over the masks: the hot loops of availability and repair call them a lot.
+        from .rules import violating_test
+
+        object.__setattr__(self, "violated", _violation_test(self))
+        object.__setattr__(self, "violating", violating_test(
+            self.kind, self.subjects, self.targets, self.cond_all, self.min_count, self.max_count
+        ))
+
+    def holds(self, s: int) -> bool:
+        """The rule's condition over its subjects (availability and price rules)."""
+        if self.cond_all:
+            return s & self.subjects == self.subjects
+        return bool(s & self.subjects)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    slug: str
+    name: dict[str, str]
+    base_price: Decimal
+    groups: tuple[GroupDef, ...]
+    options: tuple[OptionDef, ...]
+    rules: tuple[RuleDef, ...]
+    group_by_code: dict[str, GroupDef]
+    option_by_key: dict[str, OptionDef]
+    rules_by_group: tuple[tuple[RuleDef, ...], ...]
+    constraint_rules: tuple[RuleDef, ...]
+    price_rules: tuple[RuleDef, ...]
+    available_mask: int
+    all_mask: int
+    unreachable: frozenset[int]
+    snapshot: dict[str, Any] = field(repr=False, compare=False)
+
+    def option_in(self, group: GroupDef, code: str) -> OptionDef | None:
+        return self.option_by_key.get(f"{group.code}.{code}")
+
+    def mask_keys(self, mask: int) -> list[str]:
+        return [self.options[i].key for i in iter_bits(mask)]
+
+
+def _violation_test(rule: RuleDef) -> Callable[[int], bool]:
+    subj, tgt, low, high = rule.subjects, rule.targets, rule.min_count, rule.max_count
+    if rule.kind == REQUIRES:
+        return lambda s: bool(s & subj) and not s & tgt
+    if rule.kind == EXCLUDES:
+        return lambda s: bool(s & subj) and bool(s & tgt)
+    if rule.kind == AVAILABILITY:
+        if rule.cond_all:
+            return lambda s: bool(s & tgt) and s & subj != subj
+        return lambda s: bool(s & tgt) and not s & subj
+    if rule.kind == CARDINALITY:
+        return lambda s: not low <= (s & subj).bit_count() <= high
+    return lambda s: False
+
+
+def iter_bits(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    try:
+        return Decimal(str(value if value is not None else "0"))
+    except Exception as exc:  # noqa: BLE001 - any bad literal is a snapshot error
+        raise SnapshotError(f"{where}: not a number: {value!r}") from exc
+
+
+def _texts(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return {"en": str(value or "")}
+
+
+def compile_catalog(snapshot: dict[str, Any]) -> Catalog:
+    """Turn a JSON snapshot into a Catalog; raises SnapshotError on a malformed one."""
+    try:
+        return _compile(snapshot)
+    except SnapshotError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotError(f"malformed snapshot: {exc!r}") from exc
+
+
+def _compile(snapshot: dict[str, Any]) -> Catalog:
+    product = snapshot["product"]
+    groups: list[GroupDef] = []
+    options: list[OptionDef] = []
+    option_by_key: dict[str, OptionDef] = {}
+    for g_index, raw_group in enumerate(snapshot["groups"]):
+        kind = raw_group.get("kind", SINGLE)
+        if kind not in (SINGLE, MULTI, TEXT):
+            raise SnapshotError(f"group {raw_group.get('code')}: unknown kind {kind!r}")
+        indices = []
+        for position, raw in enumerate(raw_group.get("options", [])):
+            option = OptionDef(
+                index=len(options),
+                key=f"{raw_group['code']}.{raw['code']}",
+                code=raw["code"],
+                group=g_index,
+                price=_decimal(raw.get("price"), raw["code"]),
+                available=bool(raw.get("available", True)),
+                position=position,
+                name=_texts(raw.get("name")),
+                swatch=raw.get("swatch", ""),
+                layer=raw.get("layer"),
+            )
+            if option.key in option_by_key:
+                raise SnapshotError(f"duplicate option {option.key}")
+            options.append(option)
+            option_by_key[option.key] = option
+            indices.append(option.index)
+        default = raw_group.get("default")
+        default_index = None
+        if default is not None and kind != TEXT:
+            key = f"{raw_group['code']}.{default}"
+            if key not in option_by_key:
+                raise SnapshotError(f"group {raw_group['code']}: unknown default {default!r}")
+            default_index = option_by_key[key].index
+        text = None
+        if kind == TEXT:
+            raw_text = raw_group.get("text", {})
+            text = TextSpec(
+                max_length=int(raw_text.get("max_length", 12)),
+                pattern=raw_text.get("pattern", r"[A-Za-z0-9 ]"),
+                price_per_char=_decimal(raw_text.get("price_per_char"), "price_per_char"),
+                flat_price=_decimal(raw_text.get("flat_price"), "flat_price"),
+                font=raw_text.get("font", "DejaVuSans-Bold.ttf"),
+                box=tuple(raw_text.get("box", (0, 0, 200, 40))),
+                colour=raw_text.get("colour", "#ffffff"),
+                z=int(raw_text.get("z", 100)),
+            )
+        max_count = raw_group.get("max")
+        groups.append(GroupDef(
+            index=g_index,
+            code=raw_group["code"],
+            kind=kind,
+            required=bool(raw_group.get("required", False)),
+            default=default_index,
+            min_count=int(raw_group.get("min") or 0),
+            max_count=NO_MAX if max_count is None else int(max_count),
+            mask=sum(1 << i for i in indices),
+            options=tuple(indices),
+            name=_texts(raw_group.get("name")),
+            text=text,
+        ))
+
+    def mask_of(keys: list[str], where: str) -> int:
+        mask = 0
+        for key in keys:
+            if key not in option_by_key:
+                raise SnapshotError(f"rule {where}: unknown option {key!r}")
+            mask |= 1 << option_by_key[key].index
+        return mask
+
+    rules: list[RuleDef] = []
+    for raw in snapshot.get("rules", []):
+        kind = raw["kind"]
+        if kind not in RULE_KINDS:
+            raise SnapshotError(f"rule {raw.get('code')}: unknown kind {kind!r}")
+        subjects = mask_of(raw.get("subjects", []), raw["code"])
+        targets = mask_of(raw.get("targets", []), raw["code"])
+        touched = sorted({options[i].group for i in iter_bits(subjects | targets)})
+        max_count = raw.get("max")
+        rules.append(RuleDef(
+            index=len(rules),
+            code=raw["code"],
+            kind=kind,
+            subjects=subjects,
+            targets=targets,
+            cond_all=raw.get("condition", "all") != "any",
+            min_count=int(raw.get("min") or 0),
+            max_count=NO_MAX if max_count is None else int(max_count),
+            amount=_decimal(raw.get("amount"), raw["code"]),
+            groups=tuple(touched),
+            explanation=_texts(raw.get("explanation")),
+        ))
+
+    constraint_rules = tuple(r for r in rules if r.kind != PRICE)
+    by_group: list[list[RuleDef]] = [[] for _ in groups]
+    for rule in constraint_rules:
+        for g in rule.groups:
+            by_group[g].append(rule)
+    unreachable = frozenset(
+        option_by_key[key].index for key in snapshot.get("unreachable", []) if key in option_by_key
+    )
+    return Catalog(
+        slug=product["slug"],
+        name=_texts(product.get("name")),
+        base_price=_decimal(product.get("base_price"), "base_price"),
+        groups=tuple(groups),
+        options=tuple(options),
+        rules=tuple(rules),
+        group_by_code={g.code: g for g in groups},
+        option_by_key=option_by_key,
+        rules_by_group=tuple(tuple(rs) for rs in by_group),
+        constraint_rules=constraint_rules,
+        price_rules=tuple(r for r in rules if r.kind == PRICE),
+        available_mask=sum(1 << o.index for o in options if o.available and o.index not in unreachable),
+        all_mask=(1 << len(options)) - 1,
+        unreachable=unreachable,
+        snapshot=snapshot,
+    )
