@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "configurator",
@@ -124,6 +125,7 @@ ATELIER_SHOPPER_MAX_AGE = 60 * 60 * 24 * 365
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "configurator.api.auth.ShopperCookieCsrf",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -144,6 +146,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI is served from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: with no broker configured, tasks run in-process so a fresh machine needs nothing else.
@@ -182,3 +188,7 @@ if not DEBUG and env.bool("ATELIER_HTTPS", default=False):
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Media (layer art, rendered previews) is served by Django only for local runs; production puts
+# a web server or object storage in front of MEDIA_ROOT.
+ATELIER_SERVE_MEDIA = env.bool("ATELIER_SERVE_MEDIA", default=DEBUG)

@@ -55,7 +55,7 @@ class Quote:
 
 
 def apply_action(cat: Catalog, state: State, action: Action) -> tuple[State, Pins, dict[str, list[Issue]]]:
-    group = cat.group_by_code.get(action.group)
+    group = cat.group_by_code.get(action.group) if isinstance(action.group, str) else None
     if group is None:
         return state, Pins(), {"action": [Issue("unknown_group")]}
     if group.kind == TEXT:

@@ -428,7 +428,7 @@ def _variables(cat: Catalog, pins: Pins, prefer: int) -> dict[object, list[int]]
         if group.kind == SINGLE:
             current = prefer & group.mask
             if group.index in pins.groups:
-                values = [current]
+                values = [current] if not current & ~cat.available_mask else []
             else:
                 values = [1 << i for i in group.options if (1 << i) & cat.available_mask]
                 values.sort(key=lambda bit: bit != current)
@@ -439,7 +439,7 @@ def _variables(cat: Catalog, pins: Pins, prefer: int) -> dict[object, list[int]]
             for index in group.options:
                 bit = 1 << index
                 if bit & pins.on:
-                    values = [bit]
+                    values = [bit] if bit & cat.available_mask else []
                 elif bit & pins.off or not bit & cat.available_mask:
                     values = [0]
                 else:

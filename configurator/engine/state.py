@@ -78,10 +78,13 @@ def normalize(cat: Catalog, raw: Any) -> tuple[State, dict[str, list[Issue]]]:
             if not isinstance(value, str):
                 errors.setdefault(group.code, []).append(Issue("expected_text"))
                 value = ""
-            elif len(value) > MAX_TEXT_INPUT:
+            # Measured before cleaning (a cheap refusal) and after it: NFC can lengthen text,
+            # and the canonical form must normalize to itself.
+            value = clean_text(value) if len(value) <= MAX_TEXT_INPUT else value
+            if len(value) > MAX_TEXT_INPUT:
                 errors.setdefault(group.code, []).append(Issue("text_too_long", (("max", MAX_TEXT_INPUT),)))
                 value = ""
-            texts.append((group.code, clean_text(value)))
+            texts.append((group.code, value))
             continue
         if not present:
             if group.default is not None:

@@ -62,6 +62,10 @@ class Product(LocalizedMixin, models.Model):
     def name(self) -> str:
         return self.localized("name")
 
+    @property
+    def description(self) -> str:
+        return self.localized("description")
+
 
 class GroupKind(models.TextChoices):
     SINGLE = "single", _("Single choice")

@@ -1,0 +1,58 @@
+# Atelier. `make run` for the seeded demo, `make test` for the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test worker beat bench lint deps dev-deps migrate seed messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+migrate: deps
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## The seeded demo on SQLite with in-process tasks, at http://127.0.0.1:8000
+run: seed
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## The whole test suite (SQLite by default; .ci/run sets PostgreSQL, Redis and a worker)
+test: dev-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: deps
+	$(BIN)/celery -A atelier worker --loglevel=INFO
+
+beat: deps
+	$(BIN)/celery -A atelier beat --loglevel=INFO
+
+## Benchmarks: each prints a ratio against a limit measured in the same run
+bench: dev-deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: dev-deps
+	$(BIN)/ruff check .
+
+## Recompile translations after editing locale/*/LC_MESSAGES/django.po (needs gettext)
+messages: deps
+	$(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'bench/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles artifacts

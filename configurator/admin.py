@@ -1,0 +1,302 @@
+"""Staff side of the catalog. Thin: checking and publishing live in configurator.services.
+
+Every save of a product, step, option or rule runs the catalog check and shows what it found:
+errors (which block publishing) and warnings. Saving itself always succeeds, so staff can fix a
+catalog step by step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from configurator.admin_forms import RULE_FIELDS, BuildForm, OptionGroupForm, RuleForm, RuleInlineFormSet
+from configurator.engine.check import Finding
+from configurator.findings import CatalogNames, finding_message
+from configurator.models import Build, CatalogVersion, Option, OptionGroup, Product, Rule
+from configurator.services import CatalogNotPublishable, product_check, product_publish
+from configurator.snapshot import product_snapshot
+
+FINDING_LEVELS = {"error": messages.ERROR, "warning": messages.WARNING}
+
+
+def show_findings(request: HttpRequest, product: Product, findings: list[Finding], snapshot: dict) -> None:
+    names = CatalogNames(snapshot)
+    for finding in findings:
+        text = gettext("%(product)s: %(message)s") % {
+            "product": product.slug, "message": finding_message(finding, names)
+        }
+        messages.add_message(request, FINDING_LEVELS.get(finding.level, messages.WARNING), text)
+
+
+def report_catalog_check(request: HttpRequest, product: Product) -> list[Finding]:
+    """Run the product's catalog check and show each finding as an admin message."""
+    snapshot, findings = product_check(product=product)
+    show_findings(request, product, findings, snapshot)
+    return findings
+
+
+def _pretty_json(value: Any) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class CatalogCheckOnSaveMixin:
+    """After a save (with its inlines), check the catalog of the product the object belongs to."""
+
+    def checked_product(self, obj: Any) -> Product:
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        report_catalog_check(request, self.checked_product(form.instance))
+
+
+# Products -------------------------------------------------------------------------------------
+
+
+class OptionGroupInline(admin.TabularInline):
+    model = OptionGroup
+    form = OptionGroupForm
+    extra = 0
+    fields = (
+        "code", "name_en", "name_nl", "kind", "position", "required", "default_option",
+        "min_count", "max_count", "options_link",
+    )
+    readonly_fields = ("options_link",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(option_count=Count("options"))
+
+    @admin.display(description=_("options"))
+    def options_link(self, obj: OptionGroup) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:configurator_optiongroup_change", args=[obj.pk])
+        count = getattr(obj, "option_count", None)
+        label = gettext("edit options") if count is None else gettext("edit options (%(count)s)") % {
+            "count": count
+        }
+        return format_html('<a href="{}">{}</a>', url, label)
+
+
+class RuleInline(admin.StackedInline):
+    model = Rule
+    form = RuleForm
+    formset = RuleInlineFormSet
+    extra = 0
+    fields = RULE_FIELDS
+    filter_horizontal = ("subjects", "targets")
+
+
+@admin.register(Product)
+class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+    list_display = (
+        "display_name", "slug", "base_price", "is_active", "version_number", "build_count", "position",
+    )
+    list_filter = ("is_active",)
+    search_fields = ("slug", "name_en", "name_nl")
+    prepopulated_fields = {"slug": ("name_en",)}
+    readonly_fields = ("current_version",)
+    fieldsets = (
+        (None, {"fields": ("slug", "name_en", "name_nl", "base_price", "is_active", "position")}),
+        (_("Description"), {"fields": ("description_en", "description_nl")}),
+        (_("Preview"), {"fields": ("canvas_width", "canvas_height", "preview_base")}),
+        (_("Publishing"), {"fields": ("current_version",)}),
+    )
+    inlines = (OptionGroupInline, RuleInline)
+    actions = ("check_catalog", "publish_catalog")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super().get_queryset(request)
+            .select_related("current_version")
+            .annotate(build_count=Count("builds"))
+        )
+
+    def checked_product(self, obj: Product) -> Product:
+        return obj
+
+    @admin.display(description=_("name"), ordering="name_en")
+    def display_name(self, obj: Product) -> str:
+        return obj.name
+
+    @admin.display(description=_("published version"), ordering="current_version__number")
+    def version_number(self, obj: Product) -> int | None:
+        return obj.current_version.number if obj.current_version_id else None
+
+    @admin.display(description=_("builds"), ordering="build_count")
+    def build_count(self, obj: Product) -> int:
+        return obj.build_count
+
+    @admin.action(description=_("Check catalog"))
+    def check_catalog(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for product in queryset:
+            if not report_catalog_check(request, product):
+                messages.success(request, gettext("%(product)s: the catalog check found no problems.") % {
+                    "product": product.slug
+                })
+
+    @admin.action(description=_("Publish new catalog version"), permissions=["change"])
+    def publish_catalog(self, request: HttpRequest, queryset: QuerySet) -> None:
+        note = gettext("Published in admin by %(user)s") % {"user": request.user.get_username()}
+        for product in queryset:
+            previous = product.current_version_id
+            try:
+                version = product_publish(product=product, note=note)
+            except CatalogNotPublishable as exc:
+                messages.error(request, gettext("%(product)s was not published; fix these errors first.") % {
+                    "product": product.slug
+                })
+                show_findings(request, product, exc.findings, product_snapshot(product))
+                continue
+            if version.pk == previous:
+                messages.info(request, gettext(
+                    "%(product)s: nothing changed since version %(number)s, so no new version was made."
+                ) % {"product": product.slug, "number": version.number})
+            else:
+                messages.success(request, gettext("%(product)s: published as version %(number)s.") % {
+                    "product": product.slug, "number": version.number
+                })
+
+
+# Steps, options and rules ---------------------------------------------------------------------
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+    fields = (
+        "code", "name_en", "name_nl", "price_delta", "swatch", "layer_image", "layer_tint", "layer_z",
+        "is_available", "position",
+    )
+
+
+@admin.register(OptionGroup)
+class OptionGroupAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+    form = OptionGroupForm
+    list_display = ("code", "display_name", "product", "kind", "position", "required", "default_option")
+    list_filter = ("product", "kind")
+    list_select_related = ("product", "default_option")
+    search_fields = ("code", "name_en", "name_nl", "product__slug")
+    fieldsets = (
+        (None, {"fields": (
+            "product", "code", "name_en", "name_nl", "kind", "position", "required", "default_option",
+            "min_count", "max_count",
+        )}),
+        (_("Personal text"), {
+            "classes": ("collapse",),
+            "fields": (
+                "max_length", "allowed_pattern", "price_per_char", "flat_price", "font",
+                ("text_x", "text_y", "text_width", "text_height"), "text_colour", "text_z",
+            ),
+        }),
+    )
+    inlines = (OptionInline,)
+
+    def checked_product(self, obj: OptionGroup) -> Product:
+        return obj.product
+
+    @admin.display(description=_("name"), ordering="name_en")
+    def display_name(self, obj: OptionGroup) -> str:
+        return obj.localized("name")
+
+
+@admin.register(Option)
+class OptionAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+    list_display = ("code", "display_name", "group", "product", "price_delta", "is_available", "position")
+    list_filter = (("group__product", admin.RelatedOnlyFieldListFilter), "is_available")
+    list_select_related = ("group__product",)
+    search_fields = ("code", "name_en", "name_nl", "group__code", "group__product__slug")
+
+    def checked_product(self, obj: Option) -> Product:
+        return obj.group.product
+
+    @admin.display(description=_("name"), ordering="name_en")
+    def display_name(self, obj: Option) -> str:
+        return obj.localized("name")
+
+    @admin.display(description=_("product"), ordering="group__product__slug")
+    def product(self, obj: Option) -> str:
+        return obj.group.product.slug
+
+
+@admin.register(Rule)
+class RuleAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+    form = RuleForm
+    list_display = ("code", "product", "kind", "is_active", "position")
+    list_filter = ("product", "kind", "is_active")
+    list_select_related = ("product",)
+    search_fields = ("code", "explanation_en", "explanation_nl")
+    fields = ("product", *RULE_FIELDS)
+    filter_horizontal = ("subjects", "targets")
+
+    def checked_product(self, obj: Rule) -> Product:
+        return obj.product
+
+
+# Published versions and builds: frozen -----------------------------------------------------------
+
+
+@admin.register(CatalogVersion)
+class CatalogVersionAdmin(admin.ModelAdmin):
+    """Versions are immutable: builds keep the version they were priced with."""
+
+    list_display = ("product", "number", "created_at", "note")
+    list_filter = ("product",)
+    list_select_related = ("product",)
+    search_fields = ("product__slug", "note")
+    fields = ("product", "number", "created_at", "note", "checksum", "snapshot_pretty")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("snapshot"))
+    def snapshot_pretty(self, obj: CatalogVersion) -> str:
+        return _pretty_json(obj.snapshot)
+
+
+@admin.register(Build)
+class BuildAdmin(admin.ModelAdmin):
+    """A build's price is frozen: staff may rename a build, nothing more."""
+
+    form = BuildForm
+    list_display = ("short_id", "product", "name", "status", "total", "is_complete", "created_at")
+    list_filter = ("product", "status")
+    list_select_related = ("product",)
+    search_fields = ("name", "share_code")
+    fields = (
+        "name", "product", "catalog_version", "status", "total", "is_complete", "price_pretty",
+        "selections_pretty", "fingerprint", "share_code", "owner_key", "owner_user", "remixed_from",
+        "forked_from", "created_at", "updated_at", "shared_at",
+    )
+    readonly_fields = tuple(name for name in fields if name != "name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("id"), ordering="id")
+    def short_id(self, obj: Build) -> str:
+        return str(obj.id)[:8]
+
+    @admin.display(description=_("frozen price breakdown"))
+    def price_pretty(self, obj: Build) -> str:
+        return _pretty_json(obj.price)
+
+    @admin.display(description=_("selections"))
+    def selections_pretty(self, obj: Build) -> str:
+        return _pretty_json(obj.selections)

@@ -1,0 +1,33 @@
+"""API errors are JSON: {"detail": "...", "errors": {field: [messages]}}, never a stack trace."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from configurator.services import BuildInvalid, BuildNotFound
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, BuildInvalid):
+        return Response({"detail": _("The input is not valid."), "errors": exc.errors}, status=400)
+    if isinstance(exc, (BuildNotFound, ObjectDoesNotExist, Http404)):
+        exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": _("The input is not valid."), "errors": response.data}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"])}
+    return response

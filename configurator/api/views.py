@@ -1,0 +1,204 @@
+"""One small class per endpoint: validate, call one selector or service, shape the response."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from configurator import selectors, services
+from configurator.api import serializers as s
+from configurator.api.payloads import (
+    build_payload,
+    catalog_payload,
+    product_summary,
+    quote_errors,
+    quote_payload,
+)
+from configurator.engine import Action, quote
+from configurator.identity import Owner, sign_shopper
+from configurator.middleware import ensure_shopper
+from configurator.models import Product
+from configurator.snapshot import catalog_for
+
+ERRORS = {400: s.ErrorOutput, 404: s.ErrorOutput, 413: s.ErrorOutput}
+
+
+def _owner(request, *, create: bool = False) -> Owner | None:
+    shopper = ensure_shopper(request._request) if create else getattr(request._request, "shopper_id", None)
+    if shopper is None:
+        return None
+    return Owner(shopper_id=shopper, user=request.user if request.user.is_authenticated else None)
+
+
+def _require_owner(request) -> Owner:
+    owner = _owner(request)
+    if owner is None:
+        raise NotFound(_("Not found."))
+    return owner
+
+
+def _product(slug: str) -> Product:
+    try:
+        return selectors.product_get(slug=slug)
+    except Product.DoesNotExist:
+        raise ValidationError({"product": [_("There is no such product.")]}) from None
+
+
+class ProductListApi(APIView):
+    @extend_schema(responses={200: s.ProductOutput(many=True)}, summary="List the products")
+    def get(self, request):
+        return Response([product_summary(p) for p in selectors.product_list()])
+
+
+class ProductDetailApi(APIView):
+    @extend_schema(responses={200: s.CatalogOutput, **ERRORS}, summary="A product's current catalog")
+    def get(self, request, slug: str):
+        try:
+            product = selectors.product_get(slug=slug)
+        except Product.DoesNotExist:
+            raise NotFound(_("There is no such product.")) from None
+        return Response(catalog_payload(product))
+
+
+class QuoteApi(APIView):
+    @extend_schema(
+        request=s.QuoteInput, responses={200: s.QuoteOutput, **ERRORS},
+        summary="Validate, price and explain a configuration (nothing is saved)",
+    )
+    def post(self, request):
+        data = _validated(s.QuoteInput, request.data)
+        product = _product(data["product"])
+        cat = catalog_for(product.current_version)
+        action = Action(**data["action"]) if data.get("action") else None
+        result = quote(cat, data["selections"], action)
+        if result.errors:
+            raise ValidationError(quote_errors(result))
+        return Response(quote_payload(cat, product, result, action))
+
+
+def _validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _build_response(request, build, *, code=status.HTTP_200_OK, token: bool = False) -> Response:
+    data = build_payload(request, build, owner_view=True)
+    if token:
+        data["shopper_token"] = sign_shopper(build.owner_key)
+    return Response(data, status=code)
+
+
+class BuildListCreateApi(APIView):
+    @extend_schema(responses={200: s.BuildOutput(many=True)}, summary="Your builds")
+    def get(self, request):
+        owner = _owner(request)
+        if owner is None:
+            return Response([])
+        builds = selectors.builds_for_owner(owner=owner).select_related("catalog_version", "remixed_from")[:200]
+        return Response([build_payload(request, b, owner_view=True) for b in builds])
+
+    @extend_schema(
+        request=s.BuildCreateInput, responses={201: s.BuildOutput, **ERRORS},
+        summary="Save a new build (any price sent is ignored: the server prices it)",
+    )
+    def post(self, request):
+        data = _validated(s.BuildCreateInput, request.data)
+        product = _product(data["product"])
+        owner = _owner(request, create=True)
+        build = services.build_save(product=product, selections=data["selections"], owner=owner, name=data["name"])
+        return _build_response(request, build, code=status.HTTP_201_CREATED, token=True)
+
+
+class BuildDetailApi(APIView):
+    @extend_schema(responses={200: s.BuildOutput, **ERRORS}, summary="One of your builds")
+    def get(self, request, build_id):
+        build = selectors.build_get_owned(build_id=build_id, owner=_require_owner(request))
+        return _build_response(request, build)
+
+    @extend_schema(
+        request=s.BuildUpdateInput, responses={200: s.BuildOutput, 201: s.BuildOutput, **ERRORS},
+        summary="Change your build (a shared or ordered one is forked: 201 with the new draft)",
+    )
+    def patch(self, request, build_id):
+        owner = _require_owner(request)
+        build = selectors.build_get_owned(build_id=build_id, owner=owner)
+        data = _validated(s.BuildUpdateInput, request.data)
+        updated = services.build_update(build=build, owner=owner, **data)
+        code = status.HTTP_201_CREATED if updated.pk != build.pk else status.HTTP_200_OK
+        return _build_response(request, updated, code=code)
+
+    @extend_schema(responses={204: None, **ERRORS}, summary="Delete your build")
+    def delete(self, request, build_id):
+        owner = _require_owner(request)
+        build = selectors.build_get_owned(build_id=build_id, owner=owner)
+        services.build_delete(build=build, owner=owner)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BuildShareApi(APIView):
+    @extend_schema(request=None, responses={200: s.BuildOutput, **ERRORS}, summary="Share (and freeze) your build")
+    def post(self, request, build_id):
+        owner = _require_owner(request)
+        build = selectors.build_get_owned(build_id=build_id, owner=owner)
+        return _build_response(request, services.build_share(build=build, owner=owner))
+
+
+class BuildRemixApi(APIView):
+    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **ERRORS}, summary="Remix your own build")
+    def post(self, request, build_id):
+        owner = _require_owner(request)
+        source = selectors.build_get_owned(build_id=build_id, owner=owner)
+        data = _validated(s.RemixInput, request.data)
+        remix = services.build_remix(source=source, owner=owner, **data)
+        return _build_response(request, remix, code=status.HTTP_201_CREATED)
+
+
+class BuildRebaseApi(APIView):
+    def _result(self, request, build_id, apply: bool) -> Response:
+        owner = _require_owner(request)
+        build = selectors.build_get_owned(build_id=build_id, owner=owner)
+        result = services.build_rebase(build=build, owner=owner, apply=apply)
+        body = {
+            "applied": result.applied,
+            "changes": result.changes,
+            "price_before": result.price_before,
+            "price_after": result.price_after,
+            "build": build_payload(request, result.build, owner_view=True) if apply else None,
+        }
+        return Response(body)
+
+    @extend_schema(responses={200: s.RebaseOutput, **ERRORS}, summary="Preview moving a stale build to the current catalog")
+    def get(self, request, build_id):
+        return self._result(request, build_id, apply=False)
+
+    @extend_schema(request=None, responses={200: s.RebaseOutput, **ERRORS}, summary="Move a stale build to the current catalog")
+    def post(self, request, build_id):
+        return self._result(request, build_id, apply=True)
+
+
+class SharedBuildApi(APIView):
+    @extend_schema(responses={200: s.SharedBuildOutput, **ERRORS}, summary="A shared build, by its share code")
+    def get(self, request, code: str):
+        build = selectors.build_get_shared(share_code=code)
+        return Response(build_payload(request, build, owner_view=False))
+
+
+class SharedRemixApi(APIView):
+    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **ERRORS}, summary="Remix a shared build")
+    def post(self, request, code: str):
+        source = selectors.build_get_shared(share_code=code)
+        data = _validated(s.RemixInput, request.data)
+        owner = _owner(request, create=True)
+        remix = services.build_remix(source=source, owner=owner, **data)
+        return _build_response(request, remix, code=status.HTTP_201_CREATED, token=True)
+
+
+__all__ = [
+    "BuildDetailApi", "BuildListCreateApi", "BuildRebaseApi", "BuildRemixApi", "BuildShareApi",
+    "ProductDetailApi", "ProductListApi", "QuoteApi", "SharedBuildApi", "SharedRemixApi",
+]

@@ -1,0 +1,180 @@
+"""Writing the demo catalog into the database.
+
+Idempotent and additive: rows are matched by slug or code and updated in place, nothing a staff
+member added is removed, layer files already in storage are not drawn again, and publishing
+makes a new catalog version only when the snapshot actually changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+
+from configurator.models import CatalogVersion, GroupKind, Option, OptionGroup, Product, Rule
+from configurator.services.catalog import product_publish
+
+from . import art
+from .catalog import PRODUCTS
+
+
+class _Writer(Protocol):
+    def write(self, text: str) -> Any: ...
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.created} rows created, {self.updated} updated, {self.unchanged} unchanged; "
+                f"{self.files} layer files written")
+
+
+def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], tally: _Tally):
+    """Create the row, or update only the fields whose value differs."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        tally.created += 1
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        tally.unchanged += 1
+        return obj
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.full_clean()
+    obj.save(update_fields=changed)
+    tally.updated += 1
+    return obj
+
+
+def _layer_file(slug: str, layer: str | None, tally: _Tally) -> str:
+    """The storage name of a layer, drawn and written only if it is not stored yet."""
+    if not layer:
+        return ""
+    name = art.storage_name(slug, layer)
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(art.layer_png(slug, layer)))
+        if saved != name:  # a concurrent seed got there first; keep the deterministic name
+            default_storage.delete(saved)
+        tally.files += 1
+    return name
+
+
+def _product(data: dict[str, Any], tally: _Tally) -> Product:
+    slug = data["slug"]
+    width, height = data["canvas"]
+    return _upsert(Product, {"slug": slug}, {
+        "name_en": data["name"]["en"],
+        "name_nl": data["name"]["nl"],
+        "description_en": data["description"]["en"],
+        "description_nl": data["description"]["nl"],
+        "base_price": Decimal(data["base_price"]),
+        "canvas_width": width,
+        "canvas_height": height,
+        "position": data["position"],
+        "preview_base": _layer_file(slug, data["base_layer"], tally),
+    }, tally)
+
+
+def _group_values(data: dict[str, Any], position: int) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name_en": data["name"]["en"],
+        "name_nl": data["name"]["nl"],
+        "kind": data["kind"],
+        "position": position,
+        "required": data["required"],
+        "min_count": data.get("min", 0),
+        "max_count": data.get("max"),
+    }
+    if data["kind"] == GroupKind.TEXT:
+        text = data["text"]
+        x, y, w, h = text["box"]
+        values.update({
+            "max_length": text["max_length"],
+            "allowed_pattern": text["pattern"],
+            "price_per_char": Decimal(text["price_per_char"]),
+            "flat_price": Decimal(text["flat_price"]),
+            "font": text["font"],
+            "text_x": x, "text_y": y, "text_width": w, "text_height": h,
+            "text_colour": text["colour"],
+            "text_z": text["z"],
+        })
+    return values
+
+
+def _group(product: Product, data: dict[str, Any], position: int, tally: _Tally) -> dict[str, Option]:
+    group = _upsert(OptionGroup, {"product": product, "code": data["code"]}, _group_values(data, position), tally)
+    options: dict[str, Option] = {}
+    for index, raw in enumerate(data.get("options", [])):
+        options[f"{group.code}.{raw['code']}"] = _upsert(Option, {"group": group, "code": raw["code"]}, {
+            "name_en": raw["name"]["en"],
+            "name_nl": raw["name"]["nl"],
+            "price_delta": Decimal(raw["price"]),
+            "swatch": raw["swatch"],
+            "layer_image": _layer_file(product.slug, raw["layer"], tally),
+            "layer_tint": raw["tint"] or "",
+            "layer_z": raw["z"] if raw["z"] is not None else data.get("z", 10),
+            "position": index,
+        }, tally)
+    default = options[f"{group.code}.{data['default']}"] if data.get("default") else None
+    if group.default_option_id != (default.pk if default else None):
+        group.default_option = default
+        group.full_clean()
+        group.save(update_fields=["default_option"])
+    return options
+
+
+def _rule(product: Product, data: dict[str, Any], position: int, options: dict[str, Option], tally: _Tally) -> None:
+    rule = _upsert(Rule, {"product": product, "code": data["code"]}, {
+        "kind": data["kind"],
+        "condition": data["condition"],
+        "min_count": data["min"],
+        "max_count": data["max"],
+        "amount": Decimal(data["amount"]),
+        "explanation_en": data["explanation"]["en"],
+        "explanation_nl": data["explanation"]["nl"],
+        "position": position,
+    }, tally)
+    for relation, keys in (("subjects", data["subjects"]), ("targets", data["targets"])):
+        wanted = {options[key].pk for key in keys}
+        manager = getattr(rule, relation)
+        if set(manager.values_list("pk", flat=True)) != wanted:
+            manager.set(wanted)
+
+
+def _seed_product(data: dict[str, Any], tally: _Tally) -> tuple[CatalogVersion, bool]:
+    product = _product(data, tally)
+    options: dict[str, Option] = {}
+    for position, group in enumerate(data["groups"]):
+        options.update(_group(product, group, position, tally))
+    for position, rule in enumerate(data["rules"]):
+        _rule(product, rule, position, options, tally)
+    previous = product.current_version_id
+    version = product_publish(product=product, note="seed_demo")
+    return version, version.pk != previous
+
+
+def demo_seed(*, stdout: _Writer | None = None) -> list[CatalogVersion]:
+    """Create or update the three demo products and publish them; returns their current versions."""
+    versions = []
+    with transaction.atomic():
+        for data in PRODUCTS:
+            tally = _Tally()
+            version, published = _seed_product(data, tally)
+            versions.append(version)
+            if stdout is not None:
+                state = "published" if published else "unchanged"
+                stdout.write(f"{data['slug']}: {tally.summary()}; version {version.number} {state}\n")
+    return versions

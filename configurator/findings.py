@@ -1,0 +1,91 @@
+"""Catalog check findings in plain staff language.
+
+The engine reports findings as stable codes with rule codes and option keys; this module words
+them for the admin, naming each option by its catalog name and its key so staff can find it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from configurator.engine.check import Finding
+from configurator.i18n import pick
+
+
+class CatalogNames:
+    """Option and step names from a product snapshot, keyed by "group.option" and group code."""
+
+    def __init__(self, snapshot: dict[str, Any] | None) -> None:
+        self.options: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
+        for group in (snapshot or {}).get("groups", []):
+            self.groups[group["code"]] = pick(group.get("name"))
+            for option in group.get("options", []):
+                self.options[f"{group['code']}.{option['code']}"] = pick(option.get("name"))
+
+    def option(self, key: str | None) -> str:
+        name = self.options.get(key or "")
+        return f"“{name}” ({key})" if name else f"“{key}”"
+
+    def group(self, code: str) -> str:
+        name = self.groups.get(code)
+        return f"“{name}” ({code})" if name else f"“{code}”"
+
+
+def _rule_message(code: str) -> str | None:
+    """Wording for the findings about one rule, with %(rule)s in it."""
+    messages = {
+        "no_subjects": _("Rule “%(rule)s” has no subjects, so it never applies."),
+        "no_targets": _("Rule “%(rule)s” has no targets, so it never applies."),
+        "excludes_itself": _(
+            "Rule “%(rule)s” has the same option as subject and target, so that option can never be chosen."
+        ),
+        "requires_itself": _("Rule “%(rule)s” only requires its own subjects, so it has no effect."),
+        "cardinality_unreachable": _(
+            "Rule “%(rule)s” asks for more options than it lists, so no build can satisfy it."
+        ),
+        "condition_impossible": _(
+            "Rule “%(rule)s” needs two options of the same single-choice step at once, "
+            "so its targets are never offered."
+        ),
+    }
+    return messages.get(code)
+
+
+def finding_message(finding: Finding, names: CatalogNames) -> str:
+    """One sentence per finding, naming the rule code and the options involved."""
+    code = finding.code
+    rule_message = _rule_message(code)
+    if rule_message is not None:
+        return rule_message % {"rule": finding.rule}
+    if code == "default_breaks_rule":
+        options = ", ".join(names.option(key) for key in finding.detail) or "—"
+        return _(
+            "The default build breaks rule “%(rule)s” (options involved: %(options)s). Shoppers would "
+            "start with a product they cannot order: change a default option or the rule."
+        ) % {"rule": finding.rule, "options": options}
+    if code == "default_unavailable":
+        return _(
+            "The default option %(option)s is switched off. Shoppers would start with an option they "
+            "cannot have: choose another default or make the option available."
+        ) % {"option": names.option(finding.option)}
+    if code == "default_over_max":
+        step = finding.detail[0] if finding.detail else ""
+        return _("Step %(step)s has more default options than its maximum number of choices.") % {
+            "step": names.group(step)
+        }
+    if code == "option_unreachable":
+        if finding.detail:
+            return _(
+                "Option %(option)s can never be part of a valid build. Rules involved: %(rules)s."
+            ) % {"option": names.option(finding.option), "rules": ", ".join(finding.detail)}
+        return _("Option %(option)s can never be part of a valid build.") % {
+            "option": names.option(finding.option)
+        }
+    if code == "snapshot_invalid":
+        return _("The catalog could not be read: %(error)s") % {"error": "; ".join(finding.detail)}
+    return _("The catalog check reported “%(code)s” (rule: %(rule)s, option: %(option)s).") % {
+        "code": code, "rule": finding.rule or "—", "option": finding.option or "—",
+    }

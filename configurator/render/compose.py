@@ -1,0 +1,106 @@
+"""Composite a build's preview from its layers in z-order.
+
+Layer contract (what the catalog's art must follow):
+- every layer image is an RGBA PNG of the product's canvas size;
+- an option layer with a tint colour is a mask: the result is the tint colour multiplied by the
+  mask's grey level (white = pure tint, darker greys give shading), with the mask's alpha;
+- personal text is drawn in its step's font, centred in its box, shrunk to fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from configurator.engine import Catalog, State
+from configurator.engine.catalog import TEXT, iter_bits
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    z: int
+    image: str  # storage name
+    tint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextLayer:
+    z: int
+    text: str
+    font: str
+    box: tuple[int, int, int, int]
+    colour: str
+
+
+def layers_for(cat: Catalog, state: State) -> list[Layer | TextLayer]:
+    """The layers of a build, lowest first. The product's base layer sits at z = -1000."""
+    layers: list[Layer | TextLayer] = []
+    base = cat.snapshot["product"].get("base_layer")
+    if base:
+        layers.append(Layer(-1000, base))
+    for index in iter_bits(state.mask):
+        layer = cat.options[index].layer
+        if layer and layer.get("image"):
+            layers.append(Layer(int(layer.get("z", 10)), layer["image"], layer.get("tint")))
+    for group in cat.groups:
+        if group.kind == TEXT and state.text(group.code):
+            spec = group.text
+            layers.append(TextLayer(spec.z, state.text(group.code), spec.font, spec.box, spec.colour))
+    layers.sort(key=lambda layer: layer.z)
+    return layers
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    value = hex_colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def tinted(mask: Image.Image, colour: str) -> Image.Image:
+    grey = mask.convert("L")
+    solid = Image.new("RGB", mask.size, _rgb(colour))
+    out = ImageChops.multiply(solid, Image.merge("RGB", (grey, grey, grey))).convert("RGBA")
+    out.putalpha(mask.getchannel("A"))
+    return out
+
+
+@lru_cache(maxsize=64)
+def font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def draw_text(canvas: Image.Image, layer: TextLayer, font_dir: Path) -> None:
+    x, y, w, h = layer.box
+    size = max(8, h)
+    path = str(font_dir / layer.font)
+    face = font(path, size)
+    while size > 8 and face.getlength(layer.text) > w:
+        size -= 2
+        face = font(path, size)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((x + w / 2, y + h / 2), layer.text, font=face, fill=layer.colour, anchor="mm")
+
+
+def compose(
+    layers: Iterable[Layer | TextLayer],
+    size: tuple[int, int],
+    open_image: Callable[[str], Image.Image],
+    font_dir: Path,
+    background: str = "#f4f1ea",
+) -> Image.Image:
+    """The preview as an RGBA image. `open_image` loads a layer by storage name (cached by the caller)."""
+    canvas = Image.new("RGBA", size, background)
+    for layer in layers:
+        if isinstance(layer, TextLayer):
+            draw_text(canvas, layer, font_dir)
+            continue
+        image = open_image(layer.image)
+        if image.size != size:
+            image = image.resize(size)
+        if layer.tint:
+            image = tinted(image, layer.tint)
+        canvas.alpha_composite(image)
+    return canvas

@@ -1,0 +1,29 @@
+"""Writes. Keyword-only, typed, named <noun>_<verb>. Views, API, admin and tasks call these."""
+
+from .builds import (
+    BuildInvalid,
+    BuildNotFound,
+    RebaseResult,
+    build_delete,
+    build_rebase,
+    build_remix,
+    build_save,
+    build_share,
+    build_update,
+)
+from .catalog import CatalogNotPublishable, product_check, product_publish
+
+__all__ = [
+    "BuildInvalid",
+    "BuildNotFound",
+    "CatalogNotPublishable",
+    "RebaseResult",
+    "build_delete",
+    "build_rebase",
+    "build_remix",
+    "build_save",
+    "build_share",
+    "build_update",
+    "product_check",
+    "product_publish",
+]

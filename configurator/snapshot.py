@@ -1,0 +1,129 @@
+"""Catalog snapshots: the live rows of a product turned into the plain JSON the engine reads,
+and the in-process cache of compiled versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from configurator.engine import Catalog, compile_catalog
+from configurator.models import CatalogVersion, GroupKind, Product
+
+
+def _layer(option) -> dict[str, Any] | None:
+    if not option.layer_image:
+        return None
+    return {"image": option.layer_image.name, "tint": option.layer_tint or None, "z": option.layer_z}
+
+
+def product_snapshot(product: Product) -> dict[str, Any]:
+    """Everything a build of this product depends on, as plain JSON."""
+    groups = []
+    for group in product.groups.order_by("position", "id").prefetch_related("options"):
+        options = sorted(group.options.all(), key=lambda o: (o.position, o.id))
+        default = group.default_option.code if group.default_option_id and group.kind != GroupKind.TEXT else None
+        raw: dict[str, Any] = {
+            "code": group.code,
+            "name": group.texts("name"),
+            "kind": group.kind,
+            "required": group.required,
+            "default": default,
+            "min": group.min_count,
+            "max": group.max_count,
+            "options": [
+                {
+                    "code": o.code,
+                    "name": o.texts("name"),
+                    "price": str(o.price_delta),
+                    "available": o.is_available,
+                    "swatch": o.swatch,
+                    "layer": _layer(o),
+                }
+                for o in options
+            ],
+        }
+        if group.kind == GroupKind.TEXT:
+            raw["options"] = []
+            raw["text"] = {
+                "max_length": group.max_length,
+                "pattern": group.allowed_pattern,
+                "price_per_char": str(group.price_per_char),
+                "flat_price": str(group.flat_price),
+                "font": group.font,
+                "box": [group.text_x, group.text_y, group.text_width, group.text_height],
+                "colour": group.text_colour,
+                "z": group.text_z,
+            }
+        groups.append(raw)
+    rules = []
+    for rule in product.rules.filter(is_active=True).prefetch_related("subjects__group", "targets__group"):
+        rules.append({
+            "code": rule.code,
+            "kind": rule.kind,
+            "subjects": sorted(o.key for o in rule.subjects.all()),
+            "targets": sorted(o.key for o in rule.targets.all()),
+            "condition": rule.condition,
+            "min": rule.min_count,
+            "max": rule.max_count,
+            "amount": str(rule.amount),
+            "explanation": rule.texts("explanation"),
+        })
+    return {
+        "product": {
+            "slug": product.slug,
+            "name": product.texts("name"),
+            "description": product.texts("description"),
+            "base_price": str(product.base_price),
+            "currency": "EUR",
+            "canvas": [product.canvas_width, product.canvas_height],
+            "base_layer": product.preview_base.name or None,
+        },
+        "groups": groups,
+        "rules": rules,
+    }
+
+
+def snapshot_checksum(snapshot: dict[str, Any]) -> str:
+    body = {k: v for k, v in snapshot.items() if k != "unreachable"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class _VersionCache:
+    """Compiled catalogs by version id. Versions never change, so entries never go stale."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[int, Catalog] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, version_id: int, load) -> Catalog:
+        with self._lock:
+            cat = self._items.get(version_id)
+            if cat is not None:
+                self._items.move_to_end(version_id)
+                return cat
+        cat = compile_catalog(load())
+        with self._lock:
+            self._items[version_id] = cat
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return cat
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+version_cache = _VersionCache()
+
+
+def catalog_for(version: CatalogVersion | int) -> Catalog:
+    version_id = version if isinstance(version, int) else version.pk
+    if isinstance(version, CatalogVersion):
+        return version_cache.get(version_id, lambda: version.snapshot)
+    return version_cache.get(
+        version_id, lambda: CatalogVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
+    )

@@ -1,0 +1,1 @@
+"""Shoppers, consent, events, motivations, profiles, segments and campaigns (to come)."""

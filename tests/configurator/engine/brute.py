@@ -1,0 +1,171 @@
+"""Brute-force oracles: the catalog's meaning read straight from the raw snapshot, and every
+build of a small catalog enumerated, to check the engine's fast answers against.
+
+Only the option -> bit numbering is taken from the compiled catalog, so that masks compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import product
+from typing import Any
+
+from configurator.engine import Catalog
+
+from .strategies import Published
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    kind: str
+    required: bool
+    max_count: int | None
+    bits: tuple[int, ...]
+
+    @property
+    def mask(self) -> int:
+        return sum(self.bits)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    subjects: int
+    targets: int
+    cond_all: bool
+    min_count: int
+    max_count: int | None
+    amount: Decimal
+
+    def condition(self, mask: int) -> bool:
+        if self.cond_all:
+            return mask & self.subjects == self.subjects
+        return bool(mask & self.subjects)
+
+    def violated(self, mask: int) -> bool:
+        chosen_subjects = bool(mask & self.subjects)
+        chosen_targets = bool(mask & self.targets)
+        if self.kind == "requires":
+            return chosen_subjects and not chosen_targets
+        if self.kind == "excludes":
+            return chosen_subjects and chosen_targets
+        if self.kind == "availability":
+            return chosen_targets and not self.condition(mask)
+        if self.kind == "cardinality":
+            count = bin(mask & self.subjects).count("1")
+            return count < self.min_count or (self.max_count is not None and count > self.max_count)
+        return False
+
+
+class Oracle:
+    def __init__(self, pub: Published) -> None:
+        snapshot, cat = pub.snapshot, pub.cat
+        self.cat: Catalog = cat
+        bit = {key: 1 << option.index for key, option in cat.option_by_key.items()}
+        self.bit = bit
+        self.steps = [
+            Step(g["code"], g["kind"], bool(g["required"]), g.get("max"),
+                 tuple(bit[f"{g['code']}.{o['code']}"] for o in g["options"]))
+            for g in snapshot["groups"] if g["kind"] != "text"
+        ]
+        self.texts = {g["code"]: g["text"] for g in snapshot["groups"] if g["kind"] == "text"}
+        self.prices = {
+            bit[f"{g['code']}.{o['code']}"]: Decimal(o["price"]) for g in snapshot["groups"] for o in g["options"]
+        }
+        self.switched_off = sum(
+            bit[f"{g['code']}.{o['code']}"] for g in snapshot["groups"] for o in g["options"] if not o["available"]
+        )
+        self.unreachable = sum(bit[key] for key in snapshot.get("unreachable", []))
+        self.rules = [
+            Rule(r["kind"], sum(bit[k] for k in r["subjects"]), sum(bit[k] for k in r["targets"]),
+                 r["condition"] == "all", r["min"] or 0, r["max"], Decimal(r["amount"]))
+            for r in snapshot["rules"]
+        ]
+        self.base_price = Decimal(snapshot["product"]["base_price"])
+        self._all: list[int] | None = None
+        self._valid: list[int] | None = None
+
+    # Builds ---------------------------------------------------------------------------------
+
+    def all_masks(self) -> list[int]:
+        """Every build a shopper can make: at most one option per single step."""
+        if self._all is None:
+            domains = []
+            for step in self.steps:
+                if step.kind == "single":
+                    domains.append((0, *step.bits))
+                else:
+                    domains.append(tuple(
+                        sum(b for b, on in zip(step.bits, pick, strict=True) if on)
+                        for pick in product((0, 1), repeat=len(step.bits))
+                    ))
+            self._all = [sum(choice) for choice in product(*domains)]
+        return self._all
+
+    def valid(self, mask: int, *, published: bool = True) -> bool:
+        """No rule broken, no step over its maximum, nothing switched off (nor, once published,
+        marked unreachable)."""
+        off = self.switched_off | (self.unreachable if published else 0)
+        if mask & off:
+            return False
+        for step in self.steps:
+            if step.kind == "multi" and step.max_count is not None:
+                if bin(mask & step.mask).count("1") > step.max_count:
+                    return False
+        return not any(rule.violated(mask) for rule in self.rules)
+
+    def valid_masks(self) -> list[int]:
+        if self._valid is None:
+            self._valid = [m for m in self.all_masks() if self.valid(m)]
+        return self._valid
+
+    def reachable(self) -> int:
+        """Options in some valid build that has an option in every required single step (the
+        builds before publishing marked anything unreachable)."""
+        required = [s.mask for s in self.steps if s.kind == "single" and s.required]
+        out = 0
+        for mask in self.all_masks():
+            if all(mask & r for r in required) and self.valid(mask, published=False):
+                out |= mask
+        return out
+
+    def distance(self, a: int, b: int) -> int:
+        """A single step changed counts one; each option toggled in a multiple step counts one."""
+        count = 0
+        for step in self.steps:
+            d = (a ^ b) & step.mask
+            if d:
+                count += 1 if step.kind == "single" else bin(d).count("1")
+        return count
+
+    def repair_candidates(self, before: int, pins) -> list[int]:
+        """The valid builds a repair of `before` may return: pinned steps and options kept,
+        and no required single step emptied (it may stay empty if it was)."""
+        out = []
+        for mask in self.valid_masks():
+            if mask & pins.on != pins.on or mask & pins.off:
+                continue
+            if all(self._keeps(step, before, mask, pins) for step in self.steps):
+                out.append(mask)
+        return out
+
+    def _keeps(self, step: Step, before: int, after: int, pins) -> bool:
+        now, was = after & step.mask, before & step.mask
+        if self.cat.group_by_code[step.code].index in pins.groups and now != was:
+            return False
+        return not (step.kind == "single" and step.required and was and not now)
+
+    # Price ----------------------------------------------------------------------------------
+
+    def total(self, mask: int, texts: dict[str, str]) -> Decimal:
+        total = self.base_price + sum((p for b, p in self.prices.items() if mask & b), Decimal(0))
+        for code, spec in self.texts.items():
+            text = texts.get(code, "")
+            if text:
+                total += Decimal(spec["flat_price"]) + Decimal(spec["price_per_char"]) * len(text)
+        for rule in self.rules:
+            if rule.kind == "price" and rule.condition(mask):
+                total += rule.amount
+        return total

@@ -1,0 +1,126 @@
+"""Small factory-boy factories for tests. `factory_for(model)` finds the factory of a model."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from factory.django import DjangoModelFactory
+
+from configurator.models import Build, CatalogVersion, Option, OptionGroup, Product, Rule, RuleKind
+from configurator.snapshot import product_snapshot, snapshot_checksum
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+
+
+class AuthGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"staff group {n}")
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    name_en = factory.Sequence(lambda n: f"Product {n}")
+    name_nl = factory.Sequence(lambda n: f"Product {n} (nl)")
+    base_price = Decimal("100.00")
+
+
+class OptionGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = OptionGroup
+
+    product = factory.SubFactory(ProductFactory)
+    code = factory.Sequence(lambda n: f"step{n}")
+    name_en = factory.Sequence(lambda n: f"Step {n}")
+    name_nl = factory.Sequence(lambda n: f"Stap {n}")
+    required = False
+
+
+class OptionFactory(DjangoModelFactory):
+    class Meta:
+        model = Option
+
+    group = factory.SubFactory(OptionGroupFactory)
+    code = factory.Sequence(lambda n: f"option{n}")
+    name_en = factory.Sequence(lambda n: f"Option {n}")
+    name_nl = factory.Sequence(lambda n: f"Optie {n}")
+    price_delta = Decimal("0.00")
+
+
+class RuleFactory(DjangoModelFactory):
+    """Pass subjects=[...] and targets=[...] as lists of options."""
+
+    class Meta:
+        model = Rule
+        skip_postgeneration_save = True
+
+    product = factory.SubFactory(ProductFactory)
+    code = factory.Sequence(lambda n: f"rule{n}")
+    kind = RuleKind.EXCLUDES
+    explanation_en = "These do not go together."
+    explanation_nl = "Deze passen niet samen."
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.subjects.set(extracted)
+
+    @factory.post_generation
+    def targets(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.targets.set(extracted)
+
+
+class CatalogVersionFactory(DjangoModelFactory):
+    """A version frozen from the product's live rows at creation time."""
+
+    class Meta:
+        model = CatalogVersion
+
+    product = factory.SubFactory(ProductFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    snapshot = factory.LazyAttribute(lambda o: product_snapshot(o.product))
+    checksum = factory.LazyAttribute(lambda o: snapshot_checksum(o.snapshot))
+
+
+class BuildFactory(DjangoModelFactory):
+    """A row with plausible frozen values; use the build services for a priced, validated build."""
+
+    class Meta:
+        model = Build
+
+    product = factory.SubFactory(ProductFactory)
+    catalog_version = factory.SubFactory(CatalogVersionFactory, product=factory.SelfAttribute("..product"))
+    name = factory.Sequence(lambda n: f"My build {n}")
+    selections = factory.LazyFunction(dict)
+    price = factory.LazyAttribute(lambda o: {"lines": [], "total": str(o.total), "currency": "EUR"})
+    total = Decimal("100.00")
+    fingerprint = "0" * 64
+    owner_key = factory.LazyFunction(uuid.uuid4)
+
+
+def factory_for(model: type) -> type[DjangoModelFactory] | None:
+    """The factory in this module that makes `model`, if there is one."""
+    for candidate in globals().values():
+        if (
+            isinstance(candidate, type)
+            and issubclass(candidate, DjangoModelFactory)
+            and candidate is not DjangoModelFactory
+            and candidate._meta.model is model
+        ):
+            return candidate
+    return None
