@@ -6,3 +6,6 @@ class ConfiguratorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "configurator"
     verbose_name = _("Configurator")
+
+    def ready(self) -> None:
+        from configurator import receivers  # noqa: F401 - connects the signal receivers

@@ -2,19 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from configurator.identity import Owner
 from configurator.models import Build, BuildStatus, Product
 
+PRODUCT_REF_TTL = 300
+
 
 def product_list() -> QuerySet[Product]:
-    """Products a shopper can configure: active and published."""
-    return Product.objects.filter(is_active=True, current_version__isnull=False).select_related("current_version")
+    """Products a shopper can configure: active and published. The snapshot JSON is left in the
+    database: the compiled catalog comes from the per-version cache."""
+    return (
+        Product.objects.filter(is_active=True, current_version__isnull=False)
+        .select_related("current_version")
+        .defer("current_version__snapshot")
+    )
 
 
 def product_get(*, slug: str) -> Product:
     return product_list().get(slug=slug)
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    """What a click needs to know about a product: which catalog version is current."""
+
+    id: int
+    slug: str
+    version_id: int
+    version_number: int
+
+
+def product_ref(*, slug: str) -> ProductRef:
+    """The current version of a published product, from the cache (cleared on publish).
+    Raises Product.DoesNotExist for unknown, inactive or unpublished products."""
+    key = product_ref_key(slug)
+    ref = cache.get(key)
+    if ref is None:
+        product = product_get(slug=slug)
+        ref = ProductRef(product.pk, product.slug, product.current_version_id, product.current_version.number)
+        cache.set(key, ref, PRODUCT_REF_TTL)
+    return ref
+
+
+def product_ref_key(slug: str) -> str:
+    return f"atelier:product-ref:{slug}"
 
 
 def build_get_owned(*, build_id, owner: Owner) -> Build:

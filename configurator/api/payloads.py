@@ -16,6 +16,7 @@ from configurator.explain import (
 )
 from configurator.i18n import pick
 from configurator.models import Build, Product
+from configurator.selectors import ProductRef
 from configurator.snapshot import catalog_for
 
 
@@ -81,11 +82,11 @@ def catalog_payload(product: Product) -> dict[str, Any]:
     return {**product_summary(product), "groups": groups, "rules": rules}
 
 
-def quote_payload(cat: Catalog, product: Product, result: Quote, action: Action | None) -> dict[str, Any]:
+def quote_payload(cat: Catalog, product: ProductRef, result: Quote, action: Action | None) -> dict[str, Any]:
     evaluation = result.evaluation
     return {
         "product": product.slug,
-        "version": product.current_version.number,
+        "version": product.version_number,
         "selections": to_plain(cat, evaluation.state),
         "valid": evaluation.valid,
         "complete": evaluation.complete,

@@ -18,7 +18,8 @@ from configurator.api.payloads import (
     quote_errors,
     quote_payload,
 )
-from configurator.engine import Action, quote
+from configurator.api.inputs import parse_quote
+from configurator.engine import quote
 from configurator.identity import Owner, sign_shopper
 from configurator.middleware import ensure_shopper
 from configurator.models import Product
@@ -70,14 +71,16 @@ class QuoteApi(APIView):
         summary="Validate, price and explain a configuration (nothing is saved)",
     )
     def post(self, request):
-        data = _validated(s.QuoteInput, request.data)
-        product = _product(data["product"])
-        cat = catalog_for(product.current_version)
-        action = Action(**data["action"]) if data.get("action") else None
-        result = quote(cat, data["selections"], action)
+        slug, selections, action = parse_quote(request.data)
+        try:
+            ref = selectors.product_ref(slug=slug)
+        except Product.DoesNotExist:
+            raise ValidationError({"product": [_("There is no such product.")]}) from None
+        cat = catalog_for(ref.version_id)
+        result = quote(cat, selections, action)
         if result.errors:
             raise ValidationError(quote_errors(result))
-        return Response(quote_payload(cat, product, result, action))
+        return Response(quote_payload(cat, ref, result, action))
 
 
 def _validated(serializer_class, data):

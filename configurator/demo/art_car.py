@@ -39,7 +39,9 @@ def _outline() -> list:
     )
 
 
-FRONT_WINDOW = path((322, 184), (448, 182), bezier((448, 182), (458, 183), (465, 190)), (530, 242), (322, 242))
+FRONT_WINDOW = path(
+    (322, 184), (448, 182), bezier((448, 182), (458, 183), (465, 190)), (530, 242), (322, 242),
+)
 REAR_WINDOW = path((126, 186), (300, 184), (300, 242), (112, 242), bezier((112, 242), (116, 212), (126, 186)))
 MIRROR = path(
     bezier((514, 240), (506, 232), (510, 220)),
@@ -148,7 +150,8 @@ def stripes() -> Image.Image:
 
 
 def mirror_caps() -> Image.Image:
-    cap = Sheet(SIZE).polygon(MIRROR).minus(Sheet(SIZE).polygon([(526, 234), (560, 234), (560, 254), (526, 254)]))
+    stalk = Sheet(SIZE).polygon([(526, 234), (560, 234), (560, 254), (526, 254)])
+    cap = Sheet(SIZE).polygon(MIRROR).minus(stalk)
     art = Art(SIZE)
     art.paint(cap, grey(250))
     art.paint(Sheet.of(SIZE, vgradient(SIZE, [(218, 0), (240, 90)], mode="L")), grey(0), clip=cap)
@@ -223,7 +226,6 @@ def trim_classic() -> Image.Image:
     scuttle = Sheet(SIZE).rect((584, 286, 624, 300), radius=7)
     art.paint(scuttle, "#c9ccd0")
     art.paint(Sheet(SIZE).rect((590, 290, 606, 296), radius=3), "#f19a1d")
-    art.paint(Sheet(SIZE).rect((220, 388, 250, 396), radius=4), "#c9ccd0")
     return art.done()
 
 
@@ -239,8 +241,6 @@ def trim_electric() -> Image.Image:
     art.paint(flap.minus(Sheet(SIZE).rect((128, 288, 154, 306), radius=4)), "#000000", 0.45)
     bolt = Sheet(SIZE).polygon([(143, 289), (135, 298), (141, 298), (138, 305), (147, 295), (141, 295)])
     art.paint(bolt, "#f2d100")
-    front = Sheet(SIZE).polygon([(752, 318), (764, 318), (764, 360), (756, 360)])
-    art.paint(front.times(Sheet(SIZE).polygon(_outline())), "#f2d100", 0.9)
     return art.done()
 
 
@@ -278,8 +278,8 @@ def _spokes(cx: float, cy: float, r0: float, r1: float, count: int, width: float
     sheet = Sheet(SIZE)
     for i in range(count):
         a = phase + 2 * math.pi * i / count
-        sheet.line([(cx + r0 * math.cos(a), cy + r0 * math.sin(a)), (cx + r1 * math.cos(a), cy + r1 * math.sin(a))],
-                   width=width)
+        inner = (cx + r0 * math.cos(a), cy + r0 * math.sin(a))
+        sheet.line([inner, (cx + r1 * math.cos(a), cy + r1 * math.sin(a))], width=width)
     return sheet
 
 
@@ -324,9 +324,11 @@ def wheels_r18() -> Image.Image:
 def _seats(colour: str, stitch: str | None = None, pattern: str | None = None) -> Image.Image:
     art = Art(SIZE)
     shapes = Sheet(SIZE)
-    shapes.polygon(path(bezier((372, 246), (354, 222), (362, 210)), (392, 210), bezier((392, 210), (396, 228), (404, 246))))
+    shapes.polygon(path(bezier((372, 246), (354, 222), (362, 210)), (392, 210),
+                        bezier((392, 210), (396, 228), (404, 246))))
     shapes.rect((360, 190, 388, 208), radius=7)
-    shapes.polygon(path(bezier((160, 246), (148, 224), (156, 214)), (196, 214), bezier((196, 214), (198, 230), (206, 246))))
+    shapes.polygon(path(bezier((160, 246), (148, 224), (156, 214)), (196, 214),
+                        bezier((196, 214), (198, 230), (206, 246))))
     shapes.rect((156, 194, 186, 212), radius=7)
     shapes = shapes.times(windows())
     art.paint(shapes, colour)
@@ -367,7 +369,8 @@ def interior_leather() -> Image.Image:
 def pack_family() -> Image.Image:
     art = Art(SIZE)
     seat = Sheet(SIZE)
-    seat.polygon(path(bezier((214, 246), (208, 222), (214, 200)), (244, 198), bezier((244, 198), (250, 224), (256, 246))))
+    seat.polygon(path(bezier((214, 246), (208, 222), (214, 200)), (244, 198),
+                      bezier((244, 198), (250, 224), (256, 246))))
     seat = seat.times(windows())
     art.paint(seat, "#2f6f86")
     art.paint(Sheet(SIZE).rect((222, 206, 238, 238), radius=6), "#16394a", 0.8, clip=seat)
@@ -390,22 +393,23 @@ def pack_tech() -> Image.Image:
     art.paint(glow, "#dff1ff", 0.45)
     ambient = Sheet(SIZE).line([(330, 238), (520, 238)], width=2).blur(1)
     art.paint(ambient, "#8a6cff", 0.95, clip=windows())
-    screen = Sheet(SIZE).rect((498, 222, 520, 232), radius=3).times(windows())
+    screen = Sheet(SIZE).rect((436, 216, 458, 228), radius=3).times(windows())
     art.paint(screen, "#59c3ff")
     return art.done()
 
 
 def pack_sport() -> Image.Image:
     art = Art(SIZE)
-    spoiler = Sheet(SIZE).polygon(path((94, 172), bezier((94, 172), (110, 160), (170, 160)), (170, 168), (112, 180)))
+    spoiler = Sheet(SIZE).polygon(path((94, 172), bezier((94, 172), (110, 160), (170, 160)),
+                                       (170, 168), (112, 180)))
     art.paint(spoiler, "#141517")
     art.paint(Sheet(SIZE).line([(102, 167), (166, 163)], width=1.5), "#d2232a")
     pipes = Sheet(SIZE)
     pipes.rect((90, 396, 128, 404), radius=4)
     pipes.rect((100, 404, 130, 411), radius=3)
     art.paint(pipes, "#6d7077")
-    art.paint(Sheet(SIZE).rect((92, 398, 100, 402), radius=2).plus(Sheet(SIZE).rect((102, 406, 110, 409), radius=1)),
-              "#1a1a1c")
+    bores = Sheet(SIZE).rect((92, 398, 100, 402), radius=2).rect((102, 406, 110, 409), radius=1)
+    art.paint(bores, "#1a1a1c")
     return art.done()
 
 

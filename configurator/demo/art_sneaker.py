@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from .drawing import Art, Sheet, bezier, grey, path, shadow, speckles, vgradient
+from .drawing import Art, Sheet, bezier, grey, path, ribbon, shadow, speckles, vgradient
 
 SIZE = (800, 500)
 GROUND = 418
@@ -106,7 +106,8 @@ def zone_quarter() -> Image.Image:
 
 
 def _toe_region() -> Sheet:
-    return Sheet(SIZE).polygon(path((560, 240), bezier((560, 262), (518, 300), (536, 370)), (760, 370), (760, 240)))
+    edge = bezier((560, 262), (518, 300), (536, 370))
+    return Sheet(SIZE).polygon(path((560, 240), edge, (760, 370), (760, 240)))
 
 
 def zone_toe() -> Image.Image:
@@ -115,7 +116,8 @@ def zone_toe() -> Image.Image:
 
 def _heel_region() -> Sheet:
     return Sheet(SIZE).polygon(path(
-        (90, 80), (180, 80), bezier((180, 80), (176, 200), (214, 236)), bezier((214, 236), (272, 282), (292, 370)),
+        (90, 80), (180, 80),
+        bezier((180, 80), (176, 200), (214, 236)), bezier((214, 236), (272, 282), (292, 370)),
         (90, 370),
     ))
 
@@ -125,12 +127,10 @@ def zone_heel() -> Image.Image:
 
 
 def _mark_region() -> Sheet:
-    return Sheet(SIZE).polygon(path(
-        bezier((226, 292), (216, 318), (246, 330)),
-        bezier((246, 330), (420, 352), (576, 276)),
-        bezier((576, 276), (420, 322), (250, 300)),
-        bezier((250, 300), (236, 296), (226, 292)),
-    ))
+    """A wave-shaped band: thin at the heel, full over the arch, pointed at the toe."""
+    centre = bezier((224, 330), (330, 250), (420, 356), (560, 284), steps=60)
+    widths = [4 + 24 * math.sin(math.pi * min(1.0, i / 60 * 1.15)) ** 0.8 for i in range(61)]
+    return Sheet(SIZE).polygon(ribbon(centre, widths))
 
 
 def zone_mark() -> Image.Image:
@@ -141,7 +141,7 @@ def _stitches(art: Art, colour: str, opacity: float) -> None:
     seams = Sheet(SIZE)
     for outline in (
         bezier((556, 254), (516, 300), (532, 362), steps=30),
-        bezier((202, 206), (252, 238), (264, 282), steps=20) + bezier((264, 282), (292, 322), (298, 360), steps=20),
+        path(bezier((202, 206), (252, 238), (264, 282)), bezier((264, 282), (292, 322), (298, 360))),
         [(x, y + 10) for x, y in EYESTAY],
     ):
         for i in range(0, len(outline) - 1, 2):
@@ -169,7 +169,7 @@ def material_suede() -> Image.Image:
     nap = Sheet(SIZE)
     for x, y, r in speckles(SIZE, 5200, seed=7, radius=(0.5, 1.2), box=(110, 70, 720, 370)):
         nap.circle((x, y), r)
-    art.paint(nap.blur(0.8), "#000000", 0.14, clip=upper())
+    art.paint(nap.blur(1.0), "#000000", 0.11, clip=upper())
     sheen = Sheet(SIZE).ellipse((200, 150, 560, 300)).blur(30)
     art.paint(sheen, "#ffffff", 0.12, clip=upper())
     art.paint(Sheet.of(SIZE, vgradient(SIZE, [(80, 50), (360, 0)], mode="L")), "#000000", 0.5, clip=upper())
@@ -198,10 +198,15 @@ def _eyelet_points(high: bool) -> list[tuple[float, float]]:
     return points
 
 
-def laces() -> Image.Image:
+def _cords() -> Sheet:
     cords = Sheet(SIZE)
     for x, y in _eyelet_points(high=True):
         cords.line([(x, y), (x + 17, y - 14)], width=5.5)
+    return cords
+
+
+def laces() -> Image.Image:
+    cords = _cords()
     art = Art(SIZE)
     art.paint(cords, grey(250))
     art.paint(Sheet.of(SIZE, vgradient(SIZE, [(60, 0), (300, 70)], mode="L")), grey(0), clip=cords)
@@ -230,7 +235,8 @@ def _heel_tab(art: Art) -> None:
 
 def _lining(art: Art, top: list) -> None:
     n = len(top) - 1
-    inner = path(top, [(x, y - 7 * math.sin(math.pi * i / n)) for i, (x, y) in reversed(list(enumerate(top)))])
+    far_edge = [(x, y - 7 * math.sin(math.pi * i / n)) for i, (x, y) in enumerate(top)]
+    inner = path(top, far_edge[::-1])
     art.paint(Sheet(SIZE).polygon(inner), "#3a3b40")
     art.paint(Sheet(SIZE).line(top, width=1.5), "#000000", 0.3)
 
@@ -238,7 +244,7 @@ def _lining(art: Art, top: list) -> None:
 def cut_low() -> Image.Image:
     art = Art(SIZE)
     # Feathered outside the shoe (backdrop over backdrop), so resampling leaves no ghost edge.
-    grown = Sheet.of(SIZE, upper().image.filter(ImageFilter.MaxFilter(31))).blur(2)
+    grown = upper().plus(_cords()).grow(8).blur(2)
     ankle = Sheet(SIZE).polygon([(0, 0), (470, 0), (470, 198), (0, 236)])
     gone = grown.minus(upper_low()).times(ankle)
     art.paint(gone, base_art().image)

@@ -17,8 +17,9 @@ from typing import Any
 MOTIVATIONS = ("practical", "status", "self-expression", "sustainability", "value", "performance")
 
 
-def _opt(code: str, en: str, nl: str, price: str = "0", *, layer: str | None = None, tint: str | None = None,
-         swatch: str = "", z: int | None = None, motivations: dict[str, float] | None = None) -> dict[str, Any]:
+def _opt(code: str, en: str, nl: str, price: str = "0", *, layer: str | None = None,
+         tint: str | None = None, swatch: str = "", z: int | None = None,
+         motivations: dict[str, float] | None = None) -> dict[str, Any]:
     """One option. `z` overrides the step's layer z-order for this option's layer."""
     return {
         "code": code,
@@ -87,15 +88,18 @@ CITY_CAR: dict[str, Any] = {
             ],
         },
         {
-            "code": "body", "name": {"en": "Body colour", "nl": "Lakkleur"}, "kind": "single", "required": True,
-            "default": "chili_red", "z": 10,
+            "code": "body", "name": {"en": "Body colour", "nl": "Lakkleur"}, "kind": "single",
+            "required": True, "default": "chili_red", "z": 10,
             "options": [
-                _body("pepper_white", "Pepper White", "Pepper White", "#f1efe9", "0", {"value": 0.6, "practical": 0.3}),
+                _body("pepper_white", "Pepper White", "Pepper White", "#f1efe9", "0",
+                      {"value": 0.6, "practical": 0.3}),
                 _body("chili_red", "Chili Red", "Chili Red", "#c8102e", "550", {"self-expression": 0.8}),
-                _body("midnight_black", "Midnight Black", "Midnight Black", "#1e1f24", "650", {"status": 0.7}),
+                _body("midnight_black", "Midnight Black", "Midnight Black", "#1e1f24", "650",
+                      {"status": 0.7}),
                 _body("racing_green", "British Racing Green", "British Racing Green", "#1f4d3a", "650",
                       {"status": 0.6, "self-expression": 0.4}),
-                _body("island_blue", "Island Blue", "Island Blue", "#2f7fb8", "650", {"self-expression": 0.8}),
+                _body("island_blue", "Island Blue", "Island Blue", "#2f7fb8", "650",
+                      {"self-expression": 0.8}),
                 _body("moonwalk_grey", "Moonwalk Grey", "Moonwalk Grey", "#8b9197", "450",
                       {"value": 0.3, "status": 0.3}),
             ],
@@ -148,8 +152,8 @@ CITY_CAR: dict[str, Any] = {
             ],
         },
         {
-            "code": "interior", "name": {"en": "Interior", "nl": "Interieur"}, "kind": "single", "required": True,
-            "default": "black_cloth", "z": 5,
+            "code": "interior", "name": {"en": "Interior", "nl": "Interieur"}, "kind": "single",
+            "required": True, "default": "black_cloth", "z": 5,
             "options": [
                 _opt("black_cloth", "Black cloth", "Zwarte stof", layer="interior-black", swatch="#2c2d31",
                      motivations={"value": 0.7, "practical": 0.5}),
@@ -167,15 +171,18 @@ CITY_CAR: dict[str, Any] = {
             "options": [
                 _opt("family", "Family pack (Isofix, roof rails)", "Gezinspakket (Isofix, dakrails)", "890",
                      layer="pack-family", swatch="#2f6f86", motivations={"practical": 1.0, "value": 0.3}),
-                _opt("tech", "Tech pack (matrix LED, ambient light)", "Techpakket (matrix-LED, sfeerverlichting)",
-                     "1750", layer="pack-tech", swatch="#59c3ff", z=24,
+                _opt("tech", "Tech pack (matrix LED, ambient light)",
+                     "Techpakket (matrix-LED, sfeerverlichting)", "1750", layer="pack-tech", swatch="#59c3ff",
+                     z=24,
                      motivations={"performance": 0.4, "status": 0.5, "practical": 0.3}),
                 _opt("sport", "Sport pack (spoiler, twin exhaust)", "Sportpakket (spoiler, dubbele uitlaat)",
-                     "1950", layer="pack-sport", swatch="#141517", z=25, motivations={"performance": 1.0, "status": 0.4}),
+                     "1950", layer="pack-sport", swatch="#141517", z=25,
+                     motivations={"performance": 1.0, "status": 0.4}),
             ],
         },
         {
-            "code": "badge", "name": {"en": "Badge text", "nl": "Badgetekst"}, "kind": "text", "required": False,
+            "code": "badge", "name": {"en": "Badge text", "nl": "Badgetekst"}, "kind": "text",
+            "required": False,
             "motivations": {"self-expression": 1.0},
             "text": {
                 "max_length": 10, "pattern": "[A-Za-z0-9 ]", "price_per_char": "0", "flat_price": "95",
@@ -267,14 +274,15 @@ SNEAKER: dict[str, Any] = {
             ],
         },
         {
-            "code": "material", "name": {"en": "Upper material", "nl": "Materiaal bovenwerk"}, "kind": "single",
-            "required": True, "default": "leather", "z": 14,
+            "code": "material", "name": {"en": "Upper material", "nl": "Materiaal bovenwerk"},
+            "kind": "single", "required": True, "default": "leather", "z": 14,
             "options": [
                 _opt("leather", "Smooth leather", "Glad leder", layer="material-leather", swatch="#efe9de",
                      motivations={"practical": 0.5, "value": 0.4}),
                 _opt("suede", "Suede", "Suède", "15", layer="material-suede", swatch="#b99b78",
                      motivations={"status": 0.7, "self-expression": 0.3}),
-                _opt("knit", "Recycled knit", "Gerecycled breisel", "10", layer="material-knit", swatch="#9fb3a5",
+                _opt("knit", "Recycled knit", "Gerecycled breisel", "10", layer="material-knit",
+                     swatch="#9fb3a5",
                      motivations={"sustainability": 1.0, "performance": 0.4}),
             ],
         },
@@ -294,7 +302,8 @@ SNEAKER: dict[str, Any] = {
                      motivations={"self-expression": 0.5, "status": 0.3}),
                 _opt("ice", "Translucent ice", "Doorschijnend ijs", "15", layer="sole-ice", swatch="#bfe3f2",
                      motivations={"self-expression": 0.8, "status": 0.3}),
-                _opt("grind", "Recycled grind", "Gerecycled granulaat", "5", layer="sole-grind", swatch="#55585d",
+                _opt("grind", "Recycled grind", "Gerecycled granulaat", "5", layer="sole-grind",
+                     swatch="#55585d",
                      motivations={"sustainability": 1.0, "value": 0.2}),
             ],
         },
@@ -321,7 +330,8 @@ SNEAKER: dict[str, Any] = {
             ],
         },
         {
-            "code": "heel_text", "name": {"en": "Heel text", "nl": "Hieltekst"}, "kind": "text", "required": False,
+            "code": "heel_text", "name": {"en": "Heel text", "nl": "Hieltekst"}, "kind": "text",
+            "required": False,
             "motivations": {"self-expression": 1.0},
             "text": {
                 "max_length": 8, "pattern": "[A-Za-z0-9 ]", "price_per_char": "0", "flat_price": "9",
@@ -411,8 +421,8 @@ TRENCH_COAT: dict[str, Any] = {
                      swatch="#c19a5b", motivations={"practical": 0.8, "value": 0.4}),
                 _opt("cashmere", "Cashmere", "Kasjmier", "1400", layer="fabric-cashmere", swatch="#a7865b",
                      motivations={"status": 1.0}),
-                _opt("recycled", "Recycled gabardine", "Gerecyclede gabardine", "150", layer="fabric-recycled",
-                     swatch="#9a8c72", motivations={"sustainability": 1.0}),
+                _opt("recycled", "Recycled gabardine", "Gerecyclede gabardine", "150",
+                     layer="fabric-recycled", swatch="#9a8c72", motivations={"sustainability": 1.0}),
             ],
         },
         {
@@ -424,7 +434,8 @@ TRENCH_COAT: dict[str, Any] = {
                 _colour("black", "Black", "Zwart", "#26252a", "0", "coat", {"practical": 0.6, "status": 0.3}),
                 _colour("navy", "Navy", "Marineblauw", "#27324a", "0", "coat", {"practical": 0.5}),
                 _colour("olive", "Olive", "Olijf", "#5f6140", "0", "coat", {"self-expression": 0.6}),
-                _colour("burgundy", "Burgundy", "Bordeaux", "#6e2430", "150", "coat", {"self-expression": 0.9}),
+                _colour("burgundy", "Burgundy", "Bordeaux", "#6e2430", "150", "coat",
+                        {"self-expression": 0.9}),
             ],
         },
         {
@@ -447,8 +458,8 @@ TRENCH_COAT: dict[str, Any] = {
             "options": [
                 _opt("horn", "Natural horn", "Natuurlijke hoorn", layer="buttons-horn", swatch="#5b3a22",
                      motivations={"status": 0.6}),
-                _opt("corozo", "Corozo nut (plant-based)", "Corozonoot (plantaardig)", "40", layer="buttons-corozo",
-                     swatch="#e7dcc4", motivations={"sustainability": 1.0}),
+                _opt("corozo", "Corozo nut (plant-based)", "Corozonoot (plantaardig)", "40",
+                     layer="buttons-corozo", swatch="#e7dcc4", motivations={"sustainability": 1.0}),
                 _opt("leather", "Woven leather", "Gevlochten leder", "90", layer="buttons-leather",
                      swatch="#3b2418", motivations={"status": 0.8, "self-expression": 0.3}),
                 _opt("gunmetal", "Recycled gunmetal", "Gerecycled gunmetal", "60", layer="buttons-gunmetal",
@@ -461,10 +472,12 @@ TRENCH_COAT: dict[str, Any] = {
             "options": [
                 _opt("notch", "Notch lapel", "Reverskraag", layer="collar-notch", swatch="#c19a5b",
                      motivations={"value": 0.4, "practical": 0.3}),
-                _opt("funnel", "Funnel collar", "Trechterkraag", "120", layer="collar-funnel", swatch="#a7865b",
+                _opt("funnel", "Funnel collar", "Trechterkraag", "120", layer="collar-funnel",
+                     swatch="#a7865b",
                      motivations={"practical": 0.7, "performance": 0.3}),
                 _opt("shearling", "Faux-shearling collar", "Kraag van imitatieschapenvacht", "390",
-                     layer="collar-shearling", swatch="#efe6d6", motivations={"status": 0.8, "self-expression": 0.4}),
+                     layer="collar-shearling", swatch="#efe6d6",
+                     motivations={"status": 0.8, "self-expression": 0.4}),
             ],
         },
         {
@@ -473,22 +486,26 @@ TRENCH_COAT: dict[str, Any] = {
             "options": [
                 _opt("belt", "Belt", "Ceintuur", layer="extra-belt", swatch="#c19a5b", z=25,
                      motivations={"practical": 0.4, "status": 0.3}),
-                _opt("epaulettes", "Epaulettes", "Epauletten", "90", layer="extra-epaulettes", swatch="#a7865b",
+                _opt("epaulettes", "Epaulettes", "Epauletten", "90", layer="extra-epaulettes",
+                     swatch="#a7865b",
                      motivations={"status": 0.6, "self-expression": 0.3}),
-                _opt("storm_flap", "Storm flap", "Stormflap", "120", layer="extra-storm-flap", swatch="#a7865b", z=22,
+                _opt("storm_flap", "Storm flap", "Stormflap", "120", layer="extra-storm-flap",
+                     swatch="#a7865b", z=22,
                      motivations={"practical": 0.8, "performance": 0.3}),
                 _opt("cuff_straps", "Cuff straps", "Mouwbandjes", "60", layer="extra-cuff-straps",
                      swatch="#a7865b", motivations={"practical": 0.5}),
-                _opt("d_rings", "D-rings on the belt", "D-ringen aan de ceintuur", "45", layer="extra-d-rings",
-                     swatch="#b8bcc2", z=27, motivations={"self-expression": 0.5, "status": 0.3}),
+                _opt("d_rings", "D-rings on the belt", "D-ringen aan de ceintuur", "45",
+                     layer="extra-d-rings", swatch="#b8bcc2", z=27,
+                     motivations={"self-expression": 0.5, "status": 0.3}),
             ],
         },
         {
-            "code": "monogram", "name": {"en": "Monogram", "nl": "Monogram"}, "kind": "text", "required": False,
+            "code": "monogram", "name": {"en": "Monogram", "nl": "Monogram"}, "kind": "text",
+            "required": False,
             "motivations": {"self-expression": 0.8, "status": 0.5},
             "text": {
                 "max_length": 3, "pattern": "[A-Z]", "price_per_char": "0", "flat_price": "95",
-                "font": "DejaVuSerif.ttf", "box": (330, 430, 70, 28), "colour": "#efe4c8", "z": 40,
+                "font": "DejaVuSerif.ttf", "box": (246, 414, 68, 28), "colour": "#f3ead2", "z": 40,
             },
         },
     ],
@@ -506,8 +523,10 @@ TRENCH_COAT: dict[str, Any] = {
               "De kraag van imitatieschapenvacht is gemaakt voor de klassieke en ruime pasvorm.",
               subjects=["fit.classic", "fit.relaxed"], targets=["collar.shearling"], condition="any"),
         _rule("details-max-three", "cardinality",
-              "Pick up to three of epaulettes, storm flap, cuff straps and D-rings, so the coat keeps a clean line.",
-              "Kies maximaal drie van epauletten, stormflap, mouwbandjes en D-ringen, zodat de jas strak blijft.",
+              "Pick up to three of epaulettes, storm flap, cuff straps and D-rings: "
+              "the coat keeps a clean line.",
+              "Kies maximaal drie van epauletten, stormflap, mouwbandjes en D-ringen: "
+              "zo blijft de jas strak.",
               subjects=["extras.epaulettes", "extras.storm_flap", "extras.cuff_straps", "extras.d_rings"],
               min_count=0, max_count=3),
         _rule("d-rings-need-belt", "requires",

@@ -7,6 +7,7 @@ passed to these helpers are always canvas pixels; the 2x lives only in here.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Sequence
 
@@ -36,7 +37,7 @@ def bezier(*points: Point, steps: int = 24) -> list[Point]:
         t = i / steps
         pts = list(points)
         while len(pts) > 1:
-            pts = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in zip(pts, pts[1:])]
+            pts = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in itertools.pairwise(pts)]
         out.append(pts[0])
     return out
 
@@ -52,8 +53,37 @@ def path(*parts: Sequence[Point] | Point) -> list[Point]:
     return out
 
 
+def ribbon(centre: Sequence[Point], widths: Sequence[float]) -> list[Point]:
+    """The outline of a band along `centre`, `widths[i]` wide at point i (for tapered strokes)."""
+    left, right = [], []
+    for i, (x, y) in enumerate(centre):
+        ax, ay = centre[max(0, i - 1)]
+        bx, by = centre[min(len(centre) - 1, i + 1)]
+        dx, dy = bx - ax, by - ay
+        norm = (dx * dx + dy * dy) ** 0.5 or 1.0
+        nx, ny = -dy / norm * widths[i] / 2, dx / norm * widths[i] / 2
+        left.append((x + nx, y + ny))
+        right.append((x - nx, y - ny))
+    return left + right[::-1]
+
+
 def mirror_x(points: Iterable[Point], axis: float) -> list[Point]:
     return [(2 * axis - x, y) for x, y in points]
+
+
+def _blurred(image: Image.Image, radius: float) -> Image.Image:
+    """Gaussian blur of a mostly empty channel, done only around what is drawn (much faster)."""
+    box = image.getbbox()
+    if box is None or radius <= 0:
+        return image.copy()
+    if image.getextrema()[0] > 0:  # nothing is empty: blur it all
+        return image.filter(ImageFilter.GaussianBlur(radius))
+    pad = int(radius * 3) + 2
+    x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
+    x1, y1 = min(image.width, box[2] + pad), min(image.height, box[3] + pad)
+    out = Image.new("L", image.size, 0)
+    out.paste(image.crop((x0, y0, x1, y1)).filter(ImageFilter.GaussianBlur(radius)), (x0, y0))
+    return out
 
 
 class Sheet:
@@ -109,9 +139,18 @@ class Sheet:
         return self
 
     def blur(self, radius: float) -> Sheet:
-        self.image = self.image.filter(ImageFilter.GaussianBlur(radius * SCALE))
+        self.image = _blurred(self.image, radius * SCALE)
         self.draw = ImageDraw.Draw(self.image)
         return self
+
+    def grow(self, radius: float) -> Sheet:
+        """The shape spread outwards by about `radius` (a blur pushed up: much faster than a max filter)."""
+        spread = _blurred(self.image, radius * SCALE / 2)
+        return Sheet.of(self.size, spread.point(lambda v: min(255, v * 12)))
+
+    def shrink(self, radius: float) -> Sheet:
+        inverse = Sheet.of(self.size, ImageChops.invert(self.image)).grow(radius)
+        return Sheet.of(self.size, ImageChops.invert(inverse.image))
 
     def times(self, other: Sheet) -> Sheet:
         """Keep only where `other` is set too (intersection, with soft edges)."""
@@ -147,13 +186,13 @@ def vgradient(size: tuple[int, int], stops: Sequence[tuple[float, Colour]], mode
         elif y >= stops[-1][0]:
             value = stops[-1][1]
         else:
-            for (y0, c0), (y1, c1) in zip(stops, stops[1:]):
+            for (y0, c0), (y1, c1) in itertools.pairwise(stops):
                 if y0 <= y <= y1:
                     t = (y - y0) / max(1, y1 - y0)
                     if mode == "L":
                         value = round(c0 + (c1 - c0) * t)
                     else:
-                        value = tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
+                        value = tuple(round(a + (b - a) * t) for a, b in zip(c0, c1, strict=True))
                     break
         column.append(value)
     image = Image.new(mode, (1, height))
@@ -185,22 +224,27 @@ class Art:
               clip: Sheet | None = None) -> Art:
         """Lay `colour` (a colour or a 2x RGB image) over the layer through `shape`."""
         mask = shape if clip is None else shape.times(clip)
-        alpha = mask.image
+        box = mask.image.getbbox()
+        if box is None:
+            return self
+        alpha = mask.image.crop(box)
         if isinstance(colour, Image.Image):
-            source = colour.convert("RGBA")
+            source = colour.crop(box).convert("RGBA")
         else:
             value = rgb(colour)
-            source = Image.new("RGBA", self.image.size, value[:3] + (255,))
+            source = Image.new("RGBA", alpha.size, (*value[:3], 255))
             if len(value) == 4:
                 opacity *= value[3] / 255
         if opacity < 1:
             alpha = alpha.point(lambda v: round(v * opacity))
         source.putalpha(alpha)
-        self.image = Image.alpha_composite(self.image, source)
+        self.image.alpha_composite(source, dest=box[:2])
         return self
 
-    def done(self) -> Image.Image:
-        small = self.image.convert("RGBa").resize(self.size, Image.LANCZOS)
+    def done(self, resample: int = Image.LANCZOS) -> Image.Image:
+        """The layer at canvas size. LANCZOS keeps edges crisp; BOX (a plain average) suits
+        layers that repaint the backdrop, where LANCZOS's faint ringing would show as a seam."""
+        small = self.image.convert("RGBa").resize(self.size, resample)
         return small.convert("RGBA")
 
 

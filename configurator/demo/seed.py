@@ -38,12 +38,14 @@ class _Tally:
                 f"{self.files} layer files written")
 
 
-def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], tally: _Tally):
-    """Create the row, or update only the fields whose value differs."""
-    obj = model.objects.filter(**lookup).first()
+def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], tally: _Tally,
+            existing: dict[str, Any] | None = None):
+    """Create the row, or update only the fields whose value differs. `existing` holds the rows
+    already loaded, by code (saves a query per row); uniqueness is the lookup's own guarantee."""
+    obj = existing.get(lookup["code"]) if existing is not None else model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
-        obj.full_clean()
+        obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save()
         tally.created += 1
         return obj
@@ -53,7 +55,7 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
         return obj
     for name in changed:
         setattr(obj, name, values[name])
-    obj.full_clean()
+    obj.full_clean(validate_unique=False, validate_constraints=False)
     obj.save(update_fields=changed)
     tally.updated += 1
     return obj
@@ -114,8 +116,11 @@ def _group_values(data: dict[str, Any], position: int) -> dict[str, Any]:
     return values
 
 
-def _group(product: Product, data: dict[str, Any], position: int, tally: _Tally) -> dict[str, Option]:
-    group = _upsert(OptionGroup, {"product": product, "code": data["code"]}, _group_values(data, position), tally)
+def _group(product: Product, data: dict[str, Any], position: int, tally: _Tally,
+           groups: dict[str, OptionGroup]) -> dict[str, Option]:
+    lookup = {"product": product, "code": data["code"]}
+    group = _upsert(OptionGroup, lookup, _group_values(data, position), tally, groups)
+    existing = {option.code: option for option in group.options.all()}
     options: dict[str, Option] = {}
     for index, raw in enumerate(data.get("options", [])):
         options[f"{group.code}.{raw['code']}"] = _upsert(Option, {"group": group, "code": raw["code"]}, {
@@ -127,16 +132,17 @@ def _group(product: Product, data: dict[str, Any], position: int, tally: _Tally)
             "layer_tint": raw["tint"] or "",
             "layer_z": raw["z"] if raw["z"] is not None else data.get("z", 10),
             "position": index,
-        }, tally)
+        }, tally, existing)
     default = options[f"{group.code}.{data['default']}"] if data.get("default") else None
     if group.default_option_id != (default.pk if default else None):
         group.default_option = default
-        group.full_clean()
+        group.full_clean(validate_unique=False, validate_constraints=False)
         group.save(update_fields=["default_option"])
     return options
 
 
-def _rule(product: Product, data: dict[str, Any], position: int, options: dict[str, Option], tally: _Tally) -> None:
+def _rule(product: Product, data: dict[str, Any], position: int, options: dict[str, Option], tally: _Tally,
+          rules: dict[str, Rule]) -> None:
     rule = _upsert(Rule, {"product": product, "code": data["code"]}, {
         "kind": data["kind"],
         "condition": data["condition"],
@@ -146,21 +152,23 @@ def _rule(product: Product, data: dict[str, Any], position: int, options: dict[s
         "explanation_en": data["explanation"]["en"],
         "explanation_nl": data["explanation"]["nl"],
         "position": position,
-    }, tally)
+    }, tally, rules)
     for relation, keys in (("subjects", data["subjects"]), ("targets", data["targets"])):
         wanted = {options[key].pk for key in keys}
         manager = getattr(rule, relation)
-        if set(manager.values_list("pk", flat=True)) != wanted:
+        if {option.pk for option in manager.all()} != wanted:
             manager.set(wanted)
 
 
 def _seed_product(data: dict[str, Any], tally: _Tally) -> tuple[CatalogVersion, bool]:
     product = _product(data, tally)
+    groups = {group.code: group for group in product.groups.select_related("default_option")}
     options: dict[str, Option] = {}
     for position, group in enumerate(data["groups"]):
-        options.update(_group(product, group, position, tally))
+        options.update(_group(product, group, position, tally, groups))
+    rules = {rule.code: rule for rule in product.rules.prefetch_related("subjects", "targets")}
     for position, rule in enumerate(data["rules"]):
-        _rule(product, rule, position, options, tally)
+        _rule(product, rule, position, options, tally, rules)
     previous = product.current_version_id
     version = product_publish(product=product, note="seed_demo")
     return version, version.pk != previous

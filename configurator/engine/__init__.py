@@ -93,7 +93,10 @@ def changes_between(cat: Catalog, before: int, after: int, skip: frozenset[int] 
     return tuple(out)
 
 
-def repair_state(cat: Catalog, state: State, pins: Pins = Pins()) -> Repair | None:
+NO_PINS = Pins()
+
+
+def repair_state(cat: Catalog, state: State, pins: Pins = NO_PINS) -> Repair | None:
     """The minimal repair of `state`'s option choices; None when it is valid or cannot be repaired."""
     current = evaluate(cat, state)
     option_problems = tuple(v for v in current.violations if not v.kind.startswith("text"))
@@ -119,9 +122,34 @@ def quote(cat: Catalog, selections: Any, action: Action | None = None) -> Quote:
 
 
 __all__ = [
-    "Action", "Availability", "Catalog", "Change", "Evaluation", "Issue", "Pins", "Quote", "Repair",
-    "SnapshotError", "State", "Violation", "MULTI", "SINGLE", "TEXT",
-    "apply_action", "availability", "changes_between", "compile_catalog", "default_state", "distance",
-    "evaluate", "find_valid", "fingerprint", "minimal_repair", "normalize", "option_status", "quote",
-    "repair_state", "to_plain",
+    "MULTI",
+    "SINGLE",
+    "TEXT",
+    "Action",
+    "Availability",
+    "Catalog",
+    "Change",
+    "Evaluation",
+    "Issue",
+    "Pins",
+    "Quote",
+    "Repair",
+    "SnapshotError",
+    "State",
+    "Violation",
+    "apply_action",
+    "availability",
+    "changes_between",
+    "compile_catalog",
+    "default_state",
+    "distance",
+    "evaluate",
+    "find_valid",
+    "fingerprint",
+    "minimal_repair",
+    "normalize",
+    "option_status",
+    "quote",
+    "repair_state",
+    "to_plain",
 ]

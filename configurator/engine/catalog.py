@@ -6,9 +6,10 @@ position, so a build's choices are one int and every rule check is a few bitwise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 SINGLE, MULTI, TEXT = "single", "multi", "text"
 REQUIRES, EXCLUDES, AVAILABILITY, CARDINALITY, PRICE = (
@@ -145,7 +146,7 @@ def iter_bits(mask: int):
 def _decimal(value: Any, where: str) -> Decimal:
     try:
         return Decimal(str(value if value is not None else "0"))
-    except Exception as exc:  # noqa: BLE001 - any bad literal is a snapshot error
+    except Exception as exc:
         raise SnapshotError(f"{where}: not a number: {value!r}") from exc
 
 

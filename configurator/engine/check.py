@@ -92,4 +92,4 @@ def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int]]:
     return findings, dead
 
 
-__all__ = ["Finding", "check_catalog", "unreachable_options", "iter_bits"]
+__all__ = ["Finding", "check_catalog", "iter_bits", "unreachable_options"]

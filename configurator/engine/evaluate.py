@@ -206,7 +206,16 @@ def option_status(avail: Availability, index: int) -> str:
 
 
 __all__ = [
-    "Availability", "Evaluation", "Price", "PriceLine", "Violation",
-    "availability", "evaluate", "missing_steps", "option_status", "price", "violations",
     "MULTI",
+    "Availability",
+    "Evaluation",
+    "Price",
+    "PriceLine",
+    "Violation",
+    "availability",
+    "evaluate",
+    "missing_steps",
+    "option_status",
+    "price",
+    "violations",
 ]

@@ -13,10 +13,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .catalog import AVAILABILITY, CARDINALITY, EXCLUDES, MULTI, REQUIRES, SINGLE, TEXT, Catalog, GroupDef, RuleDef, iter_bits
+from .catalog import (
+    AVAILABILITY,
+    CARDINALITY,
+    EXCLUDES,
+    MULTI,
+    REQUIRES,
+    SINGLE,
+    TEXT,
+    Catalog,
+    GroupDef,
+    RuleDef,
+    iter_bits,
+)
 from .rules import is_valid_mask, violating_values
 
-DEFAULT_NODE_BUDGET = 1_500
+DEFAULT_NODE_BUDGET = 600
 MAX_TIED_SOLUTIONS = 64
 FALLBACK_BUDGET = 3_000
 
@@ -35,12 +47,14 @@ class Problem:
     groups: tuple[int, ...]
     bits: int  # the options whose state decides it
     rule: RuleDef | None = None  # None: a step over its maximum, or an option switched off
+    # Said, not derived from `bits`: a step over its maximum may hold an unavailable option too.
+    off: bool = False
 
     def fixed(self, cat: Catalog, mask: int) -> bool:
         if self.rule is not None:
             return not self.rule.violated(mask)
         group = cat.groups[self.groups[0]]
-        if self.bits & ~cat.available_mask:
+        if self.off:
             return not mask & self.bits
         return (mask & group.mask).bit_count() <= group.max_count
 
@@ -62,7 +76,7 @@ def _well_behaved(cat: Catalog, problem: Problem, mask: int) -> bool:
     on its own. Then branching only on such fixing changes still finds the minimal repair."""
     rule = problem.rule
     if rule is None:
-        if problem.bits & ~cat.available_mask:
+        if problem.off:
             return True
         group = cat.groups[problem.groups[0]]
         return (mask & group.mask).bit_count() == group.max_count + 1
@@ -93,7 +107,7 @@ def problems(cat: Catalog, mask: int) -> dict:
         if group.kind == MULTI and (mask & group.mask).bit_count() > group.max_count:
             found[("max", group.index)] = Problem((group.index,), mask & group.mask)
     for index in iter_bits(mask & ~cat.available_mask):
-        found[("off", index)] = Problem((cat.options[index].group,), 1 << index)
+        found[("off", index)] = Problem((cat.options[index].group,), 1 << index, off=True)
     return found
 
 
@@ -167,9 +181,10 @@ def _final_moves(cat: Catalog, mask: int, found: list[Problem], pins: Pins) -> I
                     break
             for index in iter_bits(ok):
                 yield base | (1 << index)
-            if not group.required and mask & group.mask:
-                if not any(rule.violated(base) for rule in cat.rules_by_group[g]):
-                    yield base
+            if not group.required and mask & group.mask and not any(
+                rule.violated(base) for rule in cat.rules_by_group[g]
+            ):
+                yield base
         else:
             bits = 0
             for problem in found:
@@ -218,7 +233,7 @@ def _problems_after(cat: Catalog, old: dict, mask: int, changed: int) -> dict:
     if group.kind == MULTI and chosen.bit_count() > group.max_count:
         new[("max", changed)] = Problem((changed,), chosen)
     for index in iter_bits(chosen & ~cat.available_mask):
-        new[("off", index)] = Problem((changed,), 1 << index)
+        new[("off", index)] = Problem((changed,), 1 << index, off=True)
     return new
 
 
@@ -235,31 +250,41 @@ class _Search:
     nodes: int = 0
     seen: dict[int, int] = field(default_factory=dict)
     solutions: set[int] = field(default_factory=set)
+    memo: dict[int, list] = field(default_factory=dict)
 
     def run(self, mask: int, found: dict, depth: int) -> None:
-        self.nodes += 1
+        node = self.memo.get(mask)
+        if node is None:
+            # Expanded once per search: later (deeper) iterations reuse what was worked out.
+            self.nodes += 1
+            values = list(found.values())
+            node = self.memo[mask] = [found, values, _lower_bound(values) if values else 0, None, None]
         if self.nodes > self.budget:
             return
-        if not found:
+        found, values, bound = node[0], node[1], node[2]
+        if not values:
             self.solutions.add(mask)
             return
-        values = list(found.values())
-        if depth == 0 or _lower_bound(values) > depth:
+        if depth == 0 or bound > depth:
             return
         if depth == 1:
-            for candidate in _final_moves(self.cat, mask, values, self.pins):
-                self.solutions.add(candidate)
+            if node[4] is None:
+                node[4] = list(_final_moves(self.cat, mask, values, self.pins))
+            self.solutions.update(node[4])
             return
-        moves = self._branches(mask, values)
-        for candidate in moves:
+        if node[3] is None:
+            node[3] = self._branches(mask, values)
+        for candidate in node[3]:
             if self.seen.get(candidate, -1) >= depth - 1:
                 continue
             self.seen[candidate] = depth - 1
-            changed = _changed_group(self.cat, mask, candidate)
-            self.run(candidate, _problems_after(self.cat, found, candidate, changed), depth - 1)
+            if candidate in self.memo:
+                child_found: dict = {}  # not read: the child's memo holds its problems
+            else:
+                child_found = _problems_after(self.cat, found, candidate, _changed_group(self.cat, mask, candidate))
+            self.run(candidate, child_found, depth - 1)
             if self.nodes > self.budget or len(self.solutions) >= MAX_TIED_SOLUTIONS:
                 return
-
 
     def _branches(self, mask: int, found: list[Problem]) -> list[int]:
         """The fixing changes of a well-behaved problem if there is one (fewest first), else every
@@ -290,9 +315,10 @@ def _lower_bound(found: list[Problem]) -> int:
 
 
 def minimal_repair(
-    cat: Catalog, mask: int, pins: Pins = Pins(), budget: int = DEFAULT_NODE_BUDGET
+    cat: Catalog, mask: int, pins: Pins | None = None, budget: int = DEFAULT_NODE_BUDGET
 ) -> int | None:
     """The nearest valid mask that respects `pins`, or None when none exists."""
+    pins = pins or Pins()
     found = problems(cat, mask)
     if not found:
         return mask
@@ -313,9 +339,34 @@ def minimal_repair(
             )
         if search.nodes > budget:
             break
-    # Deeper than the budget allows: any valid build, then undo every change it can spare.
-    found_mask = find_valid(cat, pins, prefer=mask, budget=FALLBACK_BUDGET)
+    # Deeper than the budget allows: a greedy descent (or, failing that, any valid build), then
+    # undo every change it can spare.
+    found_mask = _greedy(cat, mask, found, pins, search)
+    if found_mask is None:
+        found_mask = find_valid(cat, pins, prefer=mask, budget=FALLBACK_BUDGET)
     return None if found_mask is None else _undo_spare_changes(cat, mask, found_mask)
+
+
+def _greedy(cat: Catalog, mask: int, found: dict, pins: Pins, search: _Search) -> int | None:
+    """Repeatedly take the change that leaves the fewest problems (then the smallest price move)."""
+    seen = {mask}
+    for _ in range(2 * len(cat.groups)):
+        if not found:
+            return mask
+        moves = search._branches(mask, list(found.values()))
+        best = None
+        for candidate in moves:
+            if candidate in seen:
+                continue
+            after = _problems_after(cat, found, candidate, _changed_group(cat, mask, candidate))
+            key = (len(after), abs(_price(cat, candidate) - _price(cat, mask)))
+            if best is None or key < best[0]:
+                best = (key, candidate, after)
+        if best is None:
+            return None
+        _, mask, found = best
+        seen.add(mask)
+    return None
 
 
 def _undo_spare_changes(cat: Catalog, original: int, repaired: int) -> int:

@@ -30,17 +30,6 @@ REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 NO_ADD_PAGE = {CatalogVersion, Build}  # frozen rows: made by publishing and by shoppers only
 
 
-@pytest.fixture(autouse=True)
-def _admin_test_settings(settings):
-    """Admin pages link static files, and the manifest storage needs collectstatic, which tests do
-    not run. A fast hasher keeps the admin_user fixture from spending seconds on every test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 

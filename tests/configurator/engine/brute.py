@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
-from typing import Any
 
 from configurator.engine import Catalog
 
@@ -71,12 +70,9 @@ class Oracle:
             for g in snapshot["groups"] if g["kind"] != "text"
         ]
         self.texts = {g["code"]: g["text"] for g in snapshot["groups"] if g["kind"] == "text"}
-        self.prices = {
-            bit[f"{g['code']}.{o['code']}"]: Decimal(o["price"]) for g in snapshot["groups"] for o in g["options"]
-        }
-        self.switched_off = sum(
-            bit[f"{g['code']}.{o['code']}"] for g in snapshot["groups"] for o in g["options"] if not o["available"]
-        )
+        options = [(f"{g['code']}.{o['code']}", o) for g in snapshot["groups"] for o in g["options"]]
+        self.prices = {bit[key]: Decimal(o["price"]) for key, o in options}
+        self.switched_off = sum(bit[key] for key, o in options if not o["available"])
         self.unreachable = sum(bit[key] for key in snapshot.get("unreachable", []))
         self.rules = [
             Rule(r["kind"], sum(bit[k] for k in r["subjects"]), sum(bit[k] for k in r["targets"]),
@@ -111,9 +107,9 @@ class Oracle:
         if mask & off:
             return False
         for step in self.steps:
-            if step.kind == "multi" and step.max_count is not None:
-                if bin(mask & step.mask).count("1") > step.max_count:
-                    return False
+            limited = step.kind == "multi" and step.max_count is not None
+            if limited and bin(mask & step.mask).count("1") > step.max_count:
+                return False
         return not any(rule.violated(mask) for rule in self.rules)
 
     def valid_masks(self) -> list[int]:

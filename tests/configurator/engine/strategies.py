@@ -7,6 +7,7 @@ enumerate every build of one and check the engine against brute force.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -16,6 +17,13 @@ from configurator.engine.check import unreachable_options
 
 MAX_OPTIONS = 12
 RULE_KINDS = ("requires", "excludes", "availability", "cardinality", "price")
+
+
+@cache
+def rarely(one_in: int) -> st.SearchStrategy[bool]:
+    """True about once in `one_in` draws, shrinking to False (hypothesis draws the ends of an
+    integer range far more often than that)."""
+    return st.sampled_from((False,) * (one_in - 1) + (True,))
 
 
 @dataclass(frozen=True)
@@ -29,26 +37,25 @@ class Published:
     def option_groups(self) -> list[dict[str, Any]]:
         return [g for g in self.snapshot["groups"] if g["kind"] != "text"]
 
-    @property
-    def text_groups(self) -> list[dict[str, Any]]:
-        return [g for g in self.snapshot["groups"] if g["kind"] == "text"]
-
 
 def publish(snapshot: dict[str, Any]) -> Published:
+    """Mark the unreachable options as publishing does, then compile what a build would load."""
     cat = compile_catalog(snapshot)
     snapshot = {**snapshot, "unreachable": [cat.options[i].key for i in unreachable_options(cat)]}
     return Published(snapshot, compile_catalog(snapshot))
 
 
-def money(low: int = -50_000, high: int = 100_000) -> st.SearchStrategy[str]:
+@cache
+def money(low: int, high: int) -> st.SearchStrategy[str]:
     """A two-decimal amount as the snapshot writes it (str of a DecimalField value)."""
-    return st.integers(low, high).map(lambda cents: f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}")
+    return st.integers(low, high).map(
+        lambda cents: f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    )
 
 
-@st.composite
 def _option_group(draw, code: str, n_options: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["single", "multi"]))
-    codes = [f"o{i}" for i in range(n_options)]
+    kind = draw(st.sampled_from(("single", "multi")))
+    codes = tuple(f"o{i}" for i in range(n_options))
     low = draw(st.integers(0, min(2, n_options))) if kind == "multi" else 0
     high = draw(st.none() | st.integers(low, n_options)) if kind == "multi" else None
     return {
@@ -64,14 +71,13 @@ def _option_group(draw, code: str, n_options: int) -> dict[str, Any]:
                 "code": c,
                 "name": {"en": f"Option {code}.{c}", "nl": f"Optie {code}.{c}"},
                 "price": draw(money(-20_000, 100_000)),
-                "available": draw(st.sampled_from([True] * 7 + [False])),
+                "available": not draw(rarely(8)),
             }
             for c in codes
         ],
     }
 
 
-@st.composite
 def _text_group(draw) -> dict[str, Any]:
     return {
         "code": "badge",
@@ -84,37 +90,36 @@ def _text_group(draw) -> dict[str, Any]:
         "options": [],
         "text": {
             "max_length": draw(st.integers(1, 10)),
-            "pattern": draw(st.sampled_from([r"[A-Z0-9 ]", r"[A-Za-z0-9 .\-]", r"[a-z]"])),
+            "pattern": draw(st.sampled_from((r"[A-Z0-9 ]", r"[A-Za-z0-9 .\-]", r"[a-z]"))),
             "price_per_char": draw(money(0, 1_000)),
             "flat_price": draw(money(0, 5_000)),
         },
     }
 
 
-@st.composite
-def _keys(draw, pool: list[str], max_size: int = 3) -> list[str]:
-    if not draw(st.integers(0, 9)):
+def _keys(draw, pool: tuple[str, ...], max_size: int = 3) -> list[str]:
+    if draw(rarely(10)):
         return []  # the admin allows a rule without subjects or targets
     return draw(st.lists(st.sampled_from(pool), min_size=1, max_size=max_size, unique=True))
 
 
-@st.composite
-def _rule(draw, code: str, groups: list[list[str]]) -> dict[str, Any]:
+def _rule(draw, code: str, groups: list[tuple[str, ...]]) -> dict[str, Any]:
     """Mostly a merchandiser's rule (subjects from one step, targets from another: "Electric
     excludes the 18-inch wheels"); now and then one over any options at all."""
     kind = draw(st.sampled_from(RULE_KINDS))
-    every = [k for g in groups for k in g]
-    if draw(st.integers(0, 3)):
-        first, second = draw(st.permutations(range(len(groups))))[:2]
+    every = tuple(k for g in groups for k in g)
+    if not draw(rarely(4)):
+        first = draw(st.integers(0, len(groups) - 1))
+        second = (first + draw(st.integers(1, len(groups) - 1))) % len(groups)
         subject_pool, target_pool = groups[first], groups[second]
     else:
         subject_pool = target_pool = every
     rule: dict[str, Any] = {
         "code": code,
         "kind": kind,
-        "subjects": draw(_keys(subject_pool)),
-        "targets": draw(_keys(target_pool)) if kind in ("requires", "excludes", "availability") else [],
-        "condition": draw(st.sampled_from(["all", "any"])),
+        "subjects": _keys(draw, subject_pool),
+        "targets": _keys(draw, target_pool) if kind in ("requires", "excludes", "availability") else [],
+        "condition": draw(st.sampled_from(("all", "any"))),
         "min": 0,
         "max": None,
         "amount": "0.00",
@@ -131,19 +136,20 @@ def _rule(draw, code: str, groups: list[list[str]]) -> dict[str, Any]:
 
 @st.composite
 def snapshots(draw) -> dict[str, Any]:
-    """A raw catalog snapshot: 2-4 option steps (single or multi), maybe a text step, 0-6 rules
-    of any kind over any options."""
+    """A raw catalog snapshot: 2-4 option steps (single or multi, 1-4 options each, some switched
+    off), maybe a personal text step, and 1-7 rules of every kind."""
     n_groups = draw(st.integers(2, 4))
     groups = []
     left = MAX_OPTIONS
     for g in range(n_groups):
-        n_options = draw(st.integers(1, min(4, left - (n_groups - g - 1))))
+        most = min(4, left - (n_groups - g - 1))
+        n_options = draw(st.integers(2, most)) if most >= 2 and not draw(rarely(5)) else 1
         left -= n_options
-        groups.append(draw(_option_group(f"g{g}", n_options)))
+        groups.append(_option_group(draw, f"g{g}", n_options))
     if draw(st.booleans()):
-        groups.insert(draw(st.integers(0, len(groups))), draw(_text_group()))
-    keys = [[f"{g['code']}.{o['code']}" for o in g["options"]] for g in groups if g["options"]]
-    rules = [draw(_rule(f"r{i}", keys)) for i in range(draw(st.integers(1, 7)))]
+        groups.insert(draw(st.integers(0, len(groups))), _text_group(draw))
+    keys = [tuple(f"{g['code']}.{o['code']}" for o in g["options"]) for g in groups if g["options"]]
+    rules = [_rule(draw, f"r{i}", keys) for i in range(draw(st.integers(1, 7)))]
     return {
         "product": {"slug": "tiny", "name": {"en": "Tiny"}, "base_price": draw(money(0, 500_000))},
         "groups": groups,
@@ -157,9 +163,9 @@ def catalogs() -> st.SearchStrategy[Published]:
 
 # Shopper input -------------------------------------------------------------------------------
 
-_TEXT_ALPHABET = st.sampled_from([
+_TEXT_ALPHABET = st.sampled_from((
     "A", "Z", "7", " ", "a", "e", "\u0301", "é", "\u0958", "\u2126", "\t", "!", "ß", "\U0001f600", "\n",
-])
+))
 
 
 def texts() -> st.SearchStrategy[str]:
@@ -177,11 +183,11 @@ def selections(draw, pub: Published) -> dict[str, Any]:
     """Well-formed input: known steps and options, right types (the build may break rules)."""
     raw: dict[str, Any] = {}
     for group in pub.snapshot["groups"]:
-        if not draw(st.integers(0, 4)):
+        if draw(rarely(5)):
             continue  # step left out: its default applies
-        codes = [o["code"] for o in group["options"]]
+        codes = tuple(o["code"] for o in group["options"])
         if group["kind"] == "single":
-            raw[group["code"]] = draw(st.none() | st.sampled_from(codes))
+            raw[group["code"]] = draw(st.sampled_from((*codes, None)))
         elif group["kind"] == "multi":
             raw[group["code"]] = draw(st.lists(st.sampled_from(codes), unique=True, max_size=len(codes)))
         else:
@@ -189,7 +195,9 @@ def selections(draw, pub: Published) -> dict[str, Any]:
     return raw
 
 
-_JSON_SCALARS = st.none() | st.booleans() | st.integers(-10, 10**12) | st.floats(allow_nan=True) | st.text(max_size=5)
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=True), st.text(max_size=5)
+)
 JSON = st.recursive(
     _JSON_SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
@@ -201,7 +209,7 @@ JSON = st.recursive(
 def garbage_selections(draw, pub: Published) -> Any:
     """Any input a client could send: not an object, unknown steps and options, wrong types,
     lists for single steps, duplicates, too long text, mixed with good values."""
-    if not draw(st.integers(0, 5)):
+    if draw(rarely(6)):
         return draw(JSON | st.lists(JSON, max_size=3))
     raw: dict[Any, Any] = draw(selections(pub))
     group_codes = [g["code"] for g in pub.snapshot["groups"]]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from configurator.engine import Action, Pins, State, apply_action, default_state, distance, normalize, quote, to_plain
+from configurator.engine import (
+    Action,
+    Pins,
+    State,
+    apply_action,
+    default_state,
+    distance,
+    normalize,
+    quote,
+    to_plain,
+)
 from configurator.engine.evaluate import availability, option_status
 
 from .brute import Oracle
@@ -102,7 +112,7 @@ def test_conflicting_options_have_a_valid_repair_that_keeps_them(pub, data):
 @SETTINGS
 @given(pub=catalogs(), data=st.data())
 def test_unavailable_options_are_exactly_the_switched_off_and_unreachable_ones(pub, data):
-    oracle, state = valid_start(pub, data)
+    _, state = valid_start(pub, data)
     avail = availability(pub.cat, state)
 
     unavailable = {o.index for o in pub.cat.options if option_status(avail, o.index) == "unavailable"}

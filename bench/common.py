@@ -1,0 +1,60 @@
+"""Shared pieces of the benchmarks: results, percentiles and the report."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    issue: int
+    name: str
+    measured: float
+    unit: str
+    baseline: float | None  # the limit measured in the same run (None: an absolute target)
+    ratio: float | None
+    target: str
+    ok: bool
+    note: str = ""
+
+    def line(self) -> str:
+        ratio = f"ratio {self.ratio:.2f}" if self.ratio is not None else ""
+        base = f"baseline {self.baseline:.3f} {self.unit}" if self.baseline is not None else ""
+        verdict = "OK  " if self.ok else "MISS"
+        parts = [p for p in (f"{self.measured:.3f} {self.unit}", base, ratio) if p]
+        return f"[{verdict}] #{self.issue} {self.name}: {', '.join(parts)} (target {self.target}) {self.note}".rstrip()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def write_report(results: list[Result], path: Path, header: str) -> None:
+    lines = [
+        "# Benchmark report",
+        "",
+        header,
+        "",
+        "| issue | benchmark | measured | limit measured in the same run | ratio | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        base = f"{r.baseline:.3f} {r.unit}" if r.baseline is not None else "—"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
+        lines.append(
+            f"| #{r.issue} | {r.name} | {r.measured:.3f} {r.unit} | {base} | {ratio} | {r.target} | "
+            f"{'yes' if r.ok else '**no**'} {r.note} |"
+        )
+    path.write_text("\n".join(lines) + "\n")

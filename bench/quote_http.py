@@ -1,0 +1,56 @@
+"""Quote endpoint throughput on gunicorn + PostgreSQL, against a bare Django view with the same
+middleware, in the same run (issue #2, target ratio >= 0.5)."""
+
+from __future__ import annotations
+
+import json
+
+from bench.common import Result
+from bench.load import hammer
+
+QUOTE = {
+    "product": "city-car",
+    "selections": {},
+    "action": None,
+}
+
+
+def quote_body(address: str) -> bytes:
+    """A realistic click on the demo city car: the first trim option the catalog lists."""
+    import http.client
+
+    host, port = address.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/api/products/city-car/")
+    catalog = json.loads(conn.getresponse().read())
+    conn.close()
+    group = catalog["groups"][0]
+    option = group["options"][-1]["code"]
+    return json.dumps({**QUOTE, "action": {"group": group["code"], "option": option}}).encode()
+
+
+def alternate(address: str, subject: str, body: bytes, *, seconds: float, connections: int,
+              rounds: int = 3) -> tuple[float, float, int]:
+    """Throughput of `subject` and of the bare view, measured in alternating rounds so that a
+    noisy neighbour slows both alike. Returns (subject req/s, bare req/s, errors)."""
+    hammer(address, "POST", subject, body, connections=connections, seconds=1.0)  # warm up
+    hammer(address, "POST", "/bench/bare/", body, connections=connections, seconds=1.0)
+    done = {subject: 0, "/bench/bare/": 0}
+    spent = {subject: 0.0, "/bench/bare/": 0.0}
+    errors = 0
+    for _ in range(rounds):
+        for path in ("/bench/bare/", subject):
+            result = hammer(address, "POST", path, body, connections=connections, seconds=seconds / rounds)
+            done[path] += result.done
+            spent[path] += result.seconds
+            errors += result.errors
+    return done[subject] / spent[subject], done["/bench/bare/"] / spent["/bench/bare/"], errors
+
+
+def run(address: str, seconds: float = 6.0, connections: int = 8) -> list[Result]:
+    body = quote_body(address)
+    quote_tput, bare_tput, errors = alternate(address, "/api/quote/", body, seconds=seconds, connections=connections)
+    ratio = quote_tput / bare_tput if bare_tput else 0.0
+    note = f"({connections} connections, alternating rounds, {errors} errors)"
+    return [Result(2, "quote endpoint throughput vs bare view", quote_tput, "req/s", bare_tput,
+                   ratio, "ratio >= 0.5", ratio >= 0.5 and errors == 0, note)]

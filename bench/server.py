@@ -1,0 +1,77 @@
+"""A real stack for the HTTP benchmarks: gunicorn on loopback, PostgreSQL (and Redis if up)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.common import ROOT
+
+BENCH_DB = "atelier_bench"
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stack_env() -> tuple[dict[str, str], str]:
+    """Environment for the benchmark stack, and a description of it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["PYTHONPATH"] = str(ROOT)
+    if not _port_open(5432):
+        raise RuntimeError("PostgreSQL is not reachable on 127.0.0.1:5432")
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+         f"SELECT 'exists' FROM pg_database WHERE datname='{BENCH_DB}'"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip() == "exists" or subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", f"CREATE DATABASE {BENCH_DB}"],
+        check=True, capture_output=True,
+    )
+    env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    described = "gunicorn (2 sync workers) + PostgreSQL"
+    if _port_open(6379):
+        env["CACHE_URL"] = "redis://127.0.0.1:6379/5"
+        described += " + Redis cache"
+    return env, described
+
+
+def prepare(env: dict[str, str]) -> None:
+    python = sys.executable
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2):
+    port = free_port()
+    gunicorn_bin = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn_bin), "atelier.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--worker-class", "sync", "--keep-alive", "5", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,0 +1,41 @@
+"""Orders: a frozen snapshot of a build and its price, with the shopper's contact details."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    IN_PRODUCTION = "in_production", _("In production")
+    SHIPPED = "shipped", _("Shipped")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    build = models.ForeignKey("configurator.Build", on_delete=models.PROTECT, related_name="orders")
+    product = models.ForeignKey("configurator.Product", on_delete=models.PROTECT, related_name="orders")
+    catalog_version = models.ForeignKey("configurator.CatalogVersion", on_delete=models.PROTECT, related_name="+")
+    selections = models.JSONField(_("selections"))
+    price = models.JSONField(_("price breakdown"))
+    total = models.DecimalField(_("total (EUR)"), max_digits=12, decimal_places=2)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail"))
+    country = models.CharField(_("country"), max_length=2)
+    marketing_opt_in = models.BooleanField(_("marketing opt-in"), default=False)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    owner_key = models.UUIDField(_("shopper"), db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,15 @@
+"""Keep cached product lookups honest when staff change a product."""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from configurator.models import Product
+from configurator.selectors import product_ref_key
+
+
+@receiver([post_save, post_delete], sender=Product, dispatch_uid="configurator.product_forget")
+def product_changed(sender, instance: Product, **kwargs) -> None:
+    key = product_ref_key(instance.slug)
+    transaction.on_commit(lambda: cache.delete(key))
