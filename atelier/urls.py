@@ -5,12 +5,15 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from configurator import views as configurator_views
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("configurator.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("preview/<int:version_id>/<str:fingerprint>.png", configurator_views.preview, name="preview"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("configurator.urls")),

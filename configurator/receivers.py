@@ -1,11 +1,12 @@
-"""Keep cached product lookups honest when staff change a product."""
+"""Keep cached lookups (products, the blocklist) honest when staff change them."""
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from configurator.models import Product
+from configurator.models import BlockedWord, Product
+from configurator.personal_text import forget_blocked_words
 from configurator.selectors import product_ref_key
 
 
@@ -13,3 +14,8 @@ from configurator.selectors import product_ref_key
 def product_changed(sender, instance: Product, **kwargs) -> None:
     key = product_ref_key(instance.slug)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver([post_save, post_delete], sender=BlockedWord, dispatch_uid="configurator.blocklist_forget")
+def blocked_words_changed(sender, **kwargs) -> None:
+    transaction.on_commit(forget_blocked_words)

@@ -6,4 +6,9 @@ app_name = "configurator"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("configure/<slug:slug>/", views.studio, name="studio"),
+    path("configure/<slug:slug>/save/", views.build_save, name="save"),
+    path("my-designs/", views.my_builds, name="my-builds"),
+    path("designs/<uuid:build_id>/", views.build_detail, name="build"),
+    path("designs/<uuid:build_id>/delete/", views.build_delete, name="build-delete"),
 ]

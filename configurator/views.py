@@ -1,11 +1,180 @@
-"""Shopper pages. Thin: they call selectors and services and render templates."""
+"""Shopper pages. Thin: they parse the request, call a selector, service or presenter, render."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from __future__ import annotations
 
-from configurator import selectors
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from configurator import selectors, services
+from configurator.engine import Action
+from configurator.identity import Owner
+from configurator.middleware import ensure_shopper
+from configurator.models import Build, Product
+from configurator.previews import PreviewRefused, preview_fetch
+from configurator.querystate import plain_from_query
+from configurator.snapshot import catalog_for
+from configurator.studio import build_summary, changed_parts, studio_page
+
+STUDIO = "configurator/studio.html"
+
+
+def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
+    shopper = ensure_shopper(request) if create else request.shopper_id
+    if shopper is None:
+        return None
+    return Owner(shopper, request.user if request.user.is_authenticated else None)
 
 
 @require_GET
-def home(request):
-    return render(request, "configurator/home.html", {"products": selectors.product_list()})
+def home(request: HttpRequest) -> HttpResponse:
+    cards = []
+    for product in selectors.product_list():
+        ref = selectors.ProductRef(product.pk, product.slug, product.current_version_id, product.current_version.number)
+        page = studio_page(catalog_for(ref.version_id), ref, QueryDict())
+        cards.append({"product": product, "page": page})
+    return render(request, "configurator/home.html", {"cards": cards})
+
+
+def _clicked(request: HttpRequest) -> Action | None:
+    """The option an htmx click came from: its id is "o:<step>:<option>" (see the template)."""
+    trigger = request.headers.get("HX-Trigger", "")
+    parts = trigger.split(":")
+    if len(parts) != 3 or parts[0] != "o":
+        return None
+    _, group, option = parts
+    values = request.GET.getlist(group)
+    return Action(group, option or None, option in values)
+
+
+def _previous_query(request: HttpRequest) -> QueryDict | None:
+    current = request.headers.get("HX-Current-URL")
+    if not current:
+        return None
+    return QueryDict(urlsplit(current).query)
+
+
+def _product_ref(slug: str) -> selectors.ProductRef:
+    try:
+        return selectors.product_ref(slug=slug)
+    except Product.DoesNotExist:
+        raise Http404(_("There is no such product.")) from None
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def studio(request: HttpRequest, slug: str) -> HttpResponse:
+    ref = _product_ref(slug)
+    cat = catalog_for(ref.version_id)
+    action = _clicked(request) if request.htmx else None
+    previous = _previous_query(request) if request.htmx else None
+    page = studio_page(cat, ref, request.GET, action, repair_base=previous.urlencode() if previous else "")
+    build_id = request.GET.get("b", "")
+    context = {"page": page, "build_id": build_id, "studio_url": request.path}
+    if page.repair is not None and action is not None and previous is not None:
+        # The click conflicts: keep showing the build as it was, and offer the repair.
+        shown = studio_page(cat, ref, previous)
+        shown.repair = page.repair
+        context.update(page=shown, parts=changed_parts(None, shown), conflict=True)
+        response = render(request, "configurator/studio_update.html", context)
+        response["HX-Push-Url"] = "false"
+        return response
+    if request.htmx:
+        before = studio_page(cat, ref, previous) if previous is not None else None
+        context["parts"] = changed_parts(before, page)
+        response = render(request, "configurator/studio_update.html", context)
+        response["HX-Push-Url"] = f"{request.path}?{page.query}" + (f"&b={build_id}" if build_id else "")
+        return response
+    return render(request, STUDIO, context)
+
+
+@require_POST
+def build_save(request: HttpRequest, slug: str) -> HttpResponse:
+    ref = _product_ref(slug)
+    cat = catalog_for(ref.version_id)
+    selections = plain_from_query(cat, QueryDict(request.POST.get("state", "")[:4000]))
+    owner = _owner(request, create=True)
+    build_id = request.POST.get("build", "")
+    try:
+        if build_id:
+            build = selectors.build_get_owned(build_id=build_id, owner=owner)
+            build = services.build_update(build=build, owner=owner, selections=selections, name=request.POST.get("name"))
+        else:
+            product = selectors.product_get(slug=slug)
+            build = services.build_save(product=product, selections=selections, owner=owner, name=request.POST.get("name"))
+    except (Build.DoesNotExist, services.BuildNotFound, ValueError):
+        raise Http404 from None
+    except services.BuildInvalid as invalid:
+        for field_errors in invalid.errors.values():
+            messages.error(request, _("Not saved: %(why)s") % {"why": _flatten(field_errors)})
+        return redirect(f"{reverse('configurator:studio', args=[slug])}?{request.POST.get('state', '')}")
+    messages.success(request, _("Saved “%(name)s”.") % {"name": build.name or _("your design")})
+    return redirect("configurator:build", build_id=build.pk)
+
+
+def _flatten(errors) -> str:
+    if isinstance(errors, dict):
+        return " ".join(_flatten(v) for v in errors.values())
+    if isinstance(errors, list):
+        return " ".join(_flatten(v) for v in errors)
+    return str(errors)
+
+
+@require_GET
+def my_builds(request: HttpRequest) -> HttpResponse:
+    owner = _owner(request)
+    builds = list(selectors.builds_for_owner(owner=owner)[:100]) if owner else []
+    return render(request, "configurator/my_builds.html", {"summaries": [build_summary(b) for b in builds]})
+
+
+@require_GET
+def build_detail(request: HttpRequest, build_id) -> HttpResponse:
+    owner = _owner(request)
+    try:
+        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
+    except Build.DoesNotExist:
+        build = None
+    if build is None:
+        raise Http404
+    summary = build_summary(build)
+    edit_url = f"{reverse('configurator:studio', args=[build.product.slug])}?{summary.preview.query}&b={build.pk}"
+    return render(request, "configurator/build.html", {"summary": summary, "build": build, "edit_url": edit_url})
+
+
+@require_POST
+def build_delete(request: HttpRequest, build_id) -> HttpResponse:
+    owner = _owner(request)
+    try:
+        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
+        if build is None:
+            raise Http404
+        services.build_delete(build=build, owner=owner)
+    except (Build.DoesNotExist, services.BuildNotFound):
+        raise Http404 from None
+    except services.BuildInvalid as invalid:
+        messages.error(request, _flatten(invalid.errors))
+        return redirect("configurator:build", build_id=build_id)
+    messages.success(request, _("The design was deleted."))
+    return redirect("configurator:my-builds")
+
+
+@require_GET
+def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResponse:
+    etag = f'"{version_id}-{fingerprint}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified()
+    try:
+        row = preview_fetch(version_id=version_id, fingerprint=fingerprint, query=request.GET)
+    except PreviewRefused:
+        raise Http404(_("No such preview.")) from None
+    response = FileResponse(row.file.open("rb"), content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=31536000, immutable=True)
+    return response

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from configurator import selectors, services
 from configurator.api import serializers as s
+from configurator.api.inputs import parse_quote
 from configurator.api.payloads import (
     build_payload,
     catalog_payload,
@@ -18,7 +19,6 @@ from configurator.api.payloads import (
     quote_errors,
     quote_payload,
 )
-from configurator.api.inputs import parse_quote
 from configurator.engine import quote
 from configurator.identity import Owner, sign_shopper
 from configurator.middleware import ensure_shopper

@@ -4,7 +4,8 @@ Layer contract (what the catalog's art must follow):
 - every layer image is an RGBA PNG of the product's canvas size;
 - an option layer with a tint colour is a mask: the result is the tint colour multiplied by the
   mask's grey level (white = pure tint, darker greys give shading), with the mask's alpha;
-- personal text is drawn in its step's font, centred in its box, shrunk to fit.
+- personal text is drawn in its step's font, centred in its box, shrunk to fit, never below
+  the legible minimum (`min_text_size`): text that does not fit then is refused up front.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def layers_for(cat: Catalog, state: State) -> list[Layer | TextLayer]:
     return layers
 
 
+def canvas_size(cat: Catalog) -> tuple[int, int]:
+    width, height = cat.snapshot["product"].get("canvas") or (800, 600)
+    return int(width), int(height)
+
+
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     value = hex_colour.lstrip("#")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
@@ -72,35 +78,51 @@ def font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+def min_text_size(box: tuple[int, int, int, int]) -> int:
+    """The smallest size text in this box is drawn at: half the box height, at least 10 px."""
+    return max(10, box[3] // 2)
+
+
+def text_fits(text: str, font_path: Path, box: tuple[int, int, int, int]) -> bool:
+    """Whether the text fits the box's width at the legible minimum size."""
+    return font(str(font_path), min_text_size(box)).getlength(text) <= box[2]
+
+
 def draw_text(canvas: Image.Image, layer: TextLayer, font_dir: Path) -> None:
     x, y, w, h = layer.box
-    size = max(8, h)
     path = str(font_dir / layer.font)
+    smallest = min_text_size(layer.box)
+    size = max(smallest, h)
     face = font(path, size)
-    while size > 8 and face.getlength(layer.text) > w:
+    while size > smallest and face.getlength(layer.text) > w:
         size -= 2
         face = font(path, size)
     draw = ImageDraw.Draw(canvas)
+    # Text is drawn as it is, character by character: no markup, no interpretation.
     draw.text((x + w / 2, y + h / 2), layer.text, font=face, fill=layer.colour, anchor="mm")
 
 
 def compose(
     layers: Iterable[Layer | TextLayer],
     size: tuple[int, int],
-    open_image: Callable[[str], Image.Image],
+    open_layer: Callable[[str, str | None], Image.Image],
     font_dir: Path,
     background: str = "#f4f1ea",
 ) -> Image.Image:
-    """The preview as an RGBA image. `open_image` loads a layer by storage name (cached by the caller)."""
+    """The preview as an RGBA image. `open_layer(name, tint)` gives a layer ready to composite
+    (canvas-sized RGBA, tint applied); callers cache it, since layers repeat across builds."""
     canvas = Image.new("RGBA", size, background)
     for layer in layers:
         if isinstance(layer, TextLayer):
             draw_text(canvas, layer, font_dir)
             continue
-        image = open_image(layer.image)
-        if image.size != size:
-            image = image.resize(size)
-        if layer.tint:
-            image = tinted(image, layer.tint)
-        canvas.alpha_composite(image)
+        canvas.alpha_composite(open_layer(layer.image, layer.tint))
     return canvas
+
+
+def prepare_layer(image: Image.Image, size: tuple[int, int], tint: str | None) -> Image.Image:
+    """A stored layer made ready for `compose`: RGBA, canvas-sized, tinted."""
+    image = image.convert("RGBA")
+    if image.size != size:
+        image = image.resize(size)
+    return tinted(image, tint) if tint else image

@@ -20,6 +20,7 @@ from configurator.engine import Catalog, Pins, minimal_repair, normalize, quote,
 from configurator.explain import diff_payload, errors_payload, price_payload, violations_payload
 from configurator.identity import Owner
 from configurator.models import Build, BuildStatus, CatalogVersion, Product
+from configurator.personal_text import text_problems
 from configurator.snapshot import catalog_for
 
 NAME_MAX = 80
@@ -68,6 +69,9 @@ def _priced(cat: Catalog, selections: Any) -> tuple[dict, dict, str, bool]:
         raise BuildInvalid({
             "selections": {"violations": [v["message"] for v in violations_payload(cat, evaluation.violations)]}
         })
+    problems = text_problems(cat, evaluation.state)
+    if problems:
+        raise BuildInvalid({"selections": problems})
     return (
         to_plain(cat, evaluation.state),
         price_payload(cat, evaluation.price),

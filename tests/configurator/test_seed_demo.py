@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image, ImageChops
@@ -15,7 +14,7 @@ from configurator.demo.catalog import MOTIVATIONS, PRODUCTS
 from configurator.demo.seed import demo_seed
 from configurator.engine import MULTI, SINGLE, TEXT, Action, State, default_state, evaluate, quote
 from configurator.models import CatalogVersion, GroupKind, Option, OptionGroup, Product, Rule, RuleKind
-from configurator.render import compose, layers_for
+from configurator.previews import render_preview
 from configurator.services.catalog import product_check
 from configurator.snapshot import catalog_for, version_cache
 
@@ -39,17 +38,8 @@ def _row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-def _open(name: str, cache: dict[str, Image.Image]) -> Image.Image:
-    if name not in cache:
-        with default_storage.open(name) as handle:
-            cache[name] = Image.open(handle).convert("RGBA")
-    return cache[name]
-
-
 def _render(version: CatalogVersion, state: State, cache: dict[str, Image.Image]) -> Image.Image:
-    cat = catalog_for(version)
-    size = tuple(version.snapshot["product"]["canvas"])
-    return compose(layers_for(cat, state), size, lambda name: _open(name, cache), django_settings.FONT_DIR)
+    return render_preview(catalog_for(version), state)
 
 
 def _differs(a: Image.Image, b: Image.Image) -> bool:

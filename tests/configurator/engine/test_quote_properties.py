@@ -10,10 +10,10 @@ from configurator.engine import quote
 from .brute import Oracle
 from .strategies import catalogs, garbage_actions, garbage_selections, selections
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=120)
 @given(pub=catalogs(), data=st.data())
 def test_quote_never_raises_on_any_input_or_click(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")
@@ -24,7 +24,7 @@ def test_quote_never_raises_on_any_input_or_click(pub, data):
     assert isinstance(result.errors, dict)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=100)
 @given(pub=catalogs(), data=st.data())
 def test_price_total_is_base_plus_its_lines(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")

@@ -21,7 +21,7 @@ from configurator.engine.evaluate import availability, option_status
 from .brute import Oracle
 from .strategies import actions, catalogs, selections
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OPTION_PROBLEMS = ("rule", "group_max", "unavailable")
 
 
@@ -35,14 +35,14 @@ def click(pub, index: int) -> Action:
 
 
 def valid_start(pub, data) -> tuple[Oracle, State]:
-    """A valid build, as the plain selections a client would send back."""
+    """Any valid build of the catalog (found by brute force), with empty personal texts."""
     oracle = Oracle(pub)
     assume(oracle.valid_masks())
     mask = data.draw(st.sampled_from(oracle.valid_masks()), label="valid build")
     return oracle, default_state(pub.cat).with_mask(mask)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=200)
 @given(pub=catalogs(), data=st.data())
 def test_repair_is_valid_keeps_the_click_and_changes_no_more_than_needed(pub, data):
     cat, oracle = pub.cat, Oracle(pub)
@@ -75,7 +75,7 @@ def test_repair_is_valid_keeps_the_click_and_changes_no_more_than_needed(pub, da
     assert oracle.distance(state.mask, repaired) == min(oracle.distance(state.mask, m) for m in candidates)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=100)
 @given(pub=catalogs(), data=st.data())
 def test_available_options_apply_directly_into_a_valid_build(pub, data):
     oracle, state = valid_start(pub, data)
@@ -92,7 +92,7 @@ def test_available_options_apply_directly_into_a_valid_build(pub, data):
         assert oracle.valid(result.state.mask)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=150)
 @given(pub=catalogs(), data=st.data())
 def test_conflicting_options_have_a_valid_repair_that_keeps_them(pub, data):
     oracle, state = valid_start(pub, data)
@@ -109,7 +109,7 @@ def test_conflicting_options_have_a_valid_repair_that_keeps_them(pub, data):
         assert oracle.valid(result.repair.state.mask)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=60)
 @given(pub=catalogs(), data=st.data())
 def test_unavailable_options_are_exactly_the_switched_off_and_unreachable_ones(pub, data):
     _, state = valid_start(pub, data)
@@ -121,7 +121,7 @@ def test_unavailable_options_are_exactly_the_switched_off_and_unreachable_ones(p
     assert unavailable == off | set(pub.cat.unreachable)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(SETTINGS, max_examples=150)
 @given(pub=catalogs())
 def test_unreachable_options_are_exactly_those_in_no_valid_complete_build(pub):
     oracle = Oracle(pub)

@@ -12,10 +12,10 @@ from configurator.engine.state import MAX_TEXT_INPUT
 
 from .strategies import catalogs, garbage_selections, selections
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=120)
 @given(pub=catalogs(), data=st.data())
 def test_normalization_is_idempotent(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")
@@ -29,7 +29,7 @@ def test_normalization_is_idempotent(pub, data):
     assert to_plain(pub.cat, again) == plain
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=80)
 @given(pub=catalogs(), data=st.data())
 def test_equal_states_have_equal_fingerprints(pub, data):
     state, _ = normalize(pub.cat, data.draw(selections(pub), label="raw"))
@@ -51,7 +51,7 @@ def test_equal_states_have_equal_fingerprints(pub, data):
     assert fingerprint(recompiled, state) == fingerprint(pub.cat, state)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=80)
 @given(pub=catalogs(), data=st.data())
 def test_different_states_have_different_fingerprints(pub, data):
     first, _ = normalize(pub.cat, data.draw(garbage_selections(pub) | selections(pub), label="first"))

@@ -1,0 +1,124 @@
+"""Preview images: rendered once per (catalog version, fingerprint), then served from a cache
+row. A request must carry the build's selections, and they must make a valid build of that
+version with that very fingerprint, so nobody can make the server draw arbitrary pictures."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
+from django.urls import reverse
+from PIL import Image
+
+from configurator.engine import Catalog, State, evaluate, normalize, to_plain
+from configurator.models import CatalogVersion, ImageKind, RenderedImage
+from configurator.querystate import plain_from_query, query_from_plain
+from configurator.render import compose, layers_for
+from configurator.render.compose import canvas_size, prepare_layer
+from configurator.snapshot import catalog_for
+
+MAX_PIXELS = 4_000_000
+
+
+class PreviewRefused(Exception):
+    """The request does not name a valid build of that catalog version."""
+
+
+class _LayerCache:
+    """Decoded, tinted, canvas-sized layers: they repeat across thousands of builds."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple, Image.Image] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, name: str, tint: str | None, size: tuple[int, int]) -> Image.Image:
+        key = (name, tint, size)
+        with self._lock:
+            image = self._items.get(key)
+            if image is not None:
+                self._items.move_to_end(key)
+                return image
+        with default_storage.open(name) as handle:
+            image = prepare_layer(Image.open(handle), size, tint)
+        with self._lock:
+            self._items[key] = image
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return image
+
+
+layer_cache = _LayerCache()
+
+
+def render_preview(cat: Catalog, state: State) -> Image.Image:
+    size = canvas_size(cat)
+    if size[0] * size[1] > MAX_PIXELS:
+        raise PreviewRefused("canvas too large")
+    return compose(layers_for(cat, state), size, lambda name, tint: layer_cache.get(name, tint, size), settings.FONT_DIR)
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """Previews sit on an opaque backdrop: RGB with fast compression keeps encoding cheap."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PreviewRef:
+    version_id: int
+    fingerprint: str
+    query: str
+
+    @property
+    def url(self) -> str:
+        path = reverse("preview", args=[self.version_id, self.fingerprint])
+        return f"{path}?{self.query}" if self.query else path
+
+
+def preview_ref(cat: Catalog, version_id: int, state: State, fingerprint: str) -> PreviewRef:
+    return PreviewRef(version_id, fingerprint, query_from_plain(cat, to_plain(cat, state)))
+
+
+def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: bytes, size) -> RenderedImage:
+    """Write (or replace) the cache row and its file. Replaying it is harmless."""
+    name = f"rendered/{version_id}/{kind}-{fingerprint}{'-' + variant if variant else ''}.png"
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            row, _ = RenderedImage.objects.update_or_create(
+                catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, variant=variant,
+                defaults={"file": saved, "width": size[0], "height": size[1]},
+            )
+    except IntegrityError:  # a concurrent request stored it first
+        row = RenderedImage.objects.get(catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, variant=variant)
+    return row
+
+
+def preview_fetch(*, version_id: int, fingerprint: str, query: QueryDict) -> RenderedImage:
+    """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
+    build of that version whose fingerprint is the one asked for."""
+    row = RenderedImage.objects.filter(
+        catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
+    ).first()
+    if row is not None:
+        return row
+    if not CatalogVersion.objects.filter(pk=version_id).exists():
+        raise PreviewRefused("unknown version")
+    cat = catalog_for(version_id)
+    state, errors = normalize(cat, plain_from_query(cat, query))
+    result = evaluate(cat, state)
+    if errors or not result.valid or result.fingerprint != fingerprint:
+        raise PreviewRefused("not a valid build of this version")
+    image = render_preview(cat, state)
+    return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_png(image), image.size)
