@@ -1,0 +1,142 @@
+"""The configurator page: full page without JavaScript, partial updates for htmx."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from configurator.models import BlockedWord, Build, RenderedImage
+
+pytestmark = pytest.mark.django_db
+
+URL = "/en/configure/car/"
+
+
+def htmx_get(client, query, *, trigger="", current=""):
+    headers = {"HTTP_HX_REQUEST": "true"}
+    if trigger:
+        headers["HTTP_HX_TRIGGER"] = trigger
+    if current:
+        headers["HTTP_HX_CURRENT_URL"] = f"http://testserver{URL}?{current}"
+    return client.get(f"{URL}?{query}", **headers)
+
+
+def test_full_page_without_javascript(car):
+    response = Client().get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="step-trim"' in html and 'id="step-wheels"' in html
+    assert "€20,000.00" in html
+    assert '<form class="steps" id="studio-form" method="get"' in html
+
+
+def test_full_page_in_dutch_formats_money_the_dutch_way(car):
+    html = Client().get("/nl/configure/car/").content.decode()
+    assert "€\xa020.000,00" in html
+    assert "Uitvoering" in html
+
+
+def test_unavailable_option_shows_the_engines_reason(car):
+    html = Client().get(f"{URL}?trim=electric").content.decode()
+    assert "Not with Electric: 18-inch wheels don&#x27;t fit the battery model" in html
+
+
+def test_htmx_click_swaps_only_what_changed(car):
+    before = "trim=classic&wheels=w16&packs="
+    response = htmx_get(Client(), "trim=classic&wheels=w17&packs=", trigger="o:wheels:w17", current=before)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="step-wheels"' in html  # its radios changed
+    assert 'id="preview"' in html and 'id="summary"' in html
+    assert 'id="step-packs"' not in html  # nothing changed there
+    assert "<html" not in html
+    assert response["HX-Push-Url"].startswith(URL + "?")
+    assert "wheels=w17" in response["HX-Push-Url"]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_conflicting_click_keeps_the_build_and_offers_the_repair(car):
+    before = "trim=classic&wheels=w18&packs="
+    response = htmx_get(Client(), "trim=electric&wheels=w18&packs=", trigger="o:trim:electric", current=before)
+    html = response.content.decode()
+    assert "Choosing Electric will change your wheels from 18-inch Sport to 17-inch Aero." in html
+    assert response["HX-Push-Url"] == "false"
+    # The trim step is sent back with the previous choice still checked.
+    trim = re.search(r'id="step-trim".*?</fieldset>', html, re.S).group(0)
+    assert re.search(r'id="o:trim:classic"[^>]*checked', trim)
+    assert "wheels=w17" in re.search(r'class="button button--primary" href="([^"]+)"', html).group(1)
+
+
+def test_personal_text_is_checked_live(car):
+    BlockedWord.objects.create(word="idiot")
+    html = htmx_get(Client(), "badge=ID10T", trigger="t:badge").content.decode()
+    assert "contains a word we cannot print" in html
+    html = htmx_get(Client(), "badge=%3Cb%3E").content.decode()
+    assert "These characters are not allowed" in html
+
+
+def test_hostile_text_is_never_put_in_the_preview_url(car):
+    html = Client().get(f"{URL}?badge=%3Cscript%3E").content.decode()
+    preview_src = re.search(r'<figure class="preview".*?<img src="([^"]+)"', html, re.S).group(1)
+    assert "badge" not in preview_src
+    assert "<script>" not in html
+
+
+def test_preview_is_rendered_once_and_cached_immutable(car):
+    html = Client().get(f"{URL}?wheels=w17").content.decode()
+    src = re.search(r'<figure class="preview".*?<img src="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+    first = Client().get(src)
+    assert first.status_code == 200
+    assert first["Content-Type"] == "image/png"
+    assert "immutable" in first["Cache-Control"]
+    assert RenderedImage.objects.count() == 1
+    second = Client().get(src)
+    assert b"".join(second.streaming_content) == b"".join(first.streaming_content)
+    assert RenderedImage.objects.count() == 1
+    assert Client().get(src, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_preview_of_an_invalid_or_mismatched_build_is_refused(car):
+    version = car.current_version_id
+    assert Client().get(f"/preview/{version}/{'0' * 32}.png?wheels=w17").status_code == 404
+    assert Client().get(f"/preview/{version}/{'0' * 32}.png?trim=electric&wheels=w18").status_code == 404
+    assert Client().get(f"/preview/999/{'0' * 32}.png").status_code == 404
+    assert RenderedImage.objects.count() == 0
+
+
+def test_save_then_my_designs_and_detail(car):
+    client = Client()
+    response = client.post("/en/configure/car/save/", {"state": "wheels=w17", "name": "Weekend car"})
+    build = Build.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/designs/{build.pk}/"
+    assert build.total == 20400
+    listing = client.get("/en/my-designs/").content.decode()
+    assert "Weekend car" in listing
+    assert client.get(f"/en/designs/{build.pk}/").status_code == 200
+
+
+def test_save_refuses_hostile_text_and_keeps_nothing(car):
+    BlockedWord.objects.create(word="idiot")
+    response = Client().post("/en/configure/car/save/", {"state": "badge=IDIOT", "name": "x"}, follow=True)
+    assert "Not saved" in response.content.decode()
+    assert not Build.objects.exists()
+
+
+def test_someone_elses_design_is_404_and_cannot_be_deleted(car):
+    owner = Client()
+    owner.post("/en/configure/car/save/", {"state": "", "name": "Mine"})
+    build = Build.objects.get()
+    stranger = Client()
+    stranger.post("/en/configure/car/save/", {"state": "", "name": "Theirs"})
+    assert stranger.get(f"/en/designs/{build.pk}/").status_code == 404
+    assert stranger.post(f"/en/designs/{build.pk}/delete/").status_code == 404
+    assert Build.objects.filter(pk=build.pk).exists()
+    assert owner.post(f"/en/designs/{build.pk}/delete/").status_code == 302
+    assert not Build.objects.filter(pk=build.pk).exists()
+
+
+def test_home_lists_products_with_their_preview(car):
+    html = Client().get("/en/").content.decode()
+    assert "Car" in html
+    assert "/preview/" in html
