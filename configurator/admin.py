@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from configurator.admin_forms import RULE_FIELDS, BuildForm, OptionGroupForm, RuleForm, RuleInlineFormSet
 from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
-from configurator.models import Build, CatalogVersion, Option, OptionGroup, Product, Rule
+from configurator.models import BlockedWord, Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule
 from configurator.services import CatalogNotPublishable, product_check, product_publish
 from configurator.snapshot import product_snapshot
 
@@ -300,3 +300,49 @@ class BuildAdmin(admin.ModelAdmin):
     @admin.display(description=_("selections"))
     def selections_pretty(self, obj: Build) -> str:
         return _pretty_json(obj.selections)
+
+
+def _preview_tag(preview_url: str, alt: str) -> str:
+    return format_html('<img src="{}" alt="{}" width="{}" loading="lazy">', preview_url, alt, 240)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders keep the frozen build and price; staff move them through production."""
+
+    list_display = ("number", "thumbnail", "product", "name", "country", "total", "status", "created_at")
+    list_filter = ("product", "status", "country", "marketing_opt_in")
+    list_select_related = ("product", "build")
+    search_fields = ("number", "name", "email")
+    date_hierarchy = "created_at"
+    fields = (
+        "number", "status", "thumbnail", "product", "catalog_version", "build", "name", "email", "country",
+        "marketing_opt_in", "language", "total", "price_pretty", "selections_pretty", "created_at",
+    )
+    readonly_fields = tuple(name for name in fields if name != "status")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("preview"))
+    def thumbnail(self, obj: Order) -> str:
+        from configurator.studio import build_summary
+
+        summary = build_summary(obj.build)
+        return _preview_tag(summary.preview.url, summary.alt)
+
+    @admin.display(description=_("price breakdown"))
+    def price_pretty(self, obj: Order) -> str:
+        return _pretty_json(obj.price)
+
+    @admin.display(description=_("selections"))
+    def selections_pretty(self, obj: Order) -> str:
+        return _pretty_json(obj.selections)
+
+
+@admin.register(BlockedWord)
+class BlockedWordAdmin(admin.ModelAdmin):
+    """Words refused in personal text (badge, heel text, monogram), also in disguise (1D10T)."""
+
+    list_display = ("word", "note", "created_at")
+    search_fields = ("word", "note")

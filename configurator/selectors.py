@@ -77,3 +77,10 @@ def builds_for_owner(*, owner: Owner) -> QuerySet[Build]:
 
 def build_is_public(build: Build) -> bool:
     return build.status != BuildStatus.DRAFT
+
+
+def order_get_owned(*, number: str, owner: Owner):
+    """The shopper's own order by number, or None (someone else's looks the same as none)."""
+    from configurator.models import Order
+
+    return Order.objects.select_related("build", "product").filter(number=number, owner_key=owner.shopper_id).first()

@@ -13,3 +13,5 @@ build_remixed = Signal()
 build_rebased = Signal()
 # kwargs: build
 build_deleted = Signal()
+# kwargs: order, build
+order_placed = Signal()

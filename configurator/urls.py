@@ -11,4 +11,6 @@ urlpatterns = [
     path("my-designs/", views.my_builds, name="my-builds"),
     path("designs/<uuid:build_id>/", views.build_detail, name="build"),
     path("designs/<uuid:build_id>/delete/", views.build_delete, name="build-delete"),
+    path("designs/<uuid:build_id>/order/", views.order, name="order"),
+    path("orders/<str:number>/", views.order_confirmation, name="order-confirmation"),
 ]

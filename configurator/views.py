@@ -9,12 +9,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from configurator import selectors, services
 from configurator.engine import Action
+from configurator.forms import OrderForm
 from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
@@ -178,3 +180,42 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def order(request: HttpRequest, build_id) -> HttpResponse:
+    owner = _owner(request)
+    try:
+        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
+    except Build.DoesNotExist:
+        build = None
+    if build is None:
+        raise Http404
+    form = OrderForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            placed = services.order_place(
+                build=build, owner=owner, language=get_language() or "en", **form.cleaned_data
+            )
+        except services.BuildNotFound:
+            raise Http404 from None
+        except services.BuildInvalid as invalid:
+            for field, messages_ in invalid.errors.items():
+                if field in form.fields:
+                    form.add_error(field, messages_)
+                else:
+                    errors.extend(messages_)
+        else:
+            return redirect("configurator:order-confirmation", number=placed.number)
+    context = {"build": build, "summary": build_summary(build), "form": form, "errors": errors}
+    return render(request, "configurator/order.html", context, status=400 if errors or form.errors else 200)
+
+
+@require_GET
+def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    owner = _owner(request)
+    placed = selectors.order_get_owned(number=number, owner=owner) if owner else None
+    if placed is None:
+        raise Http404
+    return render(request, "configurator/order_confirmation.html", {"order": placed, "summary": build_summary(placed.build)})

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
-from configurator.models import Build, CatalogVersion, Option, OptionGroup, Product, Rule, RuleKind
+from configurator.models import BlockedWord, Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule, RuleKind
 from configurator.snapshot import product_snapshot, snapshot_checksum
 
 
@@ -111,6 +111,31 @@ class BuildFactory(DjangoModelFactory):
     total = Decimal("100.00")
     fingerprint = "0" * 64
     owner_key = factory.LazyFunction(uuid.uuid4)
+
+
+class OrderFactory(DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    build = factory.SubFactory(BuildFactory, status="ordered")
+    product = factory.SelfAttribute("build.product")
+    catalog_version = factory.SelfAttribute("build.catalog_version")
+    number = factory.Sequence(lambda n: f"AT-TEST{n:04d}")
+    selections = factory.LazyFunction(dict)
+    price = factory.LazyAttribute(lambda o: {"lines": [], "total": "100.00", "currency": "EUR"})
+    total = Decimal("100.00")
+    fingerprint = "0" * 32
+    name = "Ann de Vries"
+    email = "ann@example.com"
+    country = "NL"
+    owner_key = factory.LazyFunction(uuid.uuid4)
+
+
+class BlockedWordFactory(DjangoModelFactory):
+    class Meta:
+        model = BlockedWord
+
+    word = factory.Sequence(lambda n: f"badword{n}")
 
 
 def factory_for(model: type) -> type[DjangoModelFactory] | None:

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 class OrderStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class Order(models.Model):
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("e-mail"))
-    country = models.CharField(_("country"), max_length=2)
+    country = CountryField(_("country"))
     marketing_opt_in = models.BooleanField(_("marketing opt-in"), default=False)
     language = models.CharField(_("language"), max_length=8, default="en")
     owner_key = models.UUIDField(_("shopper"), db_index=True)

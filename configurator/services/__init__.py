@@ -12,6 +12,7 @@ from .builds import (
     build_update,
 )
 from .catalog import CatalogNotPublishable, product_check, product_publish
+from .orders import order_place
 
 __all__ = [
     "BuildInvalid",
@@ -24,6 +25,7 @@ __all__ = [
     "build_save",
     "build_share",
     "build_update",
+    "order_place",
     "product_check",
     "product_publish",
 ]

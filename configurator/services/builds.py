@@ -108,7 +108,7 @@ def build_save(*, product: Product, selections: Any, owner: Owner, name: Any = "
     return build
 
 
-def _owned_for_update(build: Build, owner: Owner) -> Build:
+def owned_for_update(build: Build, owner: Owner) -> Build:
     found = Build.objects.owned_by(shopper_id=owner.shopper_id, user=owner.user).select_for_update()
     try:
         return found.get(pk=build.pk)
@@ -129,7 +129,7 @@ def _fork(build: Build, owner: Owner) -> Build:
 @transaction.atomic
 def build_update(*, build: Build, owner: Owner, selections: Any = UNSET, name: Any = UNSET) -> Build:
     """Change your own build. A shared or ordered build is frozen: you get a new draft instead."""
-    build = _owned_for_update(build, owner)
+    build = owned_for_update(build, owner)
     target = _fork(build, owner) if build.is_frozen else build
     if name is not UNSET:
         target.name = clean_name(name)
@@ -143,7 +143,7 @@ def build_update(*, build: Build, owner: Owner, selections: Any = UNSET, name: A
 @transaction.atomic
 def build_share(*, build: Build, owner: Owner) -> Build:
     """Freeze the build and make it visible by its share code."""
-    build = _owned_for_update(build, owner)
+    build = owned_for_update(build, owner)
     if build.status == BuildStatus.DRAFT:
         build.status = BuildStatus.SHARED
         build.shared_at = timezone.now()
@@ -192,7 +192,7 @@ def _rebased_selections(old: Catalog, new: Catalog, plain: dict) -> dict:
 def build_rebase(*, build: Build, owner: Owner, apply: bool) -> RebaseResult:
     """Move a stale build to the product's current catalog: the nearest valid build there, with
     the diff. With apply=False nothing is saved. A frozen build is forked, never changed."""
-    build = _owned_for_update(build, owner)
+    build = owned_for_update(build, owner)
     version = _current_version(build.product)
     old, new = catalog_for(build.catalog_version_id), catalog_for(version)
     before, total_before, previous = dict(build.selections), build.total, build.catalog_version_id
@@ -211,7 +211,7 @@ def build_rebase(*, build: Build, owner: Owner, apply: bool) -> RebaseResult:
 @transaction.atomic
 def build_delete(*, build: Build, owner: Owner) -> None:
     """Delete your own draft or shared build. Ordered builds stay, since an order refers to them."""
-    build = _owned_for_update(build, owner)
+    build = owned_for_update(build, owner)
     if build.status == BuildStatus.ORDERED:
         raise BuildInvalid({"build": [_("An ordered build cannot be deleted.")]})
     signals.build_deleted.send(sender=Build, build=build)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
-from configurator.models import Build, CatalogVersion, Product, RuleKind
+from configurator.models import Build, CatalogVersion, Order, Product, RuleKind
 from configurator.snapshot import product_snapshot
 from tests.factories import (
     BuildFactory,
@@ -27,7 +27,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
-NO_ADD_PAGE = {CatalogVersion, Build}  # frozen rows: made by publishing and by shoppers only
+NO_ADD_PAGE = {CatalogVersion, Build, Order}  # frozen rows: made by publishing and by shoppers only
 
 
 def admin_url(model, view: str, *args) -> str:

@@ -1,0 +1,86 @@
+"""Placing an order: a frozen snapshot of a complete, valid build and its server-side price."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from configurator import signals
+from configurator.engine import evaluate, normalize
+from configurator.explain import violations_payload
+from configurator.i18n import pick
+from configurator.identity import Owner
+from configurator.models import Build, BuildStatus, Order
+from configurator.personal_text import text_problems
+from configurator.services.builds import BuildInvalid, clean_name, owned_for_update
+from configurator.snapshot import catalog_for
+
+ORDER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_order_number() -> str:
+    return "AT-" + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(8))
+
+
+def _contact(name: Any, email: Any, country: Any) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    try:
+        clean = clean_name(name)
+    except BuildInvalid:
+        clean = ""
+    if not clean or len(clean) > 120:
+        errors["name"] = [_("Give your name (at most 120 characters).")]
+    email = email.strip() if isinstance(email, str) else ""
+    try:
+        validate_email(email)
+        if len(email) > 254:
+            raise ValidationError("too long")
+    except ValidationError:
+        errors["email"] = [_("Give a valid e-mail address.")]
+    country = country.upper() if isinstance(country, str) else ""
+    if country not in countries:
+        errors["country"] = [_("Choose a country.")]
+    if errors:
+        raise BuildInvalid(errors)
+    return clean, email, country
+
+
+@transaction.atomic
+def order_place(
+    *, build: Build, owner: Owner, name: Any, email: Any, country: Any,
+    marketing_opt_in: bool = False, language: str = "en",
+) -> Order:
+    """Order your own build. It must be valid and complete on its own catalog version, and its
+    personal text must still pass the text rules. The build is frozen (status ordered)."""
+    build = owned_for_update(build, owner)
+    if build.status == BuildStatus.ORDERED:
+        raise BuildInvalid({"build": [_("This design has already been ordered. Edit a copy to order it again.")]})
+    name, email, country = _contact(name, email, country)
+    cat = catalog_for(build.catalog_version_id)
+    state, errors = normalize(cat, build.selections)
+    result = evaluate(cat, state)
+    if errors or not result.valid:
+        raise BuildInvalid({"build": [v["message"] for v in violations_payload(cat, result.violations)]
+                            or [_("This design is not valid.")]})
+    if not result.complete:
+        steps = ", ".join(pick(cat.group_by_code[code].name) for code in result.missing)
+        raise BuildInvalid({"build": [_("Complete your design first. Still to choose: %(steps)s.") % {"steps": steps}]})
+    problems = text_problems(cat, state)
+    if problems:
+        raise BuildInvalid({"build": [m for messages in problems.values() for m in messages]})
+    order = Order.objects.create(
+        number=new_order_number(), build=build, product_id=build.product_id,
+        catalog_version_id=build.catalog_version_id, selections=build.selections, price=build.price,
+        total=build.total, fingerprint=build.fingerprint, name=name, email=email, country=country,
+        marketing_opt_in=bool(marketing_opt_in), language=language[:8], owner_key=owner.shopper_id,
+    )
+    build.status = BuildStatus.ORDERED
+    build.save(update_fields=["status", "updated_at"])
+    signals.order_placed.send(sender=Order, order=order, build=build)
+    return order
