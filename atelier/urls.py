@@ -14,6 +14,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("preview/<int:version_id>/<str:fingerprint>.png", configurator_views.preview, name="preview"),
+    # Short, language-neutral share links: the page speaks the visitor's language.
+    path("s/<str:code>/", configurator_views.shared, name="shared"),
+    path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),
+    path("s/<str:code>/remix/", configurator_views.shared_remix, name="shared-remix"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("configurator.urls")),

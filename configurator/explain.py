@@ -195,6 +195,16 @@ def repair_payload(cat: Catalog, repair: Repair | None, action: Action | None) -
     }
 
 
+def _value_label(cat: Catalog, code: str, value) -> str:
+    group = cat.group_by_code.get(code)
+    if group is None or value in (None, "", []):
+        return ""
+    if group.kind == "text":
+        return f"“{value}”"
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(pick(o.name) if (o := cat.option_in(group, v)) else v for v in values)
+
+
 def diff_payload(cat_before: Catalog, cat_after: Catalog, before: dict, after: dict) -> list[dict[str, Any]]:
     """What changed between two plain selections, possibly across catalog versions."""
     out = []
@@ -205,6 +215,8 @@ def diff_payload(cat_before: Catalog, cat_after: Catalog, before: dict, after: d
             "step": code,
             "from": before.get(code),
             "to": after.get(code),
+            "from_label": _value_label(cat_before, code, before.get(code)),
+            "to_label": _value_label(cat_after, code, after.get(code)),
             "step_name": pick(cat_after.group_by_code[code].name) if code in cat_after.group_by_code
             else pick(cat_before.group_by_code[code].name),
         })

@@ -122,3 +122,34 @@ def preview_fetch(*, version_id: int, fingerprint: str, query: QueryDict) -> Ren
         raise PreviewRefused("not a valid build of this version")
     image = render_preview(cat, state)
     return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_png(image), image.size)
+
+
+def social_card_fetch(*, build, language: str) -> RenderedImage:
+    """The build's social card in a language, rendering (and caching) it on a miss. The card
+    shows the build's name, so the cache row is per (version, fingerprint, language, name)."""
+    import hashlib
+
+    from django.utils import translation
+
+    from configurator.i18n import pick
+    from configurator.render.social import CARD_SIZE, social_card
+    from configurator.templatetags.atelier import eur
+
+    language = language[:2]
+    variant = f"{language}-{hashlib.sha256(build.name.encode()).hexdigest()[:12]}"
+    row = RenderedImage.objects.filter(
+        catalog_version_id=build.catalog_version_id, fingerprint=build.fingerprint,
+        kind=ImageKind.SOCIAL, variant=variant,
+    ).first()
+    if row is not None:
+        return row
+    cat = catalog_for(build.catalog_version_id)
+    state, _errors = normalize(cat, build.selections)
+    with translation.override(language):
+        title = build.name or pick(cat.name)
+        subtitle = pick(cat.name) if build.name else ""
+        price = eur(build.total)
+    image = social_card(render_preview(cat, state), title, subtitle, price, settings.FONT_DIR)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=3)
+    return _store(build.catalog_version_id, build.fingerprint, ImageKind.SOCIAL, variant, buffer.getvalue(), CARD_SIZE)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from configurator.models import Build
 
 
 @shared_task(name="configurator.health_ping", ignore_result=False)
@@ -13,3 +16,15 @@ def health_ping() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"db": connection.vendor, "at": timezone.now().isoformat()}
+
+
+@shared_task(name="configurator.social_card_render", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def social_card_render(build_id: str) -> list[str]:
+    """Render a shared build's social cards (one per language). Idempotent: a replay replaces
+    the cached files. A build deleted meanwhile is simply skipped."""
+    from configurator.previews import social_card_fetch
+
+    build = Build.objects.filter(pk=build_id).first()
+    if build is None or build.status == "draft":
+        return []
+    return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]

@@ -12,5 +12,6 @@ urlpatterns = [
     path("designs/<uuid:build_id>/", views.build_detail, name="build"),
     path("designs/<uuid:build_id>/delete/", views.build_delete, name="build-delete"),
     path("designs/<uuid:build_id>/order/", views.order, name="order"),
+    path("designs/<uuid:build_id>/share/", views.build_share, name="share"),
     path("orders/<str:number>/", views.order_confirmation, name="order-confirmation"),
 ]

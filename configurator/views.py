@@ -20,8 +20,9 @@ from configurator.forms import OrderForm
 from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
-from configurator.previews import PreviewRefused, preview_fetch
+from configurator.previews import PreviewRefused, preview_fetch, social_card_fetch
 from configurator.querystate import plain_from_query
+from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, changed_parts, studio_page
 
@@ -219,3 +220,63 @@ def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
     if placed is None:
         raise Http404
     return render(request, "configurator/order_confirmation.html", {"order": placed, "summary": build_summary(placed.build)})
+
+
+@require_POST
+def build_share(request: HttpRequest, build_id) -> HttpResponse:
+    owner = _owner(request)
+    try:
+        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
+        if build is None:
+            raise Http404
+        build = services.build_share(build=build, owner=owner)
+    except (Build.DoesNotExist, services.BuildNotFound):
+        raise Http404 from None
+    return redirect("shared", code=build.share_code)
+
+
+def _shared_or_404(code: str) -> Build:
+    try:
+        return selectors.build_get_shared(share_code=code[:40])
+    except Build.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+def shared(request: HttpRequest, code: str) -> HttpResponse:
+    build = _shared_or_404(code)
+    summary = build_summary(build)
+    url = request.build_absolute_uri(reverse("shared", args=[build.share_code]))
+    card_url = request.build_absolute_uri(reverse("shared-card", args=[build.share_code]))
+    title = build.name or build.product.name
+    context = {
+        "build": build, "summary": summary, "share_url": url, "card_url": card_url, "title": title,
+        "links": share_links(url, card_url, title), "is_owner": _is_owner(request, build),
+        "plan": services.build_rebase_plan(build=build) if build.is_stale else None,
+    }
+    return render(request, "configurator/shared.html", context)
+
+
+def _is_owner(request: HttpRequest, build: Build) -> bool:
+    owner = _owner(request)
+    return bool(owner) and (build.owner_key == owner.shopper_id or (owner.user_id and build.owner_user_id == owner.user_id))
+
+
+@require_GET
+def shared_card(request: HttpRequest, code: str) -> HttpResponse:
+    build = _shared_or_404(code)
+    row = social_card_fetch(build=build, language=get_language() or "en")
+    response = FileResponse(row.file.open("rb"), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@require_POST
+def shared_remix(request: HttpRequest, code: str) -> HttpResponse:
+    source = _shared_or_404(code)
+    owner = _owner(request, create=True)
+    current = request.POST.get("current") == "1" and source.is_stale
+    remix = (services.build_remix_current if current else services.build_remix)(source=source, owner=owner)
+    summary = build_summary(remix)
+    messages.success(request, _("This is your own copy now: change anything you like."))
+    return redirect(f"{reverse('configurator:studio', args=[remix.product.slug])}?{summary.preview.query}&b={remix.pk}")

@@ -22,6 +22,7 @@ from configurator.identity import Owner
 from configurator.models import Build, BuildStatus, CatalogVersion, Product
 from configurator.personal_text import text_problems
 from configurator.snapshot import catalog_for
+from configurator.tasks import social_card_render
 
 NAME_MAX = 80
 UNSET: Any = object()
@@ -149,6 +150,8 @@ def build_share(*, build: Build, owner: Owner) -> Build:
         build.shared_at = timezone.now()
         build.save(update_fields=["status", "shared_at", "updated_at"])
         signals.build_shared.send(sender=Build, build=build)
+        build_id = str(build.pk)
+        transaction.on_commit(lambda: social_card_render.delay(build_id))
     return build
 
 
@@ -188,24 +191,51 @@ def _rebased_selections(old: Catalog, new: Catalog, plain: dict) -> dict:
     return to_plain(new, state)
 
 
+@dataclass(frozen=True)
+class RebasePlan:
+    version: CatalogVersion
+    selections: dict[str, Any]
+    changes: list[dict[str, Any]]
+    price_before: str
+    price_after: str
+
+
+def build_rebase_plan(*, build: Build) -> RebasePlan:
+    """What moving `build` to its product's current catalog would change. Saves nothing; the
+    caller decides who may see it (a shared build's plan is as public as the build)."""
+    version = _current_version(build.product)
+    old, new = catalog_for(build.catalog_version_id), catalog_for(version)
+    selections = _rebased_selections(old, new, dict(build.selections))
+    probe = Build(product_id=build.product_id)
+    _assign(probe, new, selections)
+    return RebasePlan(
+        version, probe.selections, diff_payload(old, new, build.selections, probe.selections),
+        f"{build.total:.2f}", f"{probe.total:.2f}",
+    )
+
+
 @transaction.atomic
 def build_rebase(*, build: Build, owner: Owner, apply: bool) -> RebaseResult:
     """Move a stale build to the product's current catalog: the nearest valid build there, with
     the diff. With apply=False nothing is saved. A frozen build is forked, never changed."""
     build = owned_for_update(build, owner)
-    version = _current_version(build.product)
-    old, new = catalog_for(build.catalog_version_id), catalog_for(version)
-    before, total_before, previous = dict(build.selections), build.total, build.catalog_version_id
-    selections = _rebased_selections(old, new, before)
+    previous = build.catalog_version_id
+    plan = build_rebase_plan(build=build)
     target = _fork(build, owner) if build.is_frozen else build
-    target.catalog_version = version
-    _assign(target, new, selections)
-    changes = diff_payload(old, new, before, target.selections)
-    result = RebaseResult(target, changes, f"{total_before:.2f}", f"{target.total:.2f}", apply)
-    if apply and version.pk != previous:
+    target.catalog_version = plan.version
+    _assign(target, catalog_for(plan.version), plan.selections)
+    result = RebaseResult(target, plan.changes, plan.price_before, plan.price_after, apply)
+    if apply and plan.version.pk != previous:
         target.save()
-        signals.build_rebased.send(sender=Build, build=target, previous_version_id=previous, changes=changes)
+        signals.build_rebased.send(sender=Build, build=target, previous_version_id=previous, changes=plan.changes)
     return result
+
+
+@transaction.atomic
+def build_remix_current(*, source: Build, owner: Owner) -> Build:
+    """A remix of a shared build, moved onto the current catalog ("update to the current collection")."""
+    remix = build_remix(source=source, owner=owner)
+    return build_rebase(build=remix, owner=owner, apply=True).build
 
 
 @transaction.atomic
