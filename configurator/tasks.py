@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from configurator.models import Build
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """Send `task` after the current transaction commits. If the broker is unreachable the
+    work is not lost: every task here has a fallback (the reader renders on a miss)."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:
+            logger.warning("could not enqueue %s%r; the fallback will do the work", task.name, args, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 @shared_task(name="configurator.health_ping", ignore_result=False)

@@ -22,7 +22,7 @@ from configurator.identity import Owner
 from configurator.models import Build, BuildStatus, CatalogVersion, Product
 from configurator.personal_text import text_problems
 from configurator.snapshot import catalog_for
-from configurator.tasks import social_card_render
+from configurator.tasks import enqueue_on_commit, social_card_render
 
 NAME_MAX = 80
 UNSET: Any = object()
@@ -150,8 +150,7 @@ def build_share(*, build: Build, owner: Owner) -> Build:
         build.shared_at = timezone.now()
         build.save(update_fields=["status", "shared_at", "updated_at"])
         signals.build_shared.send(sender=Build, build=build)
-        build_id = str(build.pk)
-        transaction.on_commit(lambda: social_card_render.delay(build_id))
+        enqueue_on_commit(social_card_render, str(build.pk))
     return build
 
 

@@ -13,7 +13,7 @@ from .strategies import catalogs, garbage_actions, garbage_selections, selection
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=80)
 @given(pub=catalogs(), data=st.data())
 def test_quote_never_raises_on_any_input_or_click(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")
@@ -24,7 +24,7 @@ def test_quote_never_raises_on_any_input_or_click(pub, data):
     assert isinstance(result.errors, dict)
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=70)
 @given(pub=catalogs(), data=st.data())
 def test_price_total_is_base_plus_its_lines(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")

@@ -10,7 +10,7 @@ from configurator.engine.rules import violating_values
 from .brute import Oracle
 from .strategies import catalogs
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

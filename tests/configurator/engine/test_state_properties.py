@@ -15,7 +15,7 @@ from .strategies import catalogs, garbage_selections, selections
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=100)
 @given(pub=catalogs(), data=st.data())
 def test_normalization_is_idempotent(pub, data):
     raw = data.draw(garbage_selections(pub) | selections(pub), label="raw")
@@ -29,7 +29,7 @@ def test_normalization_is_idempotent(pub, data):
     assert to_plain(pub.cat, again) == plain
 
 
-@settings(SETTINGS, max_examples=80)
+@settings(SETTINGS, max_examples=60)
 @given(pub=catalogs(), data=st.data())
 def test_equal_states_have_equal_fingerprints(pub, data):
     state, _ = normalize(pub.cat, data.draw(selections(pub), label="raw"))
@@ -51,7 +51,7 @@ def test_equal_states_have_equal_fingerprints(pub, data):
     assert fingerprint(recompiled, state) == fingerprint(pub.cat, state)
 
 
-@settings(SETTINGS, max_examples=80)
+@settings(SETTINGS, max_examples=60)
 @given(pub=catalogs(), data=st.data())
 def test_different_states_have_different_fingerprints(pub, data):
     first, _ = normalize(pub.cat, data.draw(garbage_selections(pub) | selections(pub), label="first"))
