@@ -116,6 +116,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 FONT_DIR = BASE_DIR / "static" / "fonts"
 
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Atelier <orders@atelier.example>")
+
 # Requests larger than this are refused with 413 before any view reads them.
 ATELIER_MAX_BODY_BYTES = env.int("ATELIER_MAX_BODY_BYTES", default=256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATELIER_MAX_BODY_BYTES

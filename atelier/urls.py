@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -13,6 +15,7 @@ urlpatterns = [
     path("api/", include("configurator.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("preview/<int:version_id>/<str:fingerprint>.png", configurator_views.preview, name="preview"),
     # Short, language-neutral share links: the page speaks the visitor's language.
     path("s/<str:code>/", configurator_views.shared, name="shared"),

@@ -140,6 +140,26 @@ def price_payload(cat: Catalog, price) -> dict[str, Any]:
     return {"currency": price.currency, "lines": lines, "total": money(price.total)}
 
 
+def relabel_price(cat: Catalog, price: dict[str, Any]) -> dict[str, Any]:
+    """A frozen price breakdown with its labels in the active language (amounts untouched)."""
+    lines = []
+    for line in price.get("lines", []):
+        kind = line.get("kind")
+        if kind == "base":
+            label = _("Base price")
+        elif kind == "option":
+            label = option_key_name(cat, f"{line.get('group')}.{line.get('option')}")
+        elif kind == "text" and line.get("group") in cat.group_by_code:
+            label = f"{_('Personal text')}: {group_name(cat, line['group'])}"
+        elif kind == "rule":
+            rule = next((r for r in cat.rules if r.code == line.get("rule")), None)
+            label = pick(rule.explanation) if rule else line.get("label", "")
+        else:
+            label = line.get("label", "")
+        lines.append({**line, "label": str(label)})
+    return {**price, "lines": lines}
+
+
 def availability_payload(cat: Catalog, quote: Quote) -> dict[str, dict[str, Any]]:
     avail = quote.availability
     reasons = avail.reasons()

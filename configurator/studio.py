@@ -11,8 +11,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from configurator.engine import Action, Catalog, Quote, State, option_status, quote, to_plain
-from configurator.engine.catalog import MULTI, TEXT, iter_bits
-from configurator.explain import conflict_reason, price_payload, repair_message, violation_message
+from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
+from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
 from configurator.i18n import pick
 from configurator.personal_text import text_problems
 from configurator.previews import PreviewRef, preview_ref
@@ -128,7 +128,8 @@ def _steps(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> list[
             )
         steps.append(StepView(
             code=group.code, name=pick(group.name), kind=group.kind, required=group.required,
-            missing=group.code in missing, max_count=group.max_count if group.kind == MULTI else None,
+            missing=group.code in missing,
+            max_count=group.max_count if group.kind == MULTI and group.max_count != NO_MAX else None,
             options=options, text=text,
         ))
     return steps
@@ -235,5 +236,5 @@ def build_summary(build) -> BuildSummary:
         preview=preview_ref(cat, build.catalog_version_id, state, build.fingerprint),
         alt=alt_text(cat, state),
         choices=choices,
-        price=build.price,
+        price=relabel_price(cat, build.price),
     )

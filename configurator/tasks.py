@@ -45,3 +45,11 @@ def social_card_render(build_id: str) -> list[str]:
     if build is None or build.status == "draft":
         return []
     return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]
+
+
+@shared_task(name="configurator.order_confirmation_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def order_confirmation_email(order_id: str) -> bool:
+    """E-mail the shopper their order confirmation, in the language they ordered in."""
+    from configurator.services.orders import order_confirmation_send
+
+    return order_confirmation_send(order_id=order_id)

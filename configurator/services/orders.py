@@ -13,13 +13,14 @@ from django_countries import countries
 
 from configurator import signals
 from configurator.engine import evaluate, normalize
-from configurator.explain import violations_payload
+from configurator.explain import relabel_price, violations_payload
 from configurator.i18n import pick
 from configurator.identity import Owner
 from configurator.models import Build, BuildStatus, Order
 from configurator.personal_text import text_problems
 from configurator.services.builds import BuildInvalid, clean_name, owned_for_update
 from configurator.snapshot import catalog_for
+from configurator.tasks import enqueue_on_commit, order_confirmation_email
 
 ORDER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -83,4 +84,23 @@ def order_place(
     build.status = BuildStatus.ORDERED
     build.save(update_fields=["status", "updated_at"])
     signals.order_placed.send(sender=Order, order=order, build=build)
+    enqueue_on_commit(order_confirmation_email, str(order.pk))
     return order
+
+
+def order_confirmation_send(*, order_id) -> bool:
+    """Send the confirmation e-mail of an order; False if the order is gone."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    order = Order.objects.select_related("product").filter(pk=order_id).first()
+    if order is None:
+        return False
+    with translation.override(order.language):
+        price = relabel_price(catalog_for(order.catalog_version_id), order.price)
+        subject = _("Your Atelier order %(number)s") % {"number": order.number}
+        body = render_to_string("configurator/email/order_confirmation.txt", {"order": order, "price": price})
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
+    return True

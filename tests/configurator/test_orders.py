@@ -88,3 +88,15 @@ def test_order_form_errors_are_shown_and_nothing_is_ordered(car):
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
     assert not Order.objects.exists()
+
+
+def test_confirmation_email_is_sent_after_commit_in_the_order_language(
+    car, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    build = build_save(product=car, selections={}, owner=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_place(build=build, owner=owner, language="nl", **CONTACT)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["ann@example.com"]
+    assert order.number in mailoutbox[0].subject
+    assert "Totaal" in mailoutbox[0].body

@@ -67,6 +67,17 @@ def test_conflicting_click_keeps_the_build_and_offers_the_repair(car):
     assert "wheels=w17" in re.search(r'class="button button--primary" href="([^"]+)"', html).group(1)
 
 
+def test_a_multi_step_without_a_maximum_shows_no_limit(car):
+    from configurator.models import OptionGroup
+    from configurator.services import product_publish
+
+    OptionGroup.objects.filter(product=car, code="packs").update(max_count=None)
+    product_publish(product=car)
+    html = Client().get(URL).content.decode()
+    packs = re.search(r'id="step-packs".*?</legend>', html, re.S).group(0)
+    assert "at most" not in packs
+
+
 def test_personal_text_is_checked_live(car):
     BlockedWord.objects.create(word="idiot")
     html = htmx_get(Client(), "badge=ID10T", trigger="t:badge").content.decode()

@@ -1,0 +1,184 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Chromium is not downloaded by Playwright; the system one at /usr/bin/chromium is used. Where it is
+missing the tests skip on a developer machine and fail with ATELIER_REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import missing_service
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        missing_service(f"Chromium: {CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in the test thread, which makes Django's
+    # async-safety check refuse every ORM call the tests make (seeding, a superuser, lookups).
+    # Nothing is actually asynchronous, so the check is off exactly while Playwright runs.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class _OneRequestAtATime:
+    """WSGI wrapper that serves one request at a time, the response body included.
+
+    With SQLite in memory, every thread of the live server shares the test's one connection, and
+    a browser loading several previews at once makes them collide ("cannot open savepoint - SQL
+    statements in progress"). That is an artefact of the shared test connection, not of the site.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request, django_db_setup):
+    """pytest-django's live server (static files from the finders, threaded), made safe for a
+    shared in-memory SQLite connection by serving one request at a time."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    if server.thread.connections_override:
+        static_handler = server.thread.static_handler
+        server.thread.static_handler = lambda app: _OneRequestAtATime(static_handler(app))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_layer_cache(tmp_path_factory) -> Path:
+    """Layer art drawn by the first demo seed, reused by later tests (drawing takes ~15s)."""
+    return tmp_path_factory.mktemp("demo-layers")
+
+
+@pytest.fixture
+def demo_catalog(transactional_db, settings, demo_layer_cache):
+    """The seeded demo catalog (city car, sneaker, trench coat) in this test's database and media."""
+    from configurator.demo.seed import demo_seed
+
+    media = Path(settings.MEDIA_ROOT)
+    cached = demo_layer_cache / "catalog"
+    if cached.exists():
+        shutil.copytree(cached, media / "catalog", dirs_exist_ok=True)
+    versions = demo_seed()
+    if not cached.exists():
+        shutil.copytree(media / "catalog", cached)
+    return versions
+
+
+@pytest.fixture
+def browser_problems() -> list[str]:
+    """HTTP errors and uncaught page errors seen by any context of the test."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, live_server, browser_problems):
+    """Opens fresh browser contexts (own cookies, like a separate visitor) on the live server."""
+    contexts = []
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            browser_problems.append(f"HTTP {response.status} {response.request.method} {response.url}")
+
+    def open_context(**options):
+        options = {"base_url": live_server.url, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        context.on("response", on_response)
+        context.on("weberror", lambda error: browser_problems.append(f"page error: {error.error}"))
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+class Screenshots:
+    """Saves numbered full-page screenshots: <ATELIER_ARTIFACTS>/screenshots/NN-step-name.png,
+    numbered across the session so the files read in the order the steps ran."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def __call__(self, page, name: str) -> Path:
+        self.count += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        path = self.folder / f"{self.count:02d}-{slug}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Screenshots:
+    folder = Path(os.environ.get("ATELIER_ARTIFACTS", "artifacts")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("[0-9][0-9]-*.png"):  # from an earlier run; the numbering restarts
+        stale.unlink()
+    return Screenshots(folder)
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '').strip()}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    """Runs axe-core on the page; fails on any serious or critical violation, listing them all."""
+
+    def check(page, where: str) -> list[dict]:
+        violations = axe.run(page).response["violations"]
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, f"axe found serious/critical violations on {where}:\n{_describe(blocking)}"
+        return violations
+
+    return check
