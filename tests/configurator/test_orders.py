@@ -90,13 +90,27 @@ def test_order_form_errors_are_shown_and_nothing_is_ordered(car):
     assert not Order.objects.exists()
 
 
-def test_confirmation_email_is_sent_after_commit_in_the_order_language(
-    car, owner, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_confirmation_email_is_enqueued_after_commit(car, owner, django_capture_on_commit_callbacks, monkeypatch):
+    from configurator.tasks import order_confirmation_email
+
+    sent = []
+    monkeypatch.setattr(order_confirmation_email, "delay", lambda order_id: sent.append(order_id))
     build = build_save(product=car, selections={}, owner=owner)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         order = order_place(build=build, owner=owner, language="nl", **CONTACT)
+    assert sent == []
+    for callback in callbacks:
+        callback()
+    assert sent == [str(order.pk)]
+
+
+def test_confirmation_email_speaks_the_order_language(car, owner, mailoutbox):
+    from configurator.tasks import order_confirmation_email
+
+    build = build_save(product=car, selections={}, owner=owner)
+    order = order_place(build=build, owner=owner, language="nl", **CONTACT)
+    assert order_confirmation_email(str(order.pk)) is True
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["ann@example.com"]
     assert order.number in mailoutbox[0].subject
-    assert "Totaal" in mailoutbox[0].body
+    assert "Totaal" in mailoutbox[0].body and "Basisprijs" in mailoutbox[0].body
