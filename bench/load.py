@@ -21,13 +21,13 @@ class LoadResult:
         return self.done / self.seconds if self.seconds else 0.0
 
 
-def hammer(address: str, method: str, path: str, body: bytes, *, connections: int = 8,
+def hammer(address: str, method: str, path: str, body: bytes | None, *, connections: int = 8,
            seconds: float = 5.0, max_requests: int = 200_000, headers: dict | None = None) -> LoadResult:
     host, port = address.split(":")
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
-    send_headers = {"Content-Type": "application/json", **(headers or {})}
+    send_headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
 
     def worker() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)

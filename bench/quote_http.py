@@ -29,22 +29,27 @@ def quote_body(address: str) -> bytes:
     return json.dumps({**QUOTE, "action": {"group": group["code"], "option": option}}).encode()
 
 
-def alternate(address: str, subject: str, body: bytes, *, seconds: float, connections: int,
-              rounds: int = 3) -> tuple[float, float, int]:
-    """Throughput of `subject` and of the bare view, measured in alternating rounds so that a
-    noisy neighbour slows both alike. Returns (subject req/s, bare req/s, errors)."""
-    hammer(address, "POST", subject, body, connections=connections, seconds=1.0)  # warm up
-    hammer(address, "POST", "/bench/bare/", body, connections=connections, seconds=1.0)
-    done = {subject: 0, "/bench/bare/": 0}
-    spent = {subject: 0.0, "/bench/bare/": 0.0}
+def alternate(address: str, subject: str, body: bytes | None, *, seconds: float, connections: int,
+              rounds: int = 3, method: str = "POST", bare: str = "/bench/bare/",
+              headers: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Throughput of `subject` and of the `bare` view, measured in alternating rounds so that a
+    noisy neighbour slows both alike. Both get the same method, body and headers.
+    Returns (subject req/s, bare req/s, errors)."""
+    def load(path: str, duration: float):
+        return hammer(address, method, path, body, connections=connections, seconds=duration, headers=headers)
+
+    load(subject, 1.0)  # warm up
+    load(bare, 1.0)
+    done = {subject: 0, bare: 0}
+    spent = {subject: 0.0, bare: 0.0}
     errors = 0
     for _ in range(rounds):
-        for path in ("/bench/bare/", subject):
-            result = hammer(address, "POST", path, body, connections=connections, seconds=seconds / rounds)
+        for path in (bare, subject):
+            result = load(path, seconds / rounds)
             done[path] += result.done
             spent[path] += result.seconds
             errors += result.errors
-    return done[subject] / spent[subject], done["/bench/bare/"] / spent["/bench/bare/"], errors
+    return done[subject] / spent[subject], done[bare] / spent[bare], errors
 
 
 def run(address: str, seconds: float = 6.0, connections: int = 8) -> list[Result]:

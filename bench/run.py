@@ -1,54 +1,117 @@
 """`make bench`: every benchmark, its ratio against a limit measured in the same run, and
-bench/REPORT.md with all of them side by side."""
+bench/REPORT.md with all of them side by side.
+
+Order: the engine (pure Python); then, when PostgreSQL is up, the benchmark stack is prepared
+(migrate, seed the demo, collect static files) and the in-process render benchmarks run against
+that same database and MEDIA_ROOT; last, gunicorn serves the stack for the HTTP and browser
+benchmarks. This process and every process of the stack read bench.settings with the same
+DATABASE_URL and CACHE_URL, so they all see one seeded catalog and one set of layer files.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django
+from bench import server  # needs no Django
+from bench.common import ROOT, Result, write_report
 
-django.setup()
+SHARED_WITH_STACK = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")
 
-from bench import engine, quote_http, server  # noqa: E402
-from bench.common import ROOT, Result, write_report  # noqa: E402
+
+def setup_django(env: dict[str, str] | None) -> None:
+    """Django for this process, on the stack's database and cache when there is a stack."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if env is not None:
+        for key in SHARED_WITH_STACK:
+            if key in env:
+                os.environ[key] = env[key]
+            else:
+                os.environ.pop(key, None)
+    import django
+
+    django.setup()
+
+
+RENDERED = (
+    "cold preview render + PNG encode vs bare alpha_composite",
+    "social card (render + card + PNG) vs bare alpha_composite",
+    "warm preview request renders again",
+)
+SERVED = (
+    "option click (htmx GET) throughput vs bare GET view",
+    "click-to-swap p75 (Chromium, click -> htmx:afterSettle)",
+)
+
+
+def not_run(why: str, names: tuple[str, ...]) -> list[Result]:
+    """Benchmarks of issue #3 that could not run: in the report, and never as met."""
+    return [Result(3, name, 0.0, "", None, None, "—", False, f"(not run: {why})") for name in names]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
     args = parser.parse_args()
+    # A terminated run still stops gunicorn (the context manager's cleanup runs on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: list[Result] = []
     started = time.time()
-    print("engine: 20 steps x 20 options, 300 rules ...", flush=True)
-    results += engine.run(clicks=300 if args.quick else 1500)
-    for r in results:
-        print(r.line(), flush=True)
-    stack = "not run"
+    load_before = os.getloadavg()[0]  # other work on the machine skews what is measured
+
+    def say(text: str) -> None:
+        print(f"[{time.time() - started:5.1f}s] {text}", flush=True)
+
+    def report(new: list[Result]) -> None:
+        for r in new:
+            print(r.line(), flush=True)
+        results.extend(new)
+
+    env: dict[str, str] | None = None
     try:
         env, stack = server.stack_env()
-        server.prepare(env)
-        with server.gunicorn(env) as address:
-            print(f"http: {stack} at {address} ...", flush=True)
-            for r in quote_http.run(address, seconds=2.0 if args.quick else 6.0):
-                print(r.line(), flush=True)
-                results.append(r)
     except RuntimeError as exc:
-        print(f"http benchmarks not run: {exc}", flush=True)
+        stack, why = "not run", str(exc)
+    setup_django(env)
+    from bench import click_http, engine, quote_http, render, swap_browser
+
+    say("engine: 20 steps x 20 options, 300 rules ...")
+    report(engine.run(clicks=300 if args.quick else 1500))
+    if env is None:
+        say(f"stack benchmarks not run: {why}")
+        report(not_run(why, RENDERED + SERVED))
+    else:
+        say("preparing the benchmark stack (migrate, seed_demo, collectstatic if stale) ...")
+        server.prepare(env)
+        say("render: previews and social cards of the demo city car, in process ...")
+        render.reset_rendered()
+        report(render.run(builds=20 if args.quick else 40))
+        try:
+            with server.gunicorn(env) as address:
+                say(f"http: {stack} at {address} ...")
+                seconds = 2.0 if args.quick else 6.0
+                report(quote_http.run(address, seconds=seconds))
+                report(click_http.run(address, seconds=seconds))
+                say(f"browser: {swap_browser.CHROMIUM} on {address} ...")
+                report(swap_browser.run(address, clicks=15 if args.quick else 40, warmup=3 if args.quick else 5))
+        except RuntimeError as exc:
+            say(f"http benchmarks not run: {exc}")
+            report(not_run(str(exc), SERVED))
     header = (
-        f"Generated by `make bench` on {time.strftime('%Y-%m-%d %H:%M')} "
+        f"Generated by `make bench{' BENCH_ARGS=--quick' if args.quick else ''}` on {time.strftime('%Y-%m-%d %H:%M')} "
         f"({platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores; "
-        f"HTTP stack: {stack}; took {time.time() - started:.0f}s)."
+        f"HTTP stack: {stack}; took {time.time() - started:.0f}s; "
+        f"1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)."
     )
     write_report(results, ROOT / "bench" / "REPORT.md", header)
-    print(f"wrote {ROOT / 'bench' / 'REPORT.md'}")
+    print(f"wrote {ROOT / 'bench' / 'REPORT.md'} (took {time.time() - started:.0f}s)")
     return 0
 
 

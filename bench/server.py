@@ -50,9 +50,27 @@ def stack_env() -> tuple[dict[str, str], str]:
     return env, described
 
 
+def _static_stale(static_root: Path) -> bool:
+    """Whether the collected static files predate the project's static files or requirements
+    (the pages of the browser benchmark need the manifest of DEBUG=False)."""
+    manifest = static_root / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    sources = [ROOT / "requirements.txt", *(f for f in (ROOT / "static").rglob("*") if f.is_file())]
+    return max(f.stat().st_mtime for f in sources) > manifest.stat().st_mtime
+
+
 def prepare(env: dict[str, str]) -> None:
+    """Migrate and seed the benchmark database (the seed writes the layer art to bench.settings'
+    MEDIA_ROOT), and collect the static files if they are missing or stale. Needs Django set up
+    with bench.settings in this process (run.py does that first)."""
+    from django.conf import settings
+
     python = sys.executable
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
+    commands = [["migrate", "--noinput"], ["seed_demo"]]
+    if _static_stale(Path(settings.STATIC_ROOT)):
+        commands.append(["collectstatic", "--noinput"])
+    for command in commands:
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
