@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
-    path("preview/<int:version_id>/<str:fingerprint>.png", configurator_views.preview, name="preview"),
+    path("preview/<int:version_id>/<str:fingerprint>.jpg", configurator_views.preview, name="preview"),
     # Short, language-neutral share links: the page speaks the visitor's language.
     path("s/<str:code>/", configurator_views.shared, name="shared"),
     path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),

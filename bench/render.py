@@ -1,6 +1,6 @@
 """Preview and social-card rendering, in process, on the seeded demo city car (issue #3).
 
-- Cold preview: `render_preview` + `encode_png` of a build never rendered before, with the layer
+- Cold preview: `render_preview` + `encode_preview` of a build never rendered before, with the layer
   cache warm (the layers of every build measured are decoded and tinted beforehand, as they are
   on a server that has been up a while). Limit measured in the same run: a bare Pillow
   `alpha_composite` of the very same prepared layers onto a blank canvas of the same size.
@@ -189,13 +189,13 @@ def run(builds: int = 30) -> list[Result]:
     warmup, checked, states = states[0], states[1], states[2:]
     for state in states:  # the layer cache warm: decoded and tinted, as a running server has them
         prepared_layers(cat, state)
-    previews.encode_png(previews.render_preview(cat, warmup))  # first-use costs of Pillow and zlib
+    previews.encode_preview(previews.render_preview(cat, warmup))  # first-use costs of Pillow and zlib
     layers = {id(state): prepared_layers(cat, state) for state in states}
     note = f"(median of {len(states)} random valid {PRODUCT} builds, {size[0]}x{size[1]})"
 
     cold, bare = _paired(
         states,
-        lambda state: previews.encode_png(previews.render_preview(cat, state)),
+        lambda state: previews.encode_preview(previews.render_preview(cat, state)),
         lambda state: bare_composite(layers[id(state)], size),
     )
     results = [_ratio_result("cold preview render + PNG encode vs bare alpha_composite", cold, bare, 2, note)]

@@ -76,8 +76,9 @@ def _product_ref(slug: str) -> selectors.ProductRef:
 def studio(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
     cat = catalog_for(ref.version_id)
-    action = _clicked(request) if request.htmx else None
-    previous = _previous_query(request) if request.htmx else None
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    action = _clicked(request) if partial else None
+    previous = _previous_query(request) if partial else None
     page = studio_page(cat, ref, request.GET, action, repair_base=previous.urlencode() if previous else "")
     build_id = request.GET.get("b", "")
     context = {"page": page, "build_id": build_id, "studio_url": request.path}
@@ -89,7 +90,7 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
         response = render(request, "configurator/studio_update.html", context)
         response["HX-Push-Url"] = "false"
         return response
-    if request.htmx:
+    if partial:
         before = studio_page(cat, ref, previous) if previous is not None else None
         context["parts"] = changed_parts(before, page)
         response = render(request, "configurator/studio_update.html", context)
@@ -177,7 +178,7 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
         row = preview_fetch(version_id=version_id, fingerprint=fingerprint, query=request.GET)
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None
-    response = FileResponse(row.file.open("rb"), content_type="image/png")
+    response = FileResponse(row.file.open("rb"), content_type="image/jpeg")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response

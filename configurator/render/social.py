@@ -27,7 +27,11 @@ def social_card(preview: Image.Image, title: str, subtitle: str, price: str, fon
     card = Image.new("RGB", CARD_SIZE, BACKGROUND)
     area = (760, 630)
     shot = preview.convert("RGB")
-    shot.thumbnail(area, Image.Resampling.BILINEAR)
+    if shot.width > area[0]:  # trim the empty backdrop at the sides before any resampling
+        margin = (shot.width - area[0]) // 2
+        shot = shot.crop((margin, 0, margin + area[0], shot.height))
+    if shot.width > area[0] or shot.height > area[1]:
+        shot.thumbnail(area, Image.Resampling.BILINEAR)
     card.paste(shot, ((area[0] - shot.width) // 2, (area[1] - shot.height) // 2))
     draw = ImageDraw.Draw(card)
     draw.rectangle((760, 0, 1200, 630), fill="#ffffff")

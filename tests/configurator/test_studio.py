@@ -98,7 +98,7 @@ def test_preview_is_rendered_once_and_cached_immutable(car):
     src = re.search(r'<figure class="preview".*?<img src="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
     first = Client().get(src)
     assert first.status_code == 200
-    assert first["Content-Type"] == "image/png"
+    assert first["Content-Type"] == "image/jpeg"
     assert "immutable" in first["Cache-Control"]
     assert RenderedImage.objects.count() == 1
     second = Client().get(src)
@@ -109,9 +109,9 @@ def test_preview_is_rendered_once_and_cached_immutable(car):
 
 def test_preview_of_an_invalid_or_mismatched_build_is_refused(car):
     version = car.current_version_id
-    assert Client().get(f"/preview/{version}/{'0' * 32}.png?wheels=w17").status_code == 404
-    assert Client().get(f"/preview/{version}/{'0' * 32}.png?trim=electric&wheels=w18").status_code == 404
-    assert Client().get(f"/preview/999/{'0' * 32}.png").status_code == 404
+    assert Client().get(f"/preview/{version}/{'0' * 32}.jpg?wheels=w17").status_code == 404
+    assert Client().get(f"/preview/{version}/{'0' * 32}.jpg?trim=electric&wheels=w18").status_code == 404
+    assert Client().get(f"/preview/999/{'0' * 32}.jpg").status_code == 404
     assert RenderedImage.objects.count() == 0
 
 
@@ -151,3 +151,8 @@ def test_home_lists_products_with_their_preview(car):
     html = Client().get("/en/").content.decode()
     assert "Car" in html
     assert "/preview/" in html
+
+
+def test_a_history_restore_gets_the_full_page(car):
+    response = Client().get(f"{URL}?wheels=w17", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()

@@ -290,6 +290,19 @@ def test_a_repair_offer_takes_keyboard_focus_and_gives_it_back(demo_catalog, pag
 
 
 @pytest.mark.browser
+def test_back_button_returns_to_the_previous_build(demo_catalog, page, browser_problems):
+    page.goto(CAR)
+    for code in ("island_blue", "racing_green"):
+        with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+            page.locator(f"label[for='o:body:{code}']").click()
+        expect(page).to_have_url(re.compile(f"body={code}"))
+    page.go_back()
+    expect(page).to_have_url(re.compile("body=island_blue"))
+    expect(option(page, "body", "island_blue")).to_be_checked()
+    assert browser_problems == []
+
+
+@pytest.mark.browser
 def test_configurator_works_without_javascript(demo_catalog, new_context, screenshot, browser_problems):
     page = new_context(java_script_enabled=False).new_page()
     page.goto(CAR)
