@@ -28,7 +28,7 @@ from .catalog import (
 )
 from .rules import is_valid_mask, violating_values
 
-DEFAULT_NODE_BUDGET = 600
+DEFAULT_NODE_BUDGET = 400
 MAX_TIED_SOLUTIONS = 64
 FALLBACK_BUDGET = 3_000
 
