@@ -87,7 +87,7 @@ def product_snapshot(product: Product) -> dict[str, Any]:
 
 
 def snapshot_checksum(snapshot: dict[str, Any]) -> str:
-    body = {k: v for k, v in snapshot.items() if k != "unreachable"}
+    body = {k: v for k, v in snapshot.items() if k not in ("unreachable", "witnesses")}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -112,6 +112,7 @@ class Catalog:
     available_mask: int
     all_mask: int
     unreachable: frozenset[int]
+    witnesses: tuple[int, ...]  # valid builds that together hold every reachable option
     snapshot: dict[str, Any] = field(repr=False, compare=False)
 
     def option_in(self, group: GroupDef, code: str) -> OptionDef | None:
@@ -283,5 +284,9 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
         available_mask=sum(1 << o.index for o in options if o.available and o.index not in unreachable),
         all_mask=(1 << len(options)) - 1,
         unreachable=unreachable,
+        witnesses=tuple(
+            sum(1 << option_by_key[key].index for key in keys if key in option_by_key)
+            for keys in snapshot.get("witnesses", [])
+        ),
         snapshot=snapshot,
     )

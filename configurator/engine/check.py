@@ -27,10 +27,17 @@ class Finding:
 
 
 def unreachable_options(cat: Catalog) -> list[int]:
-    """Options that are offered but are in no valid build. Every witness build found covers all
-    of its options at once, so most options need no search of their own."""
+    """Options that are offered but are in no valid build."""
+    return reachability(cat)[0]
+
+
+def reachability(cat: Catalog) -> tuple[list[int], list[int]]:
+    """(unreachable options, witness builds): every reachable option is in one of the valid
+    witness masks. Each witness covers all of its options at once, so most options need no
+    search of their own. Publishing stores the witnesses: repair falls back on them."""
     reachable = 0
     dead = []
+    witnesses = []
     for option in cat.options:
         bit = 1 << option.index
         if not option.available or reachable & bit:
@@ -42,7 +49,8 @@ def unreachable_options(cat: Catalog) -> list[int]:
             dead.append(option.index)
         else:
             reachable |= witness
-    return dead
+            witnesses.append(witness)
+    return dead, witnesses
 
 
 def _self_contradictions(cat: Catalog) -> list[Finding]:
@@ -72,8 +80,9 @@ def _two_in_one_single(cat: Catalog, mask: int) -> bool:
     )
 
 
-def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int]]:
-    """All findings, and the unreachable option indices (stored in the published snapshot)."""
+def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int], list[int]]:
+    """All findings, the unreachable option indices and the witness builds (both are stored
+    in the published snapshot)."""
     findings: list[Finding] = []
     for violation in violations(cat, default_state(cat)):
         if violation.kind == "rule":
@@ -83,13 +92,13 @@ def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int]]:
         elif violation.kind == "group_max":
             findings.append(Finding("error", "default_over_max", detail=(violation.group,)))
     findings.extend(_self_contradictions(cat))
-    dead = unreachable_options(cat)
+    dead, witnesses = reachability(cat)
     for index in dead:
         option = cat.options[index]
         bit = 1 << index
         rules = tuple(r.code for r in cat.constraint_rules if (r.subjects | r.targets) & bit)
         findings.append(Finding("warning", "option_unreachable", option=option.key, detail=rules))
-    return findings, dead
+    return findings, dead, witnesses
 
 
 __all__ = ["Finding", "check_catalog", "iter_bits", "unreachable_options"]

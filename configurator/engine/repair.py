@@ -28,7 +28,7 @@ from .catalog import (
 )
 from .rules import is_valid_mask, violating_values
 
-DEFAULT_NODE_BUDGET = 400
+DEFAULT_NODE_BUDGET = 150
 MAX_TIED_SOLUTIONS = 64
 FALLBACK_BUDGET = 3_000
 
@@ -343,8 +343,22 @@ def minimal_repair(
     # undo every change it can spare.
     found_mask = _greedy(cat, mask, found, pins, search)
     if found_mask is None:
+        found_mask = _witness(cat, mask, pins)
+    if found_mask is None:
         found_mask = find_valid(cat, pins, prefer=mask, budget=FALLBACK_BUDGET)
     return None if found_mask is None else _undo_spare_changes(cat, mask, found_mask)
+
+
+def _witness(cat: Catalog, mask: int, pins: Pins) -> int | None:
+    """A stored valid build that keeps what is pinned (see check.reachability), if any."""
+    for witness in cat.witnesses:
+        if witness & pins.on != pins.on or witness & pins.off:
+            continue
+        if any((witness ^ mask) & cat.groups[g].mask for g in pins.groups):
+            continue
+        if is_valid_mask(cat, witness):
+            return witness
+    return None
 
 
 def _greedy(cat: Catalog, mask: int, found: dict, pins: Pins, search: _Search) -> int | None:
@@ -381,7 +395,8 @@ def _undo_spare_changes(cat: Catalog, original: int, repaired: int) -> int:
             steps = [group.mask] if group.kind == SINGLE else [1 << i for i in iter_bits(diff)]
             for part in steps:
                 candidate = (repaired & ~part) | (original & part)
-                if is_valid_mask(cat, candidate):
+                # `repaired` is valid and `candidate` differs only in this step: its rules decide.
+                if not problems_in_group(cat, candidate, group):
                     repaired = candidate
                     improved = True
     return repaired

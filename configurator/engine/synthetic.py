@@ -74,9 +74,11 @@ def synthetic_snapshot(*, groups: int = 20, options: int = 20, rules: int = 300,
 
 def synthetic_catalog(**kwargs):
     """A compiled synthetic catalog with its unreachable options marked, as publishing does."""
-    from .check import unreachable_options
+    from .check import reachability
 
     snapshot = synthetic_snapshot(**kwargs)
     cat = compile_catalog(snapshot)
-    snapshot["unreachable"] = [cat.options[i].key for i in unreachable_options(cat)]
+    dead, witnesses = reachability(cat)
+    snapshot["unreachable"] = [cat.options[i].key for i in dead]
+    snapshot["witnesses"] = [cat.mask_keys(mask) for mask in witnesses]
     return compile_catalog(snapshot)

@@ -24,8 +24,9 @@ def product_check(*, product: Product) -> tuple[dict, list[Finding]]:
         cat = compile_catalog(snapshot)
     except SnapshotError as exc:
         return snapshot, [Finding("error", "snapshot_invalid", detail=(str(exc),))]
-    findings, dead = check_catalog(cat)
+    findings, dead, witnesses = check_catalog(cat)
     snapshot["unreachable"] = [cat.options[i].key for i in dead]
+    snapshot["witnesses"] = [cat.mask_keys(mask) for mask in witnesses]
     return snapshot, findings
 
 
