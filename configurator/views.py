@@ -36,6 +36,17 @@ def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
     return Owner(shopper, request.user if request.user.is_authenticated else None)
 
 
+def _own_build_or_404(request: HttpRequest, build_id) -> tuple[Owner, Build]:
+    """The shopper and their build; anyone else's build is a 404, exactly like a missing one."""
+    owner = _owner(request)
+    if owner is None:
+        raise Http404
+    try:
+        return owner, selectors.build_get_owned(build_id=build_id, owner=owner)
+    except Build.DoesNotExist:
+        raise Http404 from None
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     cards = []
@@ -140,13 +151,7 @@ def my_builds(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def build_detail(request: HttpRequest, build_id) -> HttpResponse:
-    owner = _owner(request)
-    try:
-        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
-    except Build.DoesNotExist:
-        build = None
-    if build is None:
-        raise Http404
+    build = _own_build_or_404(request, build_id)[1]
     summary = build_summary(build)
     edit_url = f"{reverse('configurator:studio', args=[build.product.slug])}?{summary.preview.query}&b={build.pk}"
     return render(request, "configurator/build.html", {"summary": summary, "build": build, "edit_url": edit_url})
@@ -154,13 +159,10 @@ def build_detail(request: HttpRequest, build_id) -> HttpResponse:
 
 @require_POST
 def build_delete(request: HttpRequest, build_id) -> HttpResponse:
-    owner = _owner(request)
+    owner, build = _own_build_or_404(request, build_id)
     try:
-        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
-        if build is None:
-            raise Http404
         services.build_delete(build=build, owner=owner)
-    except (Build.DoesNotExist, services.BuildNotFound):
+    except services.BuildNotFound:
         raise Http404 from None
     except services.BuildInvalid as invalid:
         messages.error(request, _flatten(invalid.errors))
@@ -186,13 +188,7 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 def order(request: HttpRequest, build_id) -> HttpResponse:
-    owner = _owner(request)
-    try:
-        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
-    except Build.DoesNotExist:
-        build = None
-    if build is None:
-        raise Http404
+    owner, build = _own_build_or_404(request, build_id)
     form = OrderForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -225,13 +221,10 @@ def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_POST
 def build_share(request: HttpRequest, build_id) -> HttpResponse:
-    owner = _owner(request)
+    owner, build = _own_build_or_404(request, build_id)
     try:
-        build = selectors.build_get_owned(build_id=build_id, owner=owner) if owner else None
-        if build is None:
-            raise Http404
         build = services.build_share(build=build, owner=owner)
-    except (Build.DoesNotExist, services.BuildNotFound):
+    except services.BuildNotFound:
         raise Http404 from None
     return redirect("shared", code=build.share_code)
 
