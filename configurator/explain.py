@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -121,42 +120,39 @@ def money(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
+def price_label(cat: Catalog, kind: str | None, group: str | None, option: str | None, rule: str | None,
+                fallback: str = "") -> str:
+    """The label of one price line, in the active language."""
+    if kind == "base":
+        return _("Base price")
+    if kind == "option":
+        return option_key_name(cat, f"{group}.{option}")
+    if kind == "text" and group in cat.group_by_code:
+        return f"{_('Personal text')}: {group_name(cat, group)}"
+    if kind == "rule":
+        found = next((r for r in cat.rules if r.code == rule), None)
+        return pick(found.explanation) if found else fallback
+    return fallback
+
+
 def price_payload(cat: Catalog, price) -> dict[str, Any]:
-    lines = []
-    for line in price.lines:
-        if line.kind == "base":
-            label = _("Base price")
-        elif line.kind == "option":
-            label = option_key_name(cat, f"{line.group}.{line.option}")
-        elif line.kind == "text":
-            label = format_lazy("{}: {}", _("Personal text"), group_name(cat, line.group))
-        else:
-            rule = next(r for r in cat.rules if r.code == line.rule)
-            label = pick(rule.explanation)
-        lines.append({
-            "kind": line.kind, "label": str(label), "amount": money(line.amount),
-            "group": line.group, "option": line.option, "rule": line.rule,
-        })
+    lines = [
+        {
+            "kind": line.kind, "label": price_label(cat, line.kind, line.group, line.option, line.rule),
+            "amount": money(line.amount), "group": line.group, "option": line.option, "rule": line.rule,
+        }
+        for line in price.lines
+    ]
     return {"currency": price.currency, "lines": lines, "total": money(price.total)}
 
 
 def relabel_price(cat: Catalog, price: dict[str, Any]) -> dict[str, Any]:
     """A frozen price breakdown with its labels in the active language (amounts untouched)."""
-    lines = []
-    for line in price.get("lines", []):
-        kind = line.get("kind")
-        if kind == "base":
-            label = _("Base price")
-        elif kind == "option":
-            label = option_key_name(cat, f"{line.get('group')}.{line.get('option')}")
-        elif kind == "text" and line.get("group") in cat.group_by_code:
-            label = f"{_('Personal text')}: {group_name(cat, line['group'])}"
-        elif kind == "rule":
-            rule = next((r for r in cat.rules if r.code == line.get("rule")), None)
-            label = pick(rule.explanation) if rule else line.get("label", "")
-        else:
-            label = line.get("label", "")
-        lines.append({**line, "label": str(label)})
+    lines = [
+        {**line, "label": price_label(cat, line.get("kind"), line.get("group"), line.get("option"),
+                                      line.get("rule"), line.get("label", ""))}
+        for line in price.get("lines", [])
+    ]
     return {**price, "lines": lines}
 
 

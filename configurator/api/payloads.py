@@ -33,8 +33,8 @@ def product_summary(product: Product) -> dict[str, Any]:
 
 def catalog_payload(product: Product) -> dict[str, Any]:
     version = product.current_version
-    snapshot = version.snapshot
-    cat = catalog_for(version)
+    cat = catalog_for(version.pk)  # compiled and cached per version: no snapshot read per request
+    snapshot = cat.snapshot
     groups = []
     for raw, group in zip(snapshot["groups"], cat.groups, strict=True):
         entry: dict[str, Any] = {
