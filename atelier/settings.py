@@ -122,6 +122,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Atelier <orders@atelier.
 
 # Requests larger than this are refused with 413 before any view reads them.
 ATELIER_MAX_BODY_BYTES = env.int("ATELIER_MAX_BODY_BYTES", default=256 * 1024)
+# How long a process trusts its own copy of hot lookups (a product's current version, the
+# blocklist) before asking the shared cache again; changes reach every process within this.
+ATELIER_LOCAL_CACHE_SECONDS = env.float("ATELIER_LOCAL_CACHE_SECONDS", default=5.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATELIER_MAX_BODY_BYTES
 
 # The pseudonymous shopper id travels in this signed cookie (or the X-Atelier-Shopper header).

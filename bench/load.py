@@ -21,21 +21,27 @@ class LoadResult:
         return self.done / self.seconds if self.seconds else 0.0
 
 
-def hammer(address: str, method: str, path: str, body: bytes | None, *, connections: int = 8,
+def hammer(address: str, method: str, path: str | list[tuple[str, dict]], body: bytes | None, *, connections: int = 8,
            seconds: float = 5.0, max_requests: int = 200_000, headers: dict | None = None) -> LoadResult:
+    """`path` is one path, or a list of (path, extra headers) that every connection sends in
+    turn, each connection starting at a different place in the list."""
     host, port = address.split(":")
+    requests = [(path, {})] if isinstance(path, str) else path
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     send_headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
 
-    def worker() -> None:
+    def worker(offset: int) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)
         local_done, local_errors, local_lat = 0, 0, []
+        turn = offset
         while time.monotonic() < stop_at and local_done + local_errors < max_requests // connections:
+            target, extra = requests[turn % len(requests)]
+            turn += 1
             start = time.perf_counter()
             try:
-                conn.request(method, path, body=body, headers=send_headers)
+                conn.request(method, target, body=body, headers={**send_headers, **extra})
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:
@@ -53,7 +59,8 @@ def hammer(address: str, method: str, path: str, body: bytes | None, *, connecti
             result.errors += local_errors
             result.latencies.extend(local_lat)
 
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    step = max(1, len(requests) // connections)
+    threads = [threading.Thread(target=worker, args=(i * step,)) for i in range(connections)]
     started = time.monotonic()
     for t in threads:
         t.start()

@@ -29,27 +29,31 @@ def quote_body(address: str) -> bytes:
     return json.dumps({**QUOTE, "action": {"group": group["code"], "option": option}}).encode()
 
 
-def alternate(address: str, subject: str, body: bytes | None, *, seconds: float, connections: int,
-              rounds: int = 3, method: str = "POST", bare: str = "/bench/bare/",
+def alternate(address: str, subject: str | list[tuple[str, dict]], body: bytes | None, *, seconds: float,
+              connections: int, rounds: int = 3, method: str = "POST", bare: str = "/bench/bare/",
               headers: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Throughput of `subject` and of the `bare` view, measured in alternating rounds so that a
-    noisy neighbour slows both alike. Both get the same method, body and headers.
-    Returns (subject req/s, bare req/s, errors)."""
-    def load(path: str, duration: float):
-        return hammer(address, method, path, body, connections=connections, seconds=duration, headers=headers)
+    """Throughput of `subject` (a path, or a list of (path, headers) sent in turn) and of the
+    `bare` view, measured in alternating rounds so that a noisy neighbour slows both alike.
+    Both get the same method, body and headers; the bare view gets the subject's per-request
+    headers too. Returns (subject req/s, bare req/s, errors)."""
+    bare_requests = bare if isinstance(subject, str) else [(bare, extra) for _path, extra in subject]
+    plans = {"subject": subject, "bare": bare_requests}
 
-    load(subject, 1.0)  # warm up
-    load(bare, 1.0)
-    done = {subject: 0, bare: 0}
-    spent = {subject: 0.0, bare: 0.0}
+    def load(which: str, duration: float):
+        return hammer(address, method, plans[which], body, connections=connections, seconds=duration, headers=headers)
+
+    load("subject", 1.0)  # warm up
+    load("bare", 1.0)
+    done = {"subject": 0, "bare": 0}
+    spent = {"subject": 0.0, "bare": 0.0}
     errors = 0
     for _ in range(rounds):
-        for path in (bare, subject):
-            result = load(path, seconds / rounds)
-            done[path] += result.done
-            spent[path] += result.seconds
+        for which in ("bare", "subject"):
+            result = load(which, seconds / rounds)
+            done[which] += result.done
+            spent[which] += result.seconds
             errors += result.errors
-    return done[subject] / spent[subject], done[bare] / spent[bare], errors
+    return done["subject"] / spent["subject"], done["bare"] / spent["bare"], errors
 
 
 def run(address: str, seconds: float = 6.0, connections: int = 8) -> list[Result]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from configurator.engine import Catalog, State
 from configurator.engine.catalog import TEXT
+from configurator.lru import LRU
 from configurator.models import BlockedWord
 from configurator.render.compose import text_fits
 
@@ -25,7 +26,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
 
 
+# Every keystroke asks; this process remembers the list for a few seconds
+# (ATELIER_LOCAL_CACHE_SECONDS), so a word staff add is enforced everywhere within that time.
+_local_words: LRU[frozenset[str]] = LRU(1, ttl=settings.ATELIER_LOCAL_CACHE_SECONDS)
+
+
 def blocked_words() -> frozenset[str]:
+    return _local_words.get(BLOCKLIST_KEY, _shared_blocked_words)
+
+
+def _shared_blocked_words() -> frozenset[str]:
     words = cache.get(BLOCKLIST_KEY)
     if words is None:
         words = frozenset(fold(w) for w in BlockedWord.objects.values_list("word", flat=True) if fold(w))
@@ -35,6 +45,7 @@ def blocked_words() -> frozenset[str]:
 
 def forget_blocked_words() -> None:
     cache.delete(BLOCKLIST_KEY)
+    _local_words.clear()
 
 
 def blocked_in(text: str) -> bool:

@@ -7,13 +7,18 @@ from django.dispatch import receiver
 
 from configurator.models import BlockedWord, Product
 from configurator.personal_text import forget_blocked_words
-from configurator.selectors import product_ref_key
+from configurator.selectors import local_product_refs, product_ref_key
 
 
 @receiver([post_save, post_delete], sender=Product, dispatch_uid="configurator.product_forget")
 def product_changed(sender, instance: Product, **kwargs) -> None:
     key = product_ref_key(instance.slug)
-    transaction.on_commit(lambda: cache.delete(key))
+
+    def forget() -> None:
+        cache.delete(key)
+        local_product_refs.discard(instance.slug)
+
+    transaction.on_commit(forget)
 
 
 @receiver([post_save, post_delete], sender=BlockedWord, dispatch_uid="configurator.blocklist_forget")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from configurator.identity import Owner
+from configurator.lru import LRU
 from configurator.models import Build, BuildStatus, Product
 
 PRODUCT_REF_TTL = 300
@@ -37,9 +39,20 @@ class ProductRef:
     version_number: int
 
 
+# Every click asks; this process remembers the answer for a few seconds (ATELIER_LOCAL_CACHE_SECONDS).
+local_product_refs: LRU[ProductRef] = LRU(256, ttl=settings.ATELIER_LOCAL_CACHE_SECONDS)
+
+
 def product_ref(*, slug: str) -> ProductRef:
-    """The current version of a published product, from the cache (cleared on publish).
-    Raises Product.DoesNotExist for unknown, inactive or unpublished products."""
+    """The current version of a published product: from this process's memory, else from the
+    shared cache, else the database. Publishing clears the shared cache and this process's copy;
+    other processes move to the new version within ATELIER_LOCAL_CACHE_SECONDS (the old version
+    stays valid: versions are immutable). Raises Product.DoesNotExist for unknown, inactive or
+    unpublished products."""
+    return local_product_refs.get(slug, lambda: _shared_product_ref(slug))
+
+
+def _shared_product_ref(slug: str) -> ProductRef:
     key = product_ref_key(slug)
     ref = cache.get(key)
     if ref is None:

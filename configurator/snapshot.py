@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from configurator.engine import Catalog, compile_catalog
+from configurator.lru import LRU
 from configurator.models import CatalogVersion, GroupKind, Product
 
 
@@ -91,39 +90,14 @@ def snapshot_checksum(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-class _VersionCache:
-    """Compiled catalogs by version id. Versions never change, so entries never go stale."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[int, Catalog] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, version_id: int, load) -> Catalog:
-        with self._lock:
-            cat = self._items.get(version_id)
-            if cat is not None:
-                self._items.move_to_end(version_id)
-                return cat
-        cat = compile_catalog(load())
-        with self._lock:
-            self._items[version_id] = cat
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return cat
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-version_cache = _VersionCache()
+# Compiled catalogs by version id. Versions never change, so entries never go stale.
+version_cache: LRU[Catalog] = LRU(64)
 
 
 def catalog_for(version: CatalogVersion | int) -> Catalog:
     version_id = version if isinstance(version, int) else version.pk
     if isinstance(version, CatalogVersion):
-        return version_cache.get(version_id, lambda: version.snapshot)
+        return version_cache.get(version_id, lambda: compile_catalog(version.snapshot))
     return version_cache.get(
-        version_id, lambda: CatalogVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
+        version_id, lambda: compile_catalog(CatalogVersion.objects.values_list("snapshot", flat=True).get(pk=version_id))
     )

@@ -3,8 +3,10 @@ what is missing, the preview, and a repair to offer. Views render it; no view lo
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.http import QueryDict
@@ -12,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from configurator.engine import Action, Catalog, Quote, State, option_status, quote, to_plain
 from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
+from configurator.engine.evaluate import Price, evaluate
 from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
-from configurator.i18n import pick
+from configurator.i18n import current_language, pick
 from configurator.personal_text import text_problems
 from configurator.previews import PreviewRef, preview_ref
 from configurator.querystate import plain_from_query, query_from_plain
@@ -52,16 +55,11 @@ class StepView:
     max_count: int | None
     options: list[OptionView]
     text: TextView | None = None
+    key: tuple = ()  # (catalog version, step, what it shows): the same key always looks the same
 
     @property
     def none_checked(self) -> bool:
         return not any(o.checked for o in self.options)
-
-    @property
-    def signature(self) -> tuple:
-        """What the step shows; a step is re-sent to the browser only when this changes."""
-        texts = (self.text.value, tuple(self.text.problems)) if self.text else ()
-        return (self.missing, texts, tuple((o.status, o.checked, tuple(o.reasons)) for o in self.options))
 
 
 @dataclass
@@ -69,17 +67,29 @@ class StudioPage:
     product: ProductRef
     name: str
     steps: list[StepView]
-    price: dict[str, Any]
+    price_key: Price  # the engine's price: the same key always shows the same breakdown
     total: Decimal
     missing: list[str]
     valid: bool
     complete: bool
     problems: list[str]
     preview: PreviewRef
-    alt: str
     query: str
     plain: dict[str, Any]
+    catalog: Catalog = field(repr=False)
+    shown: State = field(repr=False)  # what the preview shows
+    lang: str = "en"
     repair: dict[str, Any] | None = None
+
+    # Built on first use: an htmx update whose preview or price is a remembered fragment
+    # (see {% memo %}) never needs them.
+    @cached_property
+    def price(self) -> dict[str, Any]:
+        return price_payload(self.catalog, self.price_key)
+
+    @cached_property
+    def alt(self) -> str:
+        return alt_text(self.catalog, self.shown, self.lang)
 
 
 def _delta(cat: Catalog, state: State, index: int) -> Decimal:
@@ -92,7 +102,8 @@ def _delta(cat: Catalog, state: State, index: int) -> Decimal:
     return option.price - current
 
 
-def _steps(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> list[StepView]:
+def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | None, lang: str) -> list[StepView]:
+    result, problems = look.result, look.problems
     state = result.state
     avail = result.availability
     reasons = avail.reasons()
@@ -103,6 +114,8 @@ def _steps(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> list[
             text_violations.setdefault(v.group, []).append(violation_message(cat, v))
     steps = []
     for group in cat.groups:
+        if only is not None and group.code not in only:
+            continue
         options = []
         for index in group.options:
             option = cat.options[index]
@@ -114,7 +127,7 @@ def _steps(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> list[
                 why = [_("Not available right now.") if not option.available
                        else _("Cannot be combined with the rest of the collection.")]
             options.append(OptionView(
-                id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name),
+                id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name, lang),
                 delta=_delta(cat, state, index), swatch=option.swatch, status=status,
                 checked=bool(state.mask >> index & 1), reasons=why,
             ))
@@ -127,27 +140,91 @@ def _steps(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> list[
                 price_per_char=spec.price_per_char, flat_price=spec.flat_price,
             )
         steps.append(StepView(
-            code=group.code, name=pick(group.name), kind=group.kind, required=group.required,
+            code=group.code, name=pick(group.name, lang), kind=group.kind, required=group.required,
             missing=group.code in missing,
             max_count=group.max_count if group.kind == MULTI and group.max_count != NO_MAX else None,
-            options=options, text=text,
+            options=options, text=text, key=(version_id, group.code, look.sketch.steps[group.code]),
         ))
     return steps
 
 
-def alt_text(cat: Catalog, state: State) -> str:
+def _step_signatures(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> dict[str, tuple]:
+    """What each step shows, as engine data (choices, availability masks, the rules behind each
+    conflict, text and its problems): a step is re-sent to the browser only when this changes.
+    Everything a StepView holds follows from it, so no words need building to compare."""
+    state, avail = result.state, result.availability
+    missing = result.evaluation.missing
+    text_violations = [v for v in result.evaluation.violations if v.kind.startswith("text")]
+    signatures = {}
+    for group in cat.groups:
+        m = group.mask
+        signature: tuple = (
+            group.code in missing, state.mask & m, avail.free & m, avail.unavailable & m,
+            group.index in avail.full_groups,
+            tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
+        )
+        if group.kind == TEXT:
+            signature += (
+                state.text(group.code), tuple(problems.get(group.code, ())),
+                tuple(v for v in text_violations if v.group == group.code),
+            )
+        signatures[group.code] = signature
+    return signatures
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """A page as engine data: enough to tell which parts a click changed without building them."""
+
+    fingerprint: str  # of the preview
+    price: Any
+    query: str
+    missing: tuple[str, ...]
+    valid: bool
+    steps: dict[str, tuple]
+
+
+@dataclass(frozen=True)
+class Look:
+    """One build as the studio sees it: the engine's quote, personal-text problems, the state
+    the preview shows, and its sketch."""
+
+    result: Quote
+    problems: dict[str, list[str]]
+    shown: State
+    plain: dict[str, Any]
+    query: str
+    sketch: Sketch
+
+
+def studio_look(cat: Catalog, query: QueryDict, action: Action | None = None) -> Look:
+    result = quote(cat, plain_from_query(cat, query), action)
+    state, evaluation = result.state, result.evaluation
+    problems = text_problems(cat, state)
+    shown = _preview_state(cat, state, problems, result)
+    shown_fingerprint = evaluate(cat, shown).fingerprint if shown != state else evaluation.fingerprint
+    plain = to_plain(cat, state)
+    canonical = query_from_plain(cat, plain)
+    valid = evaluation.valid and not problems
+    sketch = Sketch(shown_fingerprint, evaluation.price, canonical, evaluation.missing, valid,
+                    _step_signatures(cat, result, problems))
+    return Look(result, problems, shown, plain, canonical, sketch)
+
+
+def alt_text(cat: Catalog, state: State, lang: str | None = None) -> str:
     """A sentence describing the preview, e.g. "City car: Electric, Chili red, …, badge “MAX”"."""
+    lang = lang or current_language()
     parts = []
     for group in cat.groups:
         if group.kind == TEXT:
             text = state.text(group.code)
             if text:
-                parts.append(f"{pick(group.name).lower()} “{text}”")
+                parts.append(f"{pick(group.name, lang).lower()} “{text}”")
             continue
-        names = [pick(cat.options[i].name) for i in iter_bits(state.mask & group.mask)]
+        names = [pick(cat.options[i].name, lang) for i in iter_bits(state.mask & group.mask)]
         if names:
-            parts.append(f"{pick(group.name).lower()}: {', '.join(names)}")
-    return f"{pick(cat.name)} — " + "; ".join(parts)
+            parts.append(f"{pick(group.name, lang).lower()}: {', '.join(names)}")
+    return f"{pick(cat.name, lang)} — " + "; ".join(parts)
 
 
 def _preview_state(cat: Catalog, state: State, problems: dict, result: Quote) -> State:
@@ -161,28 +238,37 @@ def _preview_state(cat: Catalog, state: State, problems: dict, result: Quote) ->
 def studio_page(
     cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None = None, *, repair_base: str = ""
 ) -> StudioPage:
-    raw = plain_from_query(cat, query)
-    result = quote(cat, raw, action)
-    state = result.state
-    problems = text_problems(cat, state)
-    shown = _preview_state(cat, state, problems, result)
+    """The whole page for the build in `query` (after `action`, if any)."""
+    return page_from_look(cat, product, studio_look(cat, query, action), action, repair_base=repair_base)
+
+
+def page_from_look(
+    cat: Catalog, product: ProductRef, look: Look, action: Action | None = None, *,
+    repair_base: str = "", steps: Collection[str] | None = None,
+) -> StudioPage:
+    """The page for `look`; with `steps`, only those steps are built (an htmx update sends no
+    others)."""
+    lang = current_language()
+    result = look.result
     evaluation = result.evaluation
-    shown_eval = quote(cat, to_plain(cat, shown)).evaluation if shown != state else evaluation
-    plain = to_plain(cat, state)
+    shown = look.shown
     page = StudioPage(
         product=product,
-        name=pick(cat.name),
-        steps=_steps(cat, result, problems),
-        price=price_payload(cat, evaluation.price),
+        name=pick(cat.name, lang),
+        steps=_steps(cat, product.version_id, look, steps, lang),
+        price_key=evaluation.price,
         total=evaluation.price.total,
-        missing=[pick(cat.group_by_code[code].name) for code in evaluation.missing],
-        valid=evaluation.valid and not problems,
+        missing=[pick(cat.group_by_code[code].name, lang) for code in evaluation.missing],
+        valid=look.sketch.valid,
         complete=evaluation.complete,
         problems=[violation_message(cat, v) for v in evaluation.violations if not v.kind.startswith("text")],
-        preview=preview_ref(cat, product.version_id, shown, shown_eval.fingerprint),
-        alt=alt_text(cat, shown),
-        query=query_from_plain(cat, plain),
-        plain=plain,
+        preview=PreviewRef(product.version_id, look.sketch.fingerprint,
+                           look.query if shown == result.state else query_from_plain(cat, to_plain(cat, shown))),
+        query=look.query,
+        plain=look.plain,
+        catalog=cat,
+        shown=shown,
+        lang=lang,
     )
     if result.repair is not None:
         repaired = to_plain(cat, result.repair.state)
@@ -194,17 +280,42 @@ def studio_page(
     return page
 
 
-def changed_parts(before: StudioPage | None, after: StudioPage) -> dict[str, Any]:
-    """Which parts of the page a click changed: the htmx response sends only those."""
+ALL_PARTS = {"preview": True, "price": True, "save": True, "missing": True}
+
+
+def changed_parts(before: Sketch | None, after: Sketch) -> dict[str, Any]:
+    """Which parts of the page a click changed (the htmx response sends only those); "steps"
+    holds the codes of the steps that changed."""
     if before is None:
-        return {"preview": True, "price": True, "missing": True, "steps": after.steps}
-    old = {s.code: s.signature for s in before.steps}
+        return {**ALL_PARTS, "steps": list(after.steps)}
     return {
-        "preview": before.preview.fingerprint != after.preview.fingerprint,
-        "price": before.price != after.price or before.query != after.query,
+        "preview": before.fingerprint != after.fingerprint,
+        "price": before.price != after.price,
+        "save": before.query != after.query or before.valid != after.valid,
         "missing": before.missing != after.missing or before.valid != after.valid,
-        "steps": [s for s in after.steps if old.get(s.code) != s.signature],
+        "steps": [code for code, signature in after.steps.items() if before.steps.get(code) != signature],
     }
+
+
+def studio_update(
+    cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None, previous: QueryDict | None
+) -> tuple[StudioPage, dict[str, Any], bool]:
+    """An htmx click: (the page to send, its changed parts, whether the click conflicts).
+
+    `previous` is the build the browser showed before the click. A click that conflicts keeps
+    that build on screen and offers the repair; otherwise only what changed is built."""
+    after = studio_look(cat, query, action)
+    if after.result.repair is not None and action is not None and previous is not None:
+        repair = page_from_look(cat, product, after, action, repair_base=previous.urlencode(), steps=()).repair
+        kept = studio_look(cat, previous)
+        shown = page_from_look(cat, product, kept)
+        shown.repair = repair
+        return shown, changed_parts(None, kept.sketch), True
+    before = studio_look(cat, previous).sketch if previous is not None else None
+    parts = changed_parts(before, after.sketch)
+    repair_base = previous.urlencode() if previous is not None and after.result.repair is not None else ""
+    page = page_from_look(cat, product, after, action, repair_base=repair_base, steps=set(parts["steps"]))
+    return page, parts, False
 
 
 @dataclass

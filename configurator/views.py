@@ -24,7 +24,7 @@ from configurator.previews import PreviewRefused, preview_fetch, social_card_fet
 from configurator.querystate import plain_from_query
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
-from configurator.studio import build_summary, changed_parts, studio_page
+from configurator.studio import build_summary, studio_page, studio_update
 
 STUDIO = "configurator/studio.html"
 
@@ -87,27 +87,17 @@ def _product_ref(slug: str) -> selectors.ProductRef:
 def studio(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
     cat = catalog_for(ref.version_id)
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    action = _clicked(request) if partial else None
-    previous = _previous_query(request) if partial else None
-    page = studio_page(cat, ref, request.GET, action, repair_base=previous.urlencode() if previous else "")
     build_id = request.GET.get("b", "")
-    context = {"page": page, "build_id": build_id, "studio_url": request.path}
-    if page.repair is not None and action is not None and previous is not None:
-        # The click conflicts: keep showing the build as it was, and offer the repair.
-        shown = studio_page(cat, ref, previous)
-        shown.repair = page.repair
-        context.update(page=shown, parts=changed_parts(None, shown), conflict=True)
-        response = render(request, "configurator/studio_update.html", context)
+    context = {"build_id": build_id, "studio_url": request.path}
+    if not request.htmx or request.htmx.history_restore_request:
+        return render(request, STUDIO, {**context, "page": studio_page(cat, ref, request.GET)})
+    page, parts, conflict = studio_update(cat, ref, request.GET, _clicked(request), _previous_query(request))
+    response = render(request, f"{STUDIO}#update", {**context, "page": page, "parts": parts})
+    if conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
-        return response
-    if partial:
-        before = studio_page(cat, ref, previous) if previous is not None else None
-        context["parts"] = changed_parts(before, page)
-        response = render(request, "configurator/studio_update.html", context)
+    else:
         response["HX-Push-Url"] = f"{request.path}?{page.query}" + (f"&b={build_id}" if build_id else "")
-        return response
-    return render(request, STUDIO, context)
+    return response
 
 
 @require_POST

@@ -58,9 +58,15 @@ def _media_root(settings, tmp_path_factory):
 def _fresh_caches():
     from django.core.cache import cache
 
+    from configurator.personal_text import forget_blocked_words
+    from configurator.selectors import local_product_refs
     from configurator.snapshot import version_cache
+    from configurator.templatetags.atelier import fragments
 
     version_cache.clear()
+    fragments.clear()
+    local_product_refs.clear()
+    forget_blocked_words()
     cache.clear()
     yield
 

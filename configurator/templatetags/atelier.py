@@ -1,10 +1,13 @@
 """Template helpers: money in the shopper's locale."""
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language
+
+from configurator.lru import LRU
 
 register = template.Library()
 
@@ -16,17 +19,23 @@ def _amount(value) -> Decimal | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _eur(amount: Decimal, language: str) -> str:
+    """Formatting is the same for the same amount in the same language: remember it."""
+    number = number_format(abs(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
+    sign = "−" if amount < 0 else ""
+    if language.startswith("nl"):
+        return f"{sign}€\u00a0{number}"
+    return f"{sign}€{number}"
+
+
 @register.filter
 def eur(value) -> str:
     """€24,900.00 in English, € 24.900,00 in Dutch."""
     amount = _amount(value)
     if amount is None:
         return ""
-    number = number_format(abs(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
-    sign = "−" if amount < 0 else ""
-    if (get_language() or "en").startswith("nl"):
-        return f"{sign}€\u00a0{number}"
-    return f"{sign}€{number}"
+    return _eur(amount, get_language() or "en")
 
 
 @register.filter
@@ -36,3 +45,30 @@ def signed_eur(value) -> str:
     if not amount:
         return ""
     return ("+" if amount > 0 else "") + eur(amount)
+
+
+# Rendered fragments by (language, keys); see {% memo %}.
+fragments: LRU[str] = LRU(4096)
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist, keys) -> None:
+        self.nodelist = nodelist
+        self.keys = keys
+
+    def render(self, context) -> str:
+        key = (get_language(), *(k.resolve(context) for k in self.keys))
+        return fragments.get(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def memo(parser, token):
+    """{% memo key1 key2 … %}…{% endmemo %}: render the block once per (language, keys) in this
+    process, like {% cache %} without a cache server. Only for blocks whose output the keys (and
+    the active language) fully determine: no CSRF tokens, no per-shopper data."""
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("{% memo %} needs at least one key")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits])

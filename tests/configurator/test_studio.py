@@ -47,8 +47,9 @@ def test_htmx_click_swaps_only_what_changed(car):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="step-wheels"' in html  # its radios changed
-    assert 'id="preview"' in html and 'id="summary"' in html
+    assert 'id="preview"' in html and 'id="price"' in html and 'id="save-state"' in html
     assert 'id="step-packs"' not in html  # nothing changed there
+    assert "csrfmiddlewaretoken" not in html  # the save form stays; only its state is re-sent
     assert "<html" not in html
     assert response["HX-Push-Url"].startswith(URL + "?")
     assert "wheels=w17" in response["HX-Push-Url"]
@@ -156,3 +157,55 @@ def test_home_lists_products_with_their_preview(car):
 def test_a_history_restore_gets_the_full_page(car):
     response = Client().get(f"{URL}?wheels=w17", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in response.content.decode()
+
+
+def _fieldsets(html: str) -> dict[str, str]:
+    """The steps of a page or an update, by id, as the browser would hold them after a swap."""
+    return {
+        m.group(1): m.group(0).replace(' hx-swap-oob="true"', "")
+        for m in re.finditer(r'<fieldset[^>]*id="(step-[a-z0-9_-]+)".*?</fieldset>', html, re.S)
+    }
+
+
+CLICKS = [  # (the build before, the form after the click, the clicked input)
+    ("trim=classic&wheels=w16&packs=", "trim=classic&wheels=w17&packs=", "o:wheels:w17"),
+    ("trim=classic&wheels=w17&packs=", "trim=electric&wheels=w17&packs=", "o:trim:electric"),
+    ("trim=electric&wheels=w17&packs=", "trim=electric&wheels=w17&packs=&packs=family", "o:packs:family"),
+    ("trim=electric&wheels=w17&packs=family", "trim=electric&wheels=w17&packs=&packs=family&packs=tech", "o:packs:tech"),
+    ("trim=electric&wheels=w17&packs=family&packs=tech", "trim=sport&wheels=w17&packs=&packs=family&packs=tech",
+     "o:trim:sport"),
+    ("trim=sport&wheels=w17&packs=family&packs=tech", "trim=sport&wheels=w17&packs=&packs=tech", "o:packs:family"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_swapping_only_the_changed_parts_gives_the_full_page(car, language):
+    """Each update, swapped into the page before it, shows exactly what the full page of the new
+    build shows: no step that changed is left out, no remembered fragment is stale, and
+    remembered fragments never cross languages."""
+    url = f"/{language}/configure/car/"
+    client = Client()
+    shown = _fieldsets(client.get(f"{url}?{CLICKS[0][0]}").content.decode())
+    for before, after, trigger in CLICKS:
+        response = client.get(f"{url}?{after}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+                              HTTP_HX_CURRENT_URL=f"http://testserver{url}?{before}")
+        update = response.content.decode()
+        shown.update(_fieldsets(update))
+        full = client.get(response["HX-Push-Url"]).content.decode()
+        assert shown == _fieldsets(full), trigger
+        price = re.search(r'<div class="price" id="price".*?</div>', full, re.S).group(0)
+        assert price.replace('id="price"', 'id="price" hx-swap-oob="true"') in update
+    assert ("(verplicht)" in full) == (language == "nl")
+
+
+def test_a_new_version_is_seen_at_once_by_the_process_that_published_it(car, django_capture_on_commit_callbacks):
+    from configurator.selectors import product_ref
+    from configurator.services import product_publish
+
+    first = product_ref(slug="car").version_id
+    with django_capture_on_commit_callbacks(execute=True):
+        car.base_price = 21000
+        car.save()
+        product_publish(product=car)
+    assert product_ref(slug="car").version_id != first
+    assert "€21,000.00" in Client().get(URL).content.decode()
