@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "configurator.middleware.ShopperMiddleware",
+    "personalization.middleware.PendingChoicesMiddleware",
 ]
 
 ROOT_URLCONF = "atelier.urls"
@@ -125,6 +126,14 @@ ATELIER_MAX_BODY_BYTES = env.int("ATELIER_MAX_BODY_BYTES", default=256 * 1024)
 # How long a process trusts its own copy of hot lookups (a product's current version, the
 # blocklist) before asking the shared cache again; changes reach every process within this.
 ATELIER_LOCAL_CACHE_SECONDS = env.float("ATELIER_LOCAL_CACHE_SECONDS", default=5.0)
+
+# Personalization: consent lasts a year; a burst of clicks refreshes a profile once, this many
+# seconds after its first click; events older than the retention are purged (rollups stay).
+ATELIER_CONSENT_MAX_AGE = env.int("ATELIER_CONSENT_MAX_AGE", default=365 * 24 * 3600)
+ATELIER_PROFILE_DEBOUNCE_SECONDS = env.float("ATELIER_PROFILE_DEBOUNCE_SECONDS", default=5.0)
+ATELIER_EVENT_RETENTION_DAYS = env.int("ATELIER_EVENT_RETENTION_DAYS", default=395)
+# Switch event capture off (the benchmark compares a click with and without it).
+ATELIER_EVENT_CAPTURE = env.bool("ATELIER_EVENT_CAPTURE", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATELIER_MAX_BODY_BYTES
 
 # The pseudonymous shopper id travels in this signed cookie (or the X-Atelier-Shopper header).

@@ -15,3 +15,10 @@ build_rebased = Signal()
 build_deleted = Signal()
 # kwargs: order, build
 order_placed = Signal()
+# A studio click moved the shopper's build from `before` to `after` (plain selections, as
+# engine.to_plain gives them) on catalog version `version_id`. Sent after the response is
+# built; no transaction (the click changes nothing stored).
+# kwargs: request, product_id, version_id, before, after, action (engine.Action | None)
+studio_changed = Signal()
+# Someone opened a shared build's page. kwargs: request, build
+share_viewed = Signal()

@@ -297,25 +297,32 @@ def changed_parts(before: Sketch | None, after: Sketch) -> dict[str, Any]:
     }
 
 
+@dataclass
+class StudioUpdate:
+    page: StudioPage  # the page to send: its changed parts (or, on a conflict, the kept build)
+    parts: dict[str, Any]
+    conflict: bool
+    before: dict[str, Any] | None  # the build before the click, and after it (plain selections)
+    after: dict[str, Any]
+
+
 def studio_update(
     cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None, previous: QueryDict | None
-) -> tuple[StudioPage, dict[str, Any], bool]:
-    """An htmx click: (the page to send, its changed parts, whether the click conflicts).
-
-    `previous` is the build the browser showed before the click. A click that conflicts keeps
-    that build on screen and offers the repair; otherwise only what changed is built."""
+) -> StudioUpdate:
+    """An htmx click. `previous` is the build the browser showed before the click. A click that
+    conflicts keeps that build on screen and offers the repair; otherwise only what changed is
+    built."""
     after = studio_look(cat, query, action)
-    if after.result.repair is not None and action is not None and previous is not None:
+    before = studio_look(cat, previous) if previous is not None else None
+    if after.result.repair is not None and action is not None and before is not None:
         repair = page_from_look(cat, product, after, action, repair_base=previous.urlencode(), steps=()).repair
-        kept = studio_look(cat, previous)
-        shown = page_from_look(cat, product, kept)
+        shown = page_from_look(cat, product, before)
         shown.repair = repair
-        return shown, changed_parts(None, kept.sketch), True
-    before = studio_look(cat, previous).sketch if previous is not None else None
-    parts = changed_parts(before, after.sketch)
+        return StudioUpdate(shown, changed_parts(None, before.sketch), True, before.plain, before.plain)
+    parts = changed_parts(before.sketch if before is not None else None, after.sketch)
     repair_base = previous.urlencode() if previous is not None and after.result.repair is not None else ""
     page = page_from_look(cat, product, after, action, repair_base=repair_base, steps=set(parts["steps"]))
-    return page, parts, False
+    return StudioUpdate(page, parts, False, before.plain if before is not None else None, after.plain)
 
 
 @dataclass

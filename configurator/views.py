@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from configurator import selectors, services
+from configurator import selectors, services, signals
 from configurator.engine import Action
 from configurator.forms import OrderForm
 from configurator.identity import Owner
@@ -91,12 +91,16 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"build_id": build_id, "studio_url": request.path}
     if not request.htmx or request.htmx.history_restore_request:
         return render(request, STUDIO, {**context, "page": studio_page(cat, ref, request.GET)})
-    page, parts, conflict = studio_update(cat, ref, request.GET, _clicked(request), _previous_query(request))
-    response = render(request, f"{STUDIO}#update", {**context, "page": page, "parts": parts})
-    if conflict:  # keep showing the build as it was, and offer the repair
+    action = _clicked(request)
+    update = studio_update(cat, ref, request.GET, action, _previous_query(request))
+    response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
+    if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
-    else:
-        response["HX-Push-Url"] = f"{request.path}?{page.query}" + (f"&b={build_id}" if build_id else "")
+        return response
+    response["HX-Push-Url"] = f"{request.path}?{update.page.query}" + (f"&b={build_id}" if build_id else "")
+    if update.before is not None and update.before != update.after:
+        signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
+                                    before=update.before, after=update.after, action=action)
     return response
 
 
@@ -238,7 +242,10 @@ def shared(request: HttpRequest, code: str) -> HttpResponse:
         "links": share_links(url, card_url, title), "is_owner": _is_owner(request, build),
         "plan": services.build_rebase_plan(build=build) if build.is_stale else None,
     }
-    return render(request, "configurator/shared.html", context)
+    response = render(request, "configurator/shared.html", context)
+    if not context["is_owner"]:
+        signals.share_viewed.send(sender=Build, request=request, build=build)
+    return response
 
 
 def _is_owner(request: HttpRequest, build: Build) -> bool:

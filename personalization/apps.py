@@ -6,3 +6,6 @@ class PersonalizationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "personalization"
     verbose_name = _("Personalization")
+
+    def ready(self) -> None:
+        from personalization import receivers  # noqa: F401  (connects to configurator's signals)

@@ -1,0 +1,86 @@
+"""Consent per purpose, read on every request without touching the database.
+
+The shopper's choice lives in the signed `atelier_consent` cookie (and, once given, on their
+Shopper row, which is what segments, the API and the services read). `Sec-GPC: 1` always turns
+marketing off. Without consent for analytics or personalization nothing about the shopper is
+stored on the server: their choices wait in a signed browser-session cookie (see pending.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+from personalization.models import Purpose
+
+COOKIE = "atelier_consent"
+SALT = "atelier.consent"
+PURPOSES = tuple(Purpose.values)
+
+
+@dataclass(frozen=True)
+class Consents:
+    analytics: bool = False
+    personalization: bool = False
+    marketing: bool = False
+    decided: bool = False  # the shopper made a choice (the banner is not shown again)
+    gpc: bool = False
+
+    @property
+    def records_events(self) -> bool:
+        """Events are stored for analytics (reports) or personalization (profiles)."""
+        return self.analytics or self.personalization
+
+    def allows(self, purpose: str) -> bool:
+        return bool(getattr(self, purpose, False))
+
+    def granted(self) -> frozenset[str]:
+        return frozenset(p for p in PURPOSES if self.allows(p))
+
+
+NONE = Consents()
+
+
+def gpc(request: HttpRequest) -> bool:
+    return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def consents_from_request(request: HttpRequest) -> Consents:
+    """The request's consents: from the signed cookie, with marketing off under GPC. Cached on
+    the request."""
+    cached = getattr(request, "_atelier_consents", None)
+    if cached is not None:
+        return cached
+    signals_gpc = gpc(request)
+    value = None
+    raw = request.COOKIES.get(COOKIE)
+    if raw:
+        try:
+            value = signing.loads(raw, salt=SALT, max_age=settings.ATELIER_CONSENT_MAX_AGE)
+        except signing.BadSignature:
+            value = None
+    if isinstance(value, str):
+        granted = set(value.split(",")) & set(PURPOSES)
+        consents = Consents(
+            analytics="analytics" in granted, personalization="personalization" in granted,
+            marketing="marketing" in granted and not signals_gpc, decided=True, gpc=signals_gpc,
+        )
+    else:
+        consents = Consents(gpc=signals_gpc)
+    request._atelier_consents = consents
+    return consents
+
+
+def consent_cookie_value(consents: Consents) -> str:
+    return signing.dumps(",".join(sorted(consents.granted())), salt=SALT, compress=False)
+
+
+def set_consent_cookie(response: HttpResponse, request: HttpRequest, consents: Consents) -> None:
+    response.set_cookie(
+        COOKIE, consent_cookie_value(consents), max_age=settings.ATELIER_CONSENT_MAX_AGE,
+        httponly=True, samesite="Lax", secure=request.is_secure(),
+    )
+    request._atelier_consents = consents

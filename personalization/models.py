@@ -1,1 +1,0 @@
-"""Shoppers, consent, events, motivations, profiles, segments and campaigns (to come)."""

@@ -1,0 +1,52 @@
+"""Anonymous daily counts that keep the reports fast; Celery rebuilds them from events (never
+increments). They hold no shopper ids, so they survive erasure and the retention purge."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DailyRollup(models.Model):
+    day = models.DateField()
+    product = models.ForeignKey("configurator.Product", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    motivation = models.CharField(max_length=40, blank=True)  # the shoppers' dominant motivation
+    segment = models.ForeignKey("personalization.Segment", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    configured = models.PositiveIntegerField(default=0)  # distinct shoppers who picked an option
+    saved = models.PositiveIntegerField(default=0)
+    shared = models.PositiveIntegerField(default=0)
+    remixed = models.PositiveIntegerField(default=0)
+    ordered = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    selections = models.PositiveIntegerField(default=0)  # option_selected events
+    weight = models.FloatField(default=0.0)  # summed motivation weight of the day's choices
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        indexes = [models.Index(fields=["day", "product", "motivation"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.motivation or '-'}"
+
+
+class LineageRollup(models.Model):
+    """What one shared build spread into: views of its share page, remixes, and orders of those
+    remixes, credited to the sharer's dominant motivation."""
+
+    build = models.ForeignKey("configurator.Build", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("configurator.Product", on_delete=models.CASCADE, related_name="+")
+    sharer_motivation = models.CharField(max_length=40, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    remixes = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lineage rollup")
+        verbose_name_plural = _("lineage rollups")
+        constraints = [models.UniqueConstraint(fields=["build"], name="one_lineage_rollup_per_build")]
+
+    def __str__(self) -> str:
+        return str(self.build_id)

@@ -1,0 +1,101 @@
+"""Configurator announces; personalization listens. Build and order events are written inside
+the service's transaction (the signal is sent there), so they commit or roll back together."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.dispatch import receiver
+from django.utils import timezone
+
+from configurator import signals
+from configurator.snapshot import catalog_for
+from personalization.capture import choice_events, event_dict
+from personalization.consent import consents_from_request
+from personalization.models import EventType, Shopper
+from personalization.pending import pending_add
+from personalization.services.events import events_record
+
+
+def _record_for_request(request, items: list[dict]) -> None:
+    """A consented shopper's events go to the database; anyone else's wait in their browser
+    session until they consent."""
+    if not items:
+        return
+    consents = consents_from_request(request)
+    shopper_id = getattr(request, "shopper_id", None)
+    if consents.records_events and shopper_id is not None:
+        events_record(shopper_id=shopper_id, items=items, fresh_keys=True)
+    else:
+        pending_add(request, items)
+
+
+@receiver(signals.studio_changed, dispatch_uid="personalization.studio_changed")
+def on_studio_changed(sender, request, product_id, version_id, before, after, action, **kwargs) -> None:
+    if not settings.ATELIER_EVENT_CAPTURE:
+        return
+    cat = catalog_for(version_id)
+    _record_for_request(request, choice_events(cat, product_id, version_id, before, after, action, timezone.now()))
+
+
+@receiver(signals.share_viewed, dispatch_uid="personalization.share_viewed")
+def on_share_viewed(sender, request, build, **kwargs) -> None:
+    if not settings.ATELIER_EVENT_CAPTURE:
+        return
+    referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""  # the site, never the full URL
+    properties = {"referrer": referrer[:100], "sharer": str(build.owner_key)}
+    for field in ("utm_source", "utm_medium", "utm_campaign"):
+        value = request.GET.get(field, "")
+        if value:
+            properties[field] = value[:60]
+    item = event_dict(EventType.SHARE_VIEWED, timezone.now(), product=build.product_id, build=str(build.pk),
+                      properties=properties)
+    _record_for_request(request, [item])
+
+
+def _record_for_owner(owner_key, items: list[dict]) -> Shopper | None:
+    """Events of a build's owner, if they consented (their row says so)."""
+    shopper = Shopper.objects.filter(pk=owner_key).first() if owner_key else None
+    if shopper is not None and (shopper.analytics or shopper.personalization):
+        events_record(shopper_id=shopper.pk, items=items, fresh_keys=True)
+    return shopper
+
+
+@receiver(signals.build_saved, dispatch_uid="personalization.build_saved")
+def on_build_saved(sender, build, created, **kwargs) -> None:
+    _record_for_owner(build.owner_key, [event_dict(
+        EventType.BUILD_SAVED, timezone.now(), product=build.product_id, build=str(build.pk),
+        properties={"created": bool(created), "total": str(build.total)},
+    )])
+
+
+@receiver(signals.build_shared, dispatch_uid="personalization.build_shared")
+def on_build_shared(sender, build, **kwargs) -> None:
+    _record_for_owner(build.owner_key, [event_dict(
+        EventType.BUILD_SHARED, timezone.now(), product=build.product_id, build=str(build.pk),
+    )])
+
+
+@receiver(signals.build_remixed, dispatch_uid="personalization.build_remixed")
+def on_build_remixed(sender, build, source, **kwargs) -> None:
+    _record_for_owner(build.owner_key, [event_dict(
+        EventType.BUILD_REMIXED, timezone.now(), product=build.product_id, build=str(build.pk),
+        properties={"source": str(source.pk), "sharer": str(source.owner_key)},
+    )])
+
+
+@receiver(signals.order_placed, dispatch_uid="personalization.order_placed")
+def on_order_placed(sender, order, build, **kwargs) -> None:
+    shopper = _record_for_owner(order.owner_key, [event_dict(
+        EventType.ORDER_PLACED, timezone.now(), product=order.product_id, build=str(build.pk),
+        properties={"order": str(order.pk), "total": str(order.total),
+                    "remixed_from": str(build.remixed_from_id) if build.remixed_from_id else None},
+    )])
+    if shopper is not None:  # the order links the pseudonymous shopper to an e-mail (and account)
+        shopper.email = order.email
+        shopper.country = order.country
+        shopper.language = order.language
+        if build.owner_user_id:
+            shopper.user_id = build.owner_user_id
+        shopper.save(update_fields=["email", "country", "language", "user"])

@@ -1,0 +1,49 @@
+"""Celery tasks of personalization. Each takes ids, recomputes (never increments) and calls one
+service; they are enqueued after commit, and a periodic sweep redoes anything a lost message
+or a broker outage left behind."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from configurator.lru import LRU
+
+logger = logging.getLogger(__name__)
+
+# Shoppers whose profile refresh this process queued in the last PROFILE_DEBOUNCE_SECONDS:
+# a burst of clicks queues one refresh, which runs once the burst is over.
+_queued: LRU[bool] = LRU(50_000, ttl=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS)
+
+
+def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
+    """Queue a recompute of the shopper's profile after the current transaction commits,
+    debounced per shopper. If the broker is down nothing is lost: profiles_sweep catches up."""
+    key = str(shopper_id)
+    fresh = []
+    _queued.get(key, lambda: fresh.append(True) or True)
+    if not fresh:
+        return
+
+    def send() -> None:
+        try:
+            profile_recompute.apply_async((key,), countdown=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS)
+        except Exception:
+            _queued.discard(key)
+            logger.warning("could not queue the profile of %s; the sweep will", key[:8], exc_info=True)
+
+    transaction.on_commit(send)
+
+
+@shared_task(name="personalization.profile_recompute", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def profile_recompute(shopper_id: str) -> dict:
+    """Recompute one shopper's profile from all their events (idempotent)."""
+    from personalization.services.profiles import profile_recompute as recompute
+
+    profile = recompute(shopper_id=uuid.UUID(shopper_id))
+    return {"shopper": shopper_id, "events": profile.event_count if profile else 0}
