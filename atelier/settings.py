@@ -184,7 +184,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work of `make beat`. Every task recomputes, so a missed or doubled run is harmless.
+CELERY_BEAT_SCHEDULE: dict = {
+    "profiles-sweep": {"task": "personalization.profiles_sweep", "schedule": 60.0},
+    "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},
+    "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": 10 * 60.0},
+    "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("configurator.api.urls")),
+    path("api/", include("personalization.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
@@ -24,6 +25,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("configurator.urls")),
+    path("", include("personalization.urls")),
     prefix_default_language=True,
 )
 if settings.DEBUG or settings.ATELIER_SERVE_MEDIA:

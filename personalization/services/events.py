@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from personalization.models import Event, EventType
-from personalization.tasks import profile_refresh_soon
+from personalization.tasks.profiles import profile_refresh_soon
 
 MAX_BATCH = 500
 MAX_PROPERTIES_BYTES = 2048

@@ -1,0 +1,75 @@
+"""POST /api/events/: batches of events from clients (an app, a kiosk, the site's own JS)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from configurator.api.serializers import ErrorOutput
+from personalization.consent import consents_from_request
+from personalization.models import EventType, Shopper
+from personalization.services.events import MAX_BATCH, EventsInvalid, events_ingest
+
+
+class EventInput(serializers.Serializer):
+    key = serializers.UUIDField(help_text="Idempotency key: the same key is stored once, however often it is sent.")
+    type = serializers.ChoiceField(choices=EventType.choices)
+    at = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601 with a time zone); "
+                                   "default now. At most 7 days ago.")
+    product = serializers.IntegerField(required=False, allow_null=True)
+    build = serializers.UUIDField(required=False, allow_null=True)
+    group = serializers.CharField(required=False, max_length=64, allow_blank=True)
+    option = serializers.CharField(required=False, max_length=64, allow_blank=True)
+    properties = serializers.DictField(required=False, help_text="At most 2 KB of JSON.")
+
+
+class EventsInput(serializers.Serializer):
+    events = EventInput(many=True, help_text=f"1 to {MAX_BATCH} events.")
+
+
+class EventsOutput(serializers.Serializer):
+    accepted = serializers.IntegerField(help_text="Events stored by this request.")
+    duplicates = serializers.IntegerField(help_text="Events whose key was already stored (or repeated in the batch).")
+
+
+def _consented(request, shopper_id) -> bool:
+    """Consent from the browser's cookie, or (for an app sending X-Atelier-Shopper) the choice
+    stored on the shopper's row."""
+    if consents_from_request(request).records_events:
+        return True
+    return Shopper.objects.filter(pk=shopper_id).filter(Q(analytics=True) | Q(personalization=True)).exists()
+
+
+class EventsView(APIView):
+    @extend_schema(
+        request=EventsInput,
+        responses={201: EventsOutput, 400: ErrorOutput, 403: ErrorOutput, 413: ErrorOutput},
+        summary="Record a batch of events",
+        description=(
+            "Idempotent: each event carries a UUID key, and a key already stored is counted as a duplicate, "
+            "never twice. The batch is validated as a whole; one invalid event refuses it, with its index. "
+            "Needs the shopper's cookie (or X-Atelier-Shopper header) and their consent to analytics or "
+            "personalization; without it nothing is stored (403)."
+        ),
+        examples=[OpenApiExample("One choice", value={"events": [{
+            "key": "0d5f7c1e-8a63-4bb0-9d5e-2f1c8a7b6e11", "type": "option_selected", "product": 1,
+            "group": "wheels", "option": "r17_aero", "properties": {"previous": ["r16_standard"], "delta": "650.00"},
+        }]})],
+    )
+    def post(self, request):
+        data = request.data
+        if not isinstance(data, dict):
+            raise ValidationError({"events": [_("Send a JSON object with a list of events.")]})
+        shopper_id = getattr(request._request, "shopper_id", None)
+        if shopper_id is None or not _consented(request._request, shopper_id):
+            raise PermissionDenied(_("Without the shopper's consent to analytics or personalization nothing is stored."))
+        try:
+            counts = events_ingest(shopper_id=shopper_id, items=data.get("events"))
+        except EventsInvalid as invalid:
+            raise ValidationError(invalid.errors) from None
+        return Response(counts, status=status.HTTP_201_CREATED)
