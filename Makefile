@@ -25,8 +25,11 @@ dev-deps: $(VENV)/.dev-deps
 migrate: deps
 	$(BIN)/python manage.py migrate --noinput
 
+## The demo catalog, the motivation map and (once) a few hundred simulated shoppers for the reports
 seed: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_personalization
+	$(BIN)/python manage.py simulate_shoppers --shoppers 300 --if-empty
 
 ## The seeded demo on SQLite with in-process tasks, at http://127.0.0.1:8000
 run: seed

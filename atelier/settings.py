@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "personalization.context_processors.consent",
             ],
         },
     },
@@ -131,9 +132,19 @@ ATELIER_LOCAL_CACHE_SECONDS = env.float("ATELIER_LOCAL_CACHE_SECONDS", default=5
 # seconds after its first click; events older than the retention are purged (rollups stay).
 ATELIER_CONSENT_MAX_AGE = env.int("ATELIER_CONSENT_MAX_AGE", default=365 * 24 * 3600)
 ATELIER_PROFILE_DEBOUNCE_SECONDS = env.float("ATELIER_PROFILE_DEBOUNCE_SECONDS", default=5.0)
+# A choice's weight in a profile halves every this many days.
+ATELIER_PROFILE_HALF_LIFE_DAYS = env.float("ATELIER_PROFILE_HALF_LIFE_DAYS", default=30.0)
 ATELIER_EVENT_RETENTION_DAYS = env.int("ATELIER_EVENT_RETENTION_DAYS", default=395)
 # Switch event capture off (the benchmark compares a click with and without it).
 ATELIER_EVENT_CAPTURE = env.bool("ATELIER_EVENT_CAPTURE", default=True)
+# Clicks' events are written behind (personalization/writebehind.py) on PostgreSQL: one INSERT
+# per batch of up to ATELIER_EVENT_FLUSH_BATCH events, at least every ATELIER_EVENT_FLUSH_SECONDS.
+ATELIER_EVENT_WRITE_BEHIND = env.bool(
+    "ATELIER_EVENT_WRITE_BEHIND", default=DATABASES["default"]["ENGINE"].endswith("postgresql")
+)
+ATELIER_EVENT_FLUSH_SECONDS = env.float("ATELIER_EVENT_FLUSH_SECONDS", default=0.2)
+ATELIER_EVENT_FLUSH_BATCH = env.int("ATELIER_EVENT_FLUSH_BATCH", default=200)
+ATELIER_EVENT_BUFFER_MAX = env.int("ATELIER_EVENT_BUFFER_MAX", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATELIER_MAX_BODY_BYTES
 
 # The pseudonymous shopper id travels in this signed cookie (or the X-Atelier-Shopper header).

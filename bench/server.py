@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.common import ROOT
 
 BENCH_DB = "atelier_bench"
+BENCH_BROKER = "redis://127.0.0.1:6379/6"
 
 
 def _port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -46,8 +47,16 @@ def stack_env() -> tuple[dict[str, str], str]:
     described = "gunicorn (2 sync workers) + PostgreSQL"
     if _port_open(6379):
         env["CACHE_URL"] = "redis://127.0.0.1:6379/5"
-        described += " + Redis cache"
+        # Tasks go to a broker as in production (no worker consumes them; run.py empties it).
+        env["CELERY_BROKER_URL"] = BENCH_BROKER
+        described += " + Redis cache and broker"
     return env, described
+
+
+def empty_broker(env: dict[str, str]) -> None:
+    """Drop the tasks the benchmarks queued (nothing consumes the benchmark broker)."""
+    if env.get("CELERY_BROKER_URL") == BENCH_BROKER:
+        subprocess.run(["redis-cli", "-n", BENCH_BROKER.rsplit("/", 1)[1], "FLUSHDB"], capture_output=True)
 
 
 def _static_stale(static_root: Path) -> bool:

@@ -48,6 +48,21 @@ def gpc(request: HttpRequest) -> bool:
     return request.headers.get("Sec-GPC", "").strip() == "1"
 
 
+def cookie_grants(request: HttpRequest) -> frozenset[str] | None:
+    """The purposes the consent cookie grants, as the shopper chose them (GPC not applied);
+    None when there is no valid cookie (no decision yet)."""
+    raw = request.COOKIES.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        value = signing.loads(raw, salt=SALT, max_age=settings.ATELIER_CONSENT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(value, str):
+        return None
+    return frozenset(value.split(",")) & frozenset(PURPOSES)
+
+
 def consents_from_request(request: HttpRequest) -> Consents:
     """The request's consents: from the signed cookie, with marketing off under GPC. Cached on
     the request."""
@@ -55,15 +70,8 @@ def consents_from_request(request: HttpRequest) -> Consents:
     if cached is not None:
         return cached
     signals_gpc = gpc(request)
-    value = None
-    raw = request.COOKIES.get(COOKIE)
-    if raw:
-        try:
-            value = signing.loads(raw, salt=SALT, max_age=settings.ATELIER_CONSENT_MAX_AGE)
-        except signing.BadSignature:
-            value = None
-    if isinstance(value, str):
-        granted = set(value.split(",")) & set(PURPOSES)
+    granted = cookie_grants(request)
+    if granted is not None:
         consents = Consents(
             analytics="analytics" in granted, personalization="personalization" in granted,
             marketing="marketing" in granted and not signals_gpc, decided=True, gpc=signals_gpc,

@@ -15,7 +15,7 @@ from personalization.capture import choice_events, event_dict
 from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
 from personalization.pending import pending_add
-from personalization.services.events import events_record
+from personalization.services.events import events_record, events_record_click
 
 
 def _record_for_request(request, items: list[dict]) -> None:
@@ -26,8 +26,8 @@ def _record_for_request(request, items: list[dict]) -> None:
     consents = consents_from_request(request)
     shopper_id = getattr(request, "shopper_id", None)
     if consents.records_events and shopper_id is not None:
-        events_record(shopper_id=shopper_id, items=items, fresh_keys=True)
-    else:
+        events_record_click(shopper_id=shopper_id, items=items)
+    elif not consents.decided:  # undecided: wait in the browser; a "no" keeps nothing at all
         pending_add(request, items)
 
 

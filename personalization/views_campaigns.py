@@ -1,10 +1,21 @@
-"""(to be built)"""
+"""A campaign click: recorded (for consented shoppers), then sent on to a page of this site."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from personalization.models import Campaign
+from personalization.services.campaigns import campaign_click_record, campaign_target
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
-
-
-consent = privacy = my_data = my_data_export = my_data_erase = campaign_click = _todo
+@require_GET
+@never_cache
+def campaign_click(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = Campaign.objects.select_related("segment", "product", "starting_build").filter(pk=campaign_id).first()
+    if campaign is None:
+        raise Http404
+    campaign_click_record(request, campaign)
+    # campaign_target only ever answers a path on this site (never an open redirect).
+    return HttpResponseRedirect(campaign_target(campaign))

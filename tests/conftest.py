@@ -55,6 +55,13 @@ def _media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _click_events_written_at_once(settings):
+    """A test's clicks write their events in the test's transaction; the write-behind buffer
+    (its own thread and connection) is tested on its own in tests/personalization/test_events.py."""
+    settings.ATELIER_EVENT_WRITE_BEHIND = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     from django.core.cache import cache
 

@@ -12,6 +12,18 @@ from factory.django import DjangoModelFactory
 
 from configurator.models import BlockedWord, Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule, RuleKind
 from configurator.snapshot import product_snapshot, snapshot_checksum
+from personalization.models import (
+    Campaign,
+    ConsentChange,
+    Motivation,
+    MotivationMap,
+    MotivationWeight,
+    Placement,
+    Profile,
+    RescoreJob,
+    Segment,
+    Shopper,
+)
 
 
 class UserFactory(DjangoModelFactory):
@@ -136,6 +148,90 @@ class BlockedWordFactory(DjangoModelFactory):
         model = BlockedWord
 
     word = factory.Sequence(lambda n: f"badword{n}")
+
+
+class ShopperFactory(DjangoModelFactory):
+    class Meta:
+        model = Shopper
+
+    id = factory.LazyFunction(uuid.uuid4)
+    analytics = True
+    personalization = True
+
+
+class ConsentChangeFactory(DjangoModelFactory):
+    class Meta:
+        model = ConsentChange
+
+    shopper = factory.SubFactory(ShopperFactory)
+    analytics = True
+    personalization = True
+    source = "banner"
+
+
+class MotivationFactory(DjangoModelFactory):
+    class Meta:
+        model = Motivation
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"motive-{n}")
+    name_en = factory.Sequence(lambda n: f"Motive {n}")
+    name_nl = factory.Sequence(lambda n: f"Motief {n}")
+
+
+class MotivationMapFactory(DjangoModelFactory):
+    class Meta:
+        model = MotivationMap
+
+    version = factory.Sequence(lambda n: n + 1)
+    is_current = False
+
+
+class MotivationWeightFactory(DjangoModelFactory):
+    class Meta:
+        model = MotivationWeight
+
+    map = factory.SubFactory(MotivationMapFactory)
+    product = factory.SubFactory(ProductFactory)
+    group = "colour"
+    option = factory.Sequence(lambda n: f"option{n}")
+    motivation = factory.SubFactory(MotivationFactory)
+    weight = 1.0
+
+
+class RescoreJobFactory(DjangoModelFactory):
+    class Meta:
+        model = RescoreJob
+
+    map = factory.SubFactory(MotivationMapFactory)
+
+
+class ProfileFactory(DjangoModelFactory):
+    class Meta:
+        model = Profile
+
+    shopper = factory.SubFactory(ShopperFactory)
+    scores = factory.LazyFunction(lambda: {"value": 1.5})
+    confidence = 0.4
+
+
+class SegmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    rules = factory.LazyFunction(lambda: {"op": "and", "items": []})
+
+
+class CampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    segment = factory.SubFactory(SegmentFactory)
+    placement = Placement.HOME_HERO
+    headline_en = "Made for you"
+    headline_nl = "Voor jou gemaakt"
 
 
 def factory_for(model: type) -> type[DjangoModelFactory] | None:

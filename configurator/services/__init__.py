@@ -15,7 +15,7 @@ from .builds import (
     build_update,
 )
 from .catalog import CatalogNotPublishable, product_check, product_publish
-from .orders import order_place
+from .orders import order_place, orders_unlink_owner
 
 __all__ = [
     "BuildInvalid",
@@ -32,6 +32,7 @@ __all__ = [
     "build_share",
     "build_update",
     "order_place",
+    "orders_unlink_owner",
     "product_check",
     "product_publish",
 ]

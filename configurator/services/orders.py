@@ -104,3 +104,19 @@ def order_confirmation_send(*, order_id) -> bool:
         body = render_to_string("configurator/email/order_confirmation.txt", {"order": order, "price": price})
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
     return True
+
+
+@transaction.atomic
+def orders_unlink_owner(*, owner_key) -> int:
+    """Erasure: a shopper's orders stay (they are business records) but no longer point at the
+    shopper. Each order, and the build frozen in it, gets its own fresh random owner key, so the
+    orders cannot be tied back to the old id or to each other. Returns how many were unlinked."""
+    import uuid
+
+    count = 0
+    for order in Order.objects.select_for_update().filter(owner_key=owner_key).only("pk", "build_id"):
+        key = uuid.uuid4()
+        Order.objects.filter(pk=order.pk).update(owner_key=key)
+        Build.objects.filter(pk=order.build_id, owner_key=owner_key).update(owner_key=key)
+        count += 1
+    return count

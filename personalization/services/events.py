@@ -4,11 +4,15 @@ back with the build."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+import psycopg
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -16,6 +20,7 @@ from django.utils.translation import gettext as _
 from personalization.models import Event, EventType
 from personalization.tasks.profiles import profile_refresh_soon
 
+EVENT_TYPES = frozenset(EventType.values)
 MAX_BATCH = 500
 MAX_PROPERTIES_BYTES = 2048
 # A client's clock may be off: events dated further back than this, or in the future, are refused.
@@ -29,6 +34,13 @@ class EventsInvalid(Exception):
         self.errors = errors
 
 
+def _when(item: dict, now: datetime) -> datetime:
+    at = item.get("at")
+    if isinstance(at, datetime):
+        return at
+    return (parse_datetime(at) if at else None) or now
+
+
 def _row(shopper_id: uuid.UUID, item: dict, at: datetime) -> Event:
     return Event(
         key=item["key"], type=item["type"], occurred_at=at, shopper_id=shopper_id,
@@ -37,30 +49,80 @@ def _row(shopper_id: uuid.UUID, item: dict, at: datetime) -> Event:
     )
 
 
+_FIELDS = (  # (field, SQL type) of the columns one INSERT writes
+    ("key", "uuid"), ("type", "varchar"), ("occurred_at", "timestamptz"), ("recorded_at", "timestamptz"),
+    ("shopper", "uuid"), ("product", "bigint"), ("build", "uuid"), ("campaign", "bigint"), ("group", "varchar"),
+    ("option", "varchar"), ("properties", "jsonb"), ("scores", "jsonb"),
+)
+
+
+def _insert_postgresql(rows: list[tuple[uuid.UUID, dict]], now: datetime) -> int:
+    """One INSERT … ON CONFLICT (key) DO NOTHING for (shopper, event) rows; returns how many
+    were new (a key already stored, even by a concurrent request, is not counted)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Event._meta.get_field(name).column) for name, _type in _FIELDS)
+    arrays: list[list[Any]] = [[] for _ in _FIELDS]
+    for shopper_id, item in rows:
+        values = (
+            item["key"], item["type"], _when(item, now), now, shopper_id,
+            item.get("product"), item.get("build"), item.get("campaign"), item.get("group") or "",
+            item.get("option") or "", item.get("properties_json") or json.dumps(item.get("properties") or {},
+                                                                                 cls=DjangoJSONEncoder), "{}",
+        )
+        for column, value in zip(arrays, values, strict=True):
+            column.append(value)
+    # One array parameter per column (unnest), bound server-side in binary: a short statement
+    # whatever the batch size, and no quoting of thousands of values into SQL text.
+    unnest = ", ".join(f"%b::{sql_type}[]" for _name, sql_type in _FIELDS)
+    # Only quoted model identifiers and placeholders are formatted in; every value is a parameter.
+    sql = (f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) SELECT v.* FROM unnest({unnest}) "  # noqa: S608
+           f"AS v({columns}) ON CONFLICT ({quote('key')}) DO NOTHING")
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors bind client-side
+        cursor.execute(sql, arrays)
+        return cursor.rowcount
+
+
+def events_write(rows: list[tuple[uuid.UUID, dict]], *, check_keys: bool = True) -> int:
+    """Write (shopper, event dict) rows once per key, in the caller's transaction; returns how
+    many were new. Without `check_keys` (keys just minted) SQLite skips the lookup."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, now)
+    if check_keys:
+        seen = set(Event.objects.filter(key__in=[i["key"] for _s, i in rows]).values_list("key", flat=True))
+        rows = [(s, i) for s, i in rows if uuid.UUID(str(i["key"])) not in seen]
+    # ignore_conflicts: a concurrent request with the same key loses quietly; the row exists once.
+    Event.objects.bulk_create([_row(s, i, _when(i, now)) for s, i in rows], ignore_conflicts=True)
+    return len(rows)
+
+
 def events_record(*, shopper_id: uuid.UUID, items: list[dict], fresh_keys: bool = False, refresh: bool = True) -> int:
     """Write trusted event dicts (made by the server, see capture.event_dict, or cleaned) for a
-    consented shopper, once per key. Returns how many were new. `fresh_keys` says the keys were
-    just minted (a click's), so there is nothing to look up first: one INSERT."""
-    if not items:
-        return 0
-    if not fresh_keys:
-        seen = set(Event.objects.filter(key__in=[i["key"] for i in items]).values_list("key", flat=True))
-        items = [i for i in items if uuid.UUID(str(i["key"])) not in seen]
-        if not items:
-            return 0
-    now = timezone.now()
-    rows = [_row(shopper_id, item, parse_datetime(item["at"]) if item.get("at") else now) for item in items]
-    # ignore_conflicts: a concurrent request with the same key loses quietly; the row exists once.
-    Event.objects.bulk_create(rows, ignore_conflicts=True)
-    if refresh:
+    consented shopper, once per key, in the caller's transaction. Returns how many were new.
+    `fresh_keys` says the keys were just minted (a click's): nothing to look up first."""
+    created = events_write([(shopper_id, item) for item in items], check_keys=not fresh_keys)
+    if refresh and created:
         profile_refresh_soon(shopper_id)
-    return len(rows)
+    return created
+
+
+def events_record_click(*, shopper_id: uuid.UUID, items: list[dict]) -> None:
+    """A click's events. With write-behind (ATELIER_EVENT_WRITE_BEHIND, PostgreSQL) they join
+    this process's buffer, which one INSERT per batch writes within ATELIER_EVENT_FLUSH_SECONDS
+    (see writebehind.py); otherwise they are written now."""
+    if settings.ATELIER_EVENT_WRITE_BEHIND and not connection.in_atomic_block:
+        from personalization.writebehind import buffer
+
+        buffer.add(shopper_id, items)
+    else:
+        events_record(shopper_id=shopper_id, items=items, fresh_keys=True)
 
 
 def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
     """One client event, validated: (the clean dict, {} ) or (None, field errors)."""
-    import json
-
     errors: dict[str, Any] = {}
     if not isinstance(item, dict):
         return None, {"event": [_("Each event must be an object.")]}
@@ -70,7 +132,7 @@ def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
         errors["key"] = [_("A UUID idempotency key is required.")]
         key = ""
     type_ = item.get("type")
-    if type_ not in EventType.values:
+    if type_ not in EVENT_TYPES:
         errors["type"] = [_("Unknown event type.")]
     at = item.get("at")
     when = parse_datetime(at) if isinstance(at, str) else None
@@ -86,10 +148,13 @@ def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
         if not isinstance(value, str) or len(value) > limit:
             errors[field] = [_("Use a code of at most %(n)s characters.") % {"n": limit}]
     properties = item.get("properties", {})
+    encoded = ""
     if not isinstance(properties, dict):
         errors["properties"] = [_("Properties must be an object.")]
-    elif len(json.dumps(properties, default=str)) > MAX_PROPERTIES_BYTES:
-        errors["properties"] = [_("Properties are too large.")]
+    else:
+        encoded = json.dumps(properties, cls=DjangoJSONEncoder)
+        if len(encoded) > MAX_PROPERTIES_BYTES:
+            errors["properties"] = [_("Properties are too large.")]
     product = item.get("product")
     if product is not None and (not isinstance(product, int) or isinstance(product, bool) or product < 1):
         errors["product"] = [_("Use a product id.")]
@@ -102,8 +167,9 @@ def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
     if errors:
         return None, errors
     return {
-        "key": key, "type": type_, "at": (when or now).isoformat(), "product": product, "build": build,
+        "key": key, "type": type_, "at": when or now, "product": product, "build": build,
         "group": item.get("group", ""), "option": item.get("option", ""), "properties": properties,
+        "properties_json": encoded,
     }, {}
 
 

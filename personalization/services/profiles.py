@@ -1,1 +1,124 @@
-"""Profiles: recomputed from a shopper's events by the scoring core (to be built: see issue #4 §4)."""
+"""Profiles: recomputed from all of a shopper's events by the scoring core, never incremented.
+A recompute also records on each event which map version scored it, and how."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, Profile, Shopper
+from personalization.scoring import ScoringConfig, WeightMap, score_events
+
+EVENT_FIELDS = ("id", "type", "occurred_at", "product_id", "group", "option", "build_id", "properties")
+
+
+def scoring_config() -> ScoringConfig:
+    return ScoringConfig(half_life_days=float(getattr(settings, "ATELIER_PROFILE_HALF_LIFE_DAYS", 30.0)))
+
+
+def weight_map_load(motivation_map: MotivationMap | None) -> WeightMap:
+    """A map version's weights as the scoring core reads them."""
+    weights: dict[tuple[int, str, str], dict[str, float]] = {}
+    if motivation_map is None:
+        return weights
+    rows = MotivationWeight.objects.filter(map=motivation_map).values_list(
+        "product_id", "group", "option", "motivation__code", "weight")
+    for product, group, option, code, weight in rows:
+        weights.setdefault((product, group, option), {})[code] = weight
+    return weights
+
+
+def active_motivations() -> list[str]:
+    return list(Motivation.objects.filter(active=True).values_list("code", flat=True))
+
+
+def current_map() -> MotivationMap | None:
+    return MotivationMap.objects.filter(is_current=True).first()
+
+
+def _record_event_scores(rows: list[dict], event_scores: dict[int, dict[str, float]],
+                         motivation_map: MotivationMap | None) -> int:
+    """Write scored_with and scores on the events whose values differ (a replay writes nothing)."""
+    map_id = motivation_map.pk if motivation_map else None
+    changed = []
+    for row in rows:
+        scores = event_scores.get(row["id"], {})
+        if row["scored_with_id"] != map_id or row["scores"] != scores:
+            changed.append(Event(id=row["id"], scored_with_id=map_id, scores=scores))
+    Event.objects.bulk_update(changed, ["scored_with", "scores"], batch_size=500)
+    return len(changed)
+
+
+def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | None = None,
+                      weights: WeightMap | None = None, motivations: list[str] | None = None) -> Profile | None:
+    """Recompute the shopper's profile from all their events with the current map (or the
+    given one, with its weights preloaded by a batch caller). Without personalization consent
+    there is no profile: any existing one is deleted and None returned. Idempotent."""
+    with transaction.atomic():
+        # The shopper row's lock serializes recomputes of one shopper (the debounced task, the
+        # sweep and a rescore may meet).
+        shopper = Shopper.objects.select_for_update().filter(pk=shopper_id).only("pk", "personalization").first()
+        if shopper is None or not shopper.personalization:
+            Profile.objects.filter(shopper_id=shopper_id).delete()
+            return None
+        if motivation_map is None:
+            motivation_map = current_map()
+            weights = None
+        if weights is None:
+            weights = weight_map_load(motivation_map)
+        if motivations is None:
+            motivations = active_motivations()
+        rows = list(Event.objects.filter(shopper_id=shopper_id).order_by("id").values(
+            *EVENT_FIELDS, "scored_with_id", "scores"))
+        now = timezone.now()
+        result = score_events(
+            [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows], weights,
+            now=now, motivations=motivations, config=scoring_config(),
+        )
+        dominant = Motivation.objects.filter(code=result.dominant).first() if result.dominant else None
+        profile, _created = Profile.objects.update_or_create(shopper_id=shopper_id, defaults={
+            "scores": result.scores,
+            "dominant": dominant,
+            "confidence": result.confidence,
+            "evidence": [line.as_dict() for line in result.evidence],
+            "event_count": result.event_count,
+            "last_event_id": result.last_event_id,
+            "computed_at": now,
+            "map_version": motivation_map.version if motivation_map else None,
+        })
+        _record_event_scores(rows, result.event_scores, motivation_map)
+    return profile
+
+
+def profiles_stale() -> Iterable[uuid.UUID]:
+    """Consented shoppers with an event newer than their profile (or with events and no profile)."""
+    newest = Event.objects.filter(shopper_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    return (
+        Shopper.objects.filter(personalization=True)
+        .annotate(newest=Subquery(newest))
+        .filter(newest__isnull=False)
+        .filter(Q(profile__isnull=True) | Q(newest__gt=F("profile__last_event_id")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def profiles_sweep(*, limit: int = 2000) -> dict[str, int]:
+    """Catch up what a lost message or a broker outage left behind: recompute stale profiles
+    (at most `limit` per run; the next run takes the rest) and drop the profiles of shoppers
+    who withdrew personalization consent."""
+    dropped, _ = Profile.objects.filter(shopper__personalization=False).delete()
+    motivation_map = current_map()
+    weights = weight_map_load(motivation_map)
+    motivations = active_motivations()
+    done = 0
+    for shopper_id in list(profiles_stale()[:limit]):
+        profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
+                          motivations=motivations)
+        done += 1
+    return {"recomputed": done, "dropped": dropped}

@@ -1,5 +1,21 @@
 """Celery tasks of personalization, one module per concern (Celery autodiscovers this package)."""
 
-from .profiles import profile_recompute, profile_refresh_soon
+from .profiles import profile_recompute, profile_refresh_soon, profiles_sweep
 
-__all__ = ["profile_recompute", "profile_refresh_soon"]
+__all__ = ["profile_recompute", "profile_refresh_soon", "profiles_sweep"]
+
+from .rollups import rollups_refresh
+
+__all__ += ["rollups_refresh"]
+
+from .segments import segment_materialize, segment_materialize_soon, segments_materialize_all  # noqa: E402
+
+__all__ += ["segment_materialize", "segment_materialize_soon", "segments_materialize_all"]
+
+from .motivations import rescore_history  # noqa: E402
+
+__all__ += ["rescore_history"]
+
+from .retention import events_purge  # noqa: E402
+
+__all__ += ["events_purge"]

@@ -47,3 +47,13 @@ def profile_recompute(shopper_id: str) -> dict:
 
     profile = recompute(shopper_id=uuid.UUID(shopper_id))
     return {"shopper": shopper_id, "events": profile.event_count if profile else 0}
+
+
+@shared_task(name="personalization.profiles_sweep", acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)
+def profiles_sweep() -> dict:
+    """Periodic (beat): recompute profiles that are behind their shopper's events, and drop
+    those of shoppers who withdrew personalization consent."""
+    from personalization.services.profiles import profiles_sweep as sweep
+
+    return sweep()

@@ -14,6 +14,7 @@ from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
 from configurator.models import Build, CatalogVersion, Order, Product, RuleKind
 from configurator.snapshot import product_snapshot
+from personalization.models import ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob, Shopper
 from tests.factories import (
     BuildFactory,
     CatalogVersionFactory,
@@ -27,7 +28,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
-NO_ADD_PAGE = {CatalogVersion, Build, Order}  # frozen rows: made by publishing and by shoppers only
+# Frozen rows, made by publishing and by shoppers only; and personalization's records, made by
+# consent, scoring and editing a map (which creates a version).
+NO_ADD_PAGE = {CatalogVersion, Build, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob}
 
 
 def admin_url(model, view: str, *args) -> str:

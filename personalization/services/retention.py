@@ -1,0 +1,90 @@
+"""The retention purge: events older than ATELIER_EVENT_RETENTION_DAYS are deleted.
+
+It works a page of shoppers at a time (the ones with old events, in id order) and deletes their
+old events in batches of ids, so memory stays bounded whatever the backlog, and every statement
+is plain SQL that SQLite and PostgreSQL both run. In the same transaction the profiles of the
+page's shoppers are recomputed from what is left (their evidence may point at purged events).
+The report rollups hold anonymous counts only: they are left alone, and the rollup refresh never
+recomputes the days the purge may have thinned.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from personalization.models import Event
+from personalization.services.profiles import active_motivations, current_map, profile_recompute, weight_map_load
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000  # events per DELETE
+PAGE_SIZE = 200  # shoppers per page (and per transaction)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    cutoff: datetime
+    deleted: int  # events
+    shoppers: int  # shoppers who lost events (their profiles are recomputed)
+    batches: int  # DELETE statements that removed something
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "cutoff": self.cutoff.isoformat()}
+
+
+def retention_cutoff(*, days: int | None = None, now: datetime | None = None) -> datetime:
+    days = settings.ATELIER_EVENT_RETENTION_DAYS if days is None else days
+    if days < 1:  # a slip of the setting must not wipe the whole log
+        raise ValueError("the retention period must be at least one day")
+    return (now or timezone.now()) - timedelta(days=days)
+
+
+def _shopper_page(cutoff: datetime, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
+    old = Event.objects.filter(occurred_at__lt=cutoff)
+    if after is not None:
+        old = old.filter(shopper_id__gt=after)
+    return list(old.order_by("shopper_id").values_list("shopper_id", flat=True).distinct()[:size])
+
+
+def _delete_old(shopper_ids: list[uuid.UUID], cutoff: datetime, batch_size: int) -> tuple[int, int]:
+    """Delete these shoppers' events older than `cutoff`, `batch_size` at a time: (events, batches)."""
+    deleted = batches = 0
+    old = Event.objects.filter(shopper_id__in=shopper_ids, occurred_at__lt=cutoff)
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
+        count, _ = Event.objects.filter(id__in=ids).delete()
+        deleted += count
+        batches += 1
+    return deleted, batches
+
+
+def events_purge(*, days: int | None = None, now: datetime | None = None, batch_size: int = BATCH_SIZE,
+                 page_size: int = PAGE_SIZE) -> PurgeResult:
+    """Delete every event older than the retention period (`days`, default the setting) and
+    recompute the profiles of the shoppers who had some. Idempotent: a second run finds nothing."""
+    if batch_size < 1 or page_size < 1:
+        raise ValueError("batch_size and page_size must be positive")
+    cutoff = retention_cutoff(days=days, now=now)
+    motivation_map = current_map()  # loaded once per purge
+    weights, motivations = weight_map_load(motivation_map), active_motivations()
+    deleted = batches = shoppers = 0
+    after = None
+    while page := _shopper_page(cutoff, after, page_size):
+        # A page's deletions and its profiles commit together: a profile never keeps evidence
+        # that points at purged events, even if the purge stops half-way.
+        with transaction.atomic():
+            count, runs = _delete_old(page, cutoff, batch_size)
+            for shopper_id in page:
+                profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
+                                  motivations=motivations)
+        deleted, batches, shoppers = deleted + count, batches + runs, shoppers + len(page)
+        after = page[-1]
+    if deleted:
+        logger.info("retention purge: %s events of %s shoppers older than %s", deleted, shoppers, cutoff.date())
+    return PurgeResult(cutoff=cutoff, deleted=deleted, shoppers=shoppers, batches=batches)

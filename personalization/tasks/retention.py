@@ -1,0 +1,16 @@
+"""The daily retention purge (beat: personalization.events_purge)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(name="personalization.events_purge", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=3)
+def events_purge() -> dict:
+    """Delete events older than ATELIER_EVENT_RETENTION_DAYS and recompute the profiles that
+    had some. Idempotent: a repeated or doubled run deletes nothing more."""
+    from personalization.services.retention import events_purge as purge
+
+    return purge().as_dict()

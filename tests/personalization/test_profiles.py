@@ -1,0 +1,276 @@
+"""Profiles recomputed from events, the versioned motivation map, rescoring history and the
+profile a shopper sees on their Privacy page."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone, translation
+
+from personalization.models import Event, MotivationMap, MotivationWeight, Profile, RescoreJob, RescoreStatus
+from personalization.selectors import profile_display
+from personalization.services import consent_set
+from personalization.services.motivations import (
+    MotivationMapInvalid,
+    map_weights,
+    motivation_map_edit,
+    motivation_map_seed,
+    rescore_run,
+    rescore_start,
+)
+from personalization.services.profiles import profile_recompute, profiles_sweep
+from personalization.tasks import profiles_sweep as profiles_sweep_task
+from personalization.tasks import rescore_history
+
+
+@pytest.fixture
+def weighted(car):
+    """The six motivations, and a current map v2 that tags the small car's options."""
+    v1 = motivation_map_seed()
+    return motivation_map_edit(base=v1, user=None, note="car", changes={
+        (car.pk, "trim", "sport", "performance"): 1.0,
+        (car.pk, "trim", "sport", "status"): 0.5,
+        (car.pk, "trim", "electric", "sustainability"): 1.0,
+        (car.pk, "trim", "classic", "value"): 0.7,
+        (car.pk, "wheels", "w16", "value"): 0.8,
+        (car.pk, "wheels", "w17", "self-expression"): 0.4,
+        (car.pk, "wheels", "w18", "performance"): 0.8,
+        (car.pk, "packs", "family", "practical"): 1.0,
+        (car.pk, "badge", "", "self-expression"): 1.0,
+    })
+
+
+def shopper(*, personalization: bool = True) -> uuid.UUID:
+    shopper_id = uuid.uuid4()
+    consent_set(shopper_id=shopper_id, analytics=True, personalization=personalization, marketing=False,
+                source="banner")
+    return shopper_id
+
+
+def choose(shopper_id, car, group, option, *, previous=(), days=1.0, **properties) -> Event:
+    return Event.objects.create(
+        type="option_selected", occurred_at=timezone.now() - timedelta(days=days), shopper_id=shopper_id,
+        product=car, group=group, option=option,
+        properties={"previous": list(previous), "version": car.current_version_id, "delta": "0", **properties},
+    )
+
+
+@pytest.mark.django_db
+def test_recompute_scores_all_events_and_records_the_version(car, weighted):
+    sid = shopper()
+    first = choose(sid, car, "trim", "sport")
+    choose(sid, car, "wheels", "w18", previous=["w16"])
+    profile = profile_recompute(shopper_id=sid)
+    assert profile.dominant.code == "performance"
+    assert profile.scores["performance"] > profile.scores["status"] > 0
+    assert profile.event_count == 2
+    assert profile.map_version == weighted.version
+    assert 0 < profile.confidence <= 1
+    first.refresh_from_db()
+    assert first.scored_with == weighted
+    assert first.scores == {"performance": 1.0, "status": 0.5}
+    assert profile.evidence[0]["motivation"] == "performance"
+
+
+@pytest.mark.django_db
+def test_recompute_is_idempotent_and_never_increments(car, weighted):
+    sid = shopper()
+    choose(sid, car, "trim", "sport")
+    once = profile_recompute(shopper_id=sid)
+    twice = profile_recompute(shopper_id=sid)
+    assert Profile.objects.filter(shopper_id=sid).count() == 1
+    assert twice.event_count == once.event_count == 1
+    assert twice.scores == pytest.approx(once.scores, rel=1e-4)
+    assert twice.evidence == once.evidence
+
+
+@pytest.mark.django_db
+def test_no_profile_without_personalization_consent(car, weighted):
+    sid = shopper(personalization=False)
+    choose(sid, car, "trim", "sport")
+    assert profile_recompute(shopper_id=sid) is None
+    assert not Profile.objects.filter(shopper_id=sid).exists()
+    assert profile_recompute(shopper_id=uuid.uuid4()) is None  # no shopper row at all
+
+
+@pytest.mark.django_db
+def test_withdrawing_consent_drops_the_profile(car, weighted):
+    sid = shopper()
+    choose(sid, car, "trim", "sport")
+    profile_recompute(shopper_id=sid)
+    consent_set(shopper_id=sid, analytics=True, personalization=False, marketing=False, source="privacy")
+    assert profile_recompute(shopper_id=sid) is None
+    assert not Profile.objects.filter(shopper_id=sid).exists()
+    assert profile_display(sid) is None
+
+
+@pytest.mark.django_db
+def test_sweep_catches_up_profiles_behind_their_events(car, weighted):
+    behind, fresh, refused = shopper(), shopper(), shopper(personalization=False)
+    choose(behind, car, "trim", "sport")
+    choose(fresh, car, "trim", "electric")
+    choose(refused, car, "trim", "electric")
+    profile_recompute(shopper_id=fresh)
+    newest = choose(behind, car, "packs", "family", days=0)
+
+    assert profiles_sweep() == {"recomputed": 1, "dropped": 0}
+    assert Profile.objects.get(shopper_id=behind).last_event_id == newest.pk
+    assert not Profile.objects.filter(shopper_id=refused).exists()
+    later = choose(fresh, car, "wheels", "w17", days=0)
+    assert profiles_sweep()["recomputed"] == 1
+    assert Profile.objects.get(shopper_id=fresh).last_event_id == later.pk
+    assert profiles_sweep()["recomputed"] == 0
+    assert profiles_sweep_task() == {"recomputed": 0, "dropped": 0}
+
+
+@pytest.mark.django_db
+def test_map_edit_creates_a_new_current_version_and_leaves_the_old_untouched(car, weighted):
+    before = map_weights(weighted)
+    edited = motivation_map_edit(base=weighted, user=None, note="electric is also status", changes={
+        (car.pk, "trim", "electric", "status"): 0.6,
+        (car.pk, "wheels", "w17", "self-expression"): None,
+    })
+    assert edited.version == weighted.version + 1
+    assert edited.is_current and edited.note == "electric is also status"
+    weighted.refresh_from_db()
+    assert not weighted.is_current
+    assert map_weights(weighted) == before
+    after = map_weights(edited)
+    assert after[(car.pk, "trim", "electric", "status")] == 0.6
+    assert (car.pk, "wheels", "w17", "self-expression") not in after
+    assert MotivationMap.objects.filter(is_current=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_map_edit_without_a_change_makes_no_version_and_refuses_bad_weights(car, weighted):
+    same = motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "sport", "performance"): 1.0})
+    assert same == weighted
+    with pytest.raises(MotivationMapInvalid):
+        motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "sport", "greed"): 1.0})
+    with pytest.raises(MotivationMapInvalid):
+        motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "sport", "value"): -1.0})
+    assert MotivationMap.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_rescoring_with_a_new_version_changes_scores_and_records_it(car, weighted, django_capture_on_commit_callbacks):
+    sid, analytics_only = shopper(), shopper(personalization=False)
+    event = choose(sid, car, "trim", "electric")
+    other = choose(analytics_only, car, "trim", "electric")
+    profile_recompute(shopper_id=sid)
+    assert Profile.objects.get(shopper_id=sid).dominant.code == "sustainability"
+
+    v3 = motivation_map_edit(base=weighted, user=None, changes={
+        (car.pk, "trim", "electric", "sustainability"): None, (car.pk, "trim", "electric", "status"): 2.0})
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = rescore_start(map=v3, user=None)
+    assert len(callbacks) == 1  # the task is sent after commit...
+    assert rescore_history(job.pk) == {"job": job.pk, "finished": True}  # ...and run here directly
+    job.refresh_from_db()
+    assert job.status == RescoreStatus.DONE and job.percent == 100
+    assert job.done == job.total >= 2
+    profile = Profile.objects.get(shopper_id=sid)
+    assert profile.dominant.code == "status" and profile.map_version == v3.version
+    for row in (event, other):
+        row.refresh_from_db()
+        assert row.scored_with == v3
+        assert row.scores == {"status": 2.0}
+
+
+@pytest.mark.django_db
+def test_rescore_is_idempotent_and_resumable(car, weighted):
+    sid = shopper()
+    for option in ("sport", "electric", "classic"):
+        choose(sid, car, "trim", option)
+    job = RescoreJob.objects.create(map=weighted)
+    assert rescore_run(job_id=job.pk, budget_seconds=0) is False  # out of time at once: resumes later
+    job.refresh_from_db()
+    assert job.status == RescoreStatus.RUNNING and job.done < job.total
+    assert rescore_run(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert job.status == RescoreStatus.DONE
+    assert not Event.objects.exclude(scored_with=weighted).exists()
+    assert rescore_run(job_id=job.pk) is True  # a replay of a finished job does nothing
+    # Starting again while a job is under way returns that job rather than a second one.
+    running = RescoreJob.objects.create(map=weighted)
+    assert rescore_start(map=weighted, user=None) == running
+
+
+@pytest.mark.django_db
+def test_a_job_for_a_superseded_version_stops(car, weighted):
+    job = RescoreJob.objects.create(map=weighted)
+    motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "sport", "value"): 0.1})
+    assert rescore_run(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert job.status == RescoreStatus.FAILED and "Superseded" in job.error
+
+
+@pytest.mark.django_db
+def test_profile_display_explains_in_the_active_language(car, weighted):
+    sid = shopper()
+    choose(sid, car, "wheels", "w17", previous=["w16"], days=0)
+    choose(sid, car, "trim", "sport")
+    profile_recompute(shopper_id=sid)
+    shown = profile_display(sid)
+    assert shown["dominant"] == {"code": "performance", "name": "Performance"}
+    assert shown["scores"][0]["code"] == "performance"
+    assert sum(row["share"] for row in shown["scores"]) == pytest.approx(1.0, abs=0.01)
+    labels = [row["label"] for row in shown["evidence"]]
+    assert "Chose 17-inch Aero over 16-inch Standard" in labels
+    with translation.override("nl"):
+        dutch = profile_display(sid)
+    assert dutch["dominant"]["name"] == "Prestaties"
+    assert any("17 inch Aero" in row["label"] and "16 inch standaard" in row["label"] for row in dutch["evidence"])
+
+
+@pytest.mark.django_db
+def test_seed_tags_the_demo_catalog_once(django_capture_on_commit_callbacks):
+    from configurator.demo.catalog import PRODUCTS
+    from configurator.demo.seed import demo_seed
+
+    demo_seed()
+    call_command("seed_personalization")
+    call_command("seed_personalization")
+    current = MotivationMap.objects.get(is_current=True)
+    assert MotivationMap.objects.count() == 1 and current.version == 1
+    tags = sum(len(o["motivations"]) for p in PRODUCTS for g in p["groups"] for o in g.get("options", ()))
+    tags += sum(len(g.get("motivations") or {}) for p in PRODUCTS for g in p["groups"])
+    assert MotivationWeight.objects.filter(map=current).count() == tags
+
+
+# --- on a real worker ---------------------------------------------------------------------------
+
+def wait_for(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail("the worker did not finish in time")
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_profile_recompute_and_rescore_run_on_a_real_worker(celery_worker_process, car, weighted):
+    from personalization.tasks import profile_recompute as recompute_task
+
+    sid = shopper()
+    event = choose(sid, car, "trim", "electric")
+    recompute_task.delay(str(sid))
+    profile = wait_for(lambda: Profile.objects.filter(shopper_id=sid).first())
+    assert profile.dominant.code == "sustainability" and profile.map_version == weighted.version
+
+    v3 = motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "electric", "status"): 3.0})
+    job = rescore_start(map=v3, user=None)
+    wait_for(lambda: RescoreJob.objects.filter(pk=job.pk, status=RescoreStatus.DONE).exists())
+    event.refresh_from_db()
+    assert event.scored_with_id == v3.pk
+    assert event.scores == {"status": 3.0, "sustainability": 1.0}
+    profile = Profile.objects.get(shopper_id=sid)
+    assert profile.dominant.code == "status" and profile.map_version == v3.version
