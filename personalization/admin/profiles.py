@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from personalization.models import Motivation, Profile
 from personalization.selectors import evidence_rows
@@ -48,7 +48,8 @@ class ProfileAdmin(admin.ModelAdmin):
             ),
         )
         return format_html('<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
-                           '</tr></thead><tbody>{}</tbody></table>', _("Motivation"), _("Score"), _("Share"), rows)
+                           '</tr></thead><tbody>{}</tbody></table>', _("Motivation"), _("Score"),
+                           pgettext("proportion", "Share"), rows)
 
     @admin.display(description=gettext_lazy("evidence"))
     def evidence_table(self, obj: Profile) -> str:
@@ -67,7 +68,7 @@ class ProfileAdmin(admin.ModelAdmin):
     def recompute(self, request: HttpRequest, queryset: QuerySet[Profile]) -> None:
         ids = list(queryset.values_list("shopper_id", flat=True)[:500])
         kept = sum(profile_recompute(shopper_id=shopper_id) is not None for shopper_id in ids)
-        messages.success(request, _("%(n)s profiles recomputed.") % {"n": kept})
+        messages.success(request, ngettext("%(n)s profile recomputed.", "%(n)s profiles recomputed.", kept) % {"n": kept})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

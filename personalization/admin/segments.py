@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from configurator.models import Product
@@ -176,7 +176,9 @@ class SegmentAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         for pk in ids:
             segment_materialize_soon(pk)
-        self.message_user(request, _("Materializing %(n)s segment(s): sizes update in a moment.") % {"n": len(ids)})
+        message = ngettext("Materializing %(n)s segment: its size updates in a moment.",
+                           "Materializing %(n)s segments: sizes update in a moment.", len(ids))
+        self.message_user(request, message % {"n": len(ids)})
 
     @admin.action(description=gettext_lazy("Export audience as CSV"), permissions=["change"])
     def export_audience(self, request: HttpRequest, queryset) -> HttpResponse | None:

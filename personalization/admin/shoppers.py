@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from personalization.models import ConsentChange, Shopper
 from personalization.services.privacy import Erasure, shopper_erase
@@ -39,8 +39,10 @@ class ConsentChangeInline(admin.TabularInline):
 def _report(request: HttpRequest, erasures: list[Erasure]) -> None:
     events = sum(e.events for e in erasures)
     orders = sum(e.orders_unlinked for e in erasures)
-    messages.success(request, _(
-        "Erased %(shoppers)s shopper(s): %(events)s events deleted, %(orders)s orders kept but unlinked."
+    messages.success(request, ngettext(
+        "Erased %(shoppers)s shopper: %(events)s events deleted, %(orders)s orders kept but unlinked.",
+        "Erased %(shoppers)s shoppers: %(events)s events deleted, %(orders)s orders kept but unlinked.",
+        len(erasures),
     ) % {"shoppers": len(erasures), "events": events, "orders": orders})
 
 
