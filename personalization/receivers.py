@@ -16,6 +16,7 @@ from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
 from personalization.pending import pending_add
 from personalization.services.events import events_record, events_record_click
+from personalization.services.shoppers import shopper_known
 
 
 def _record_for_request(request, items: list[dict]) -> None:
@@ -26,7 +27,8 @@ def _record_for_request(request, items: list[dict]) -> None:
     consents = consents_from_request(request)
     shopper_id = getattr(request, "shopper_id", None)
     if consents.records_events and shopper_id is not None:
-        events_record_click(shopper_id=shopper_id, items=items)
+        if shopper_known(shopper_id):  # not a browser whose shopper staff erased
+            events_record_click(shopper_id=shopper_id, items=items)
     elif not consents.decided:  # undecided: wait in the browser; a "no" keeps nothing at all
         pending_add(request, items)
 
@@ -44,7 +46,7 @@ def on_share_viewed(sender, request, build, **kwargs) -> None:
     if not settings.ATELIER_EVENT_CAPTURE:
         return
     referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""  # the site, never the full URL
-    properties = {"referrer": referrer[:100], "sharer": str(build.owner_key)}
+    properties = {"referrer": referrer[:100]}  # the build links to its sharer; no other shopper's id here
     for field in ("utm_source", "utm_medium", "utm_campaign"):
         value = request.GET.get(field, "")
         if value:
@@ -81,7 +83,7 @@ def on_build_shared(sender, build, **kwargs) -> None:
 def on_build_remixed(sender, build, source, **kwargs) -> None:
     _record_for_owner(build.owner_key, [event_dict(
         EventType.BUILD_REMIXED, timezone.now(), product=build.product_id, build=str(build.pk),
-        properties={"source": str(source.pk), "sharer": str(source.owner_key)},
+        properties={"source": str(source.pk)},
     )])
 
 
@@ -92,7 +94,8 @@ def on_order_placed(sender, order, build, **kwargs) -> None:
         properties={"order": str(order.pk), "total": str(order.total),
                     "remixed_from": str(build.remixed_from_id) if build.remixed_from_id else None},
     )])
-    if shopper is not None:  # the order links the pseudonymous shopper to an e-mail (and account)
+    if shopper is not None and (shopper.analytics or shopper.personalization or shopper.marketing):
+        # The order links the pseudonymous shopper to an e-mail (and account), with consent only.
         shopper.email = order.email
         shopper.country = order.country
         shopper.language = order.language

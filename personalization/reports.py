@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -143,7 +143,7 @@ def motivation_mix(f: Filters) -> Report:
     by_product = list(rows.values("product_id", "motivation").annotate(
         shoppers=Sum("configured"), selections=Sum("selections"), weight=Sum("weight")).order_by())
     bucket = _bucket(f)
-    period = "day" if bucket == "day" else Trunc("day", bucket, output_field=DateField())
+    period = F("day") if bucket == "day" else Trunc("day", bucket, output_field=DateField())
     over_time = list(rows.annotate(period=period).values("period", "motivation")
                      .annotate(shoppers=Sum("configured")).order_by("period"))
 

@@ -280,7 +280,7 @@ class Journey:
         arrival = share.at + timedelta(minutes=self.rng.uniform(2, 600))
         self.clock.at = min(max(self.clock.at, arrival), self.clock.ceiling)
         referrer, utm = self.rng.choice(REFERRERS)
-        properties = {"referrer": referrer, "sharer": str(share.build.owner_key)}
+        properties = {"referrer": referrer}
         if utm:
             properties["utm_source"] = utm
         self.record([event_dict(EventType.SHARE_VIEWED, self.clock.at, product=share.build.product_id,

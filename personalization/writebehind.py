@@ -22,7 +22,7 @@ import uuid
 from collections import deque
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DataError, IntegrityError, close_old_connections, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +70,29 @@ class EventBuffer:
                 return written
             try:
                 written += events_write(batch)
+            except (IntegrityError, DataError):
+                written += self._write_one_by_one(batch)  # a bad row must not block the others
             except Exception:
                 with self._lock:
                     self._pending.extendleft(reversed(batch))
                 raise
             for shopper_id in {s for s, _item in batch}:
                 profile_refresh_soon(shopper_id)
+
+    def _write_one_by_one(self, batch: list[tuple[uuid.UUID, dict]]) -> int:
+        """A batch the database refuses for its content (not for being away): each row alone,
+        and a row that still fails is logged and dropped."""
+        from personalization.services.events import events_write
+
+        written = 0
+        for row in batch:
+            try:
+                with transaction.atomic():
+                    written += events_write([row])
+            except (IntegrityError, DataError):
+                self.dropped += 1
+                logger.exception("dropped a click event the database refuses: %s", row[1].get("type"))
+        return written
 
     def _ensure_thread(self) -> None:
         if os.getpid() != self._pid:  # forked: the parent's thread and events are not ours
@@ -125,7 +142,10 @@ buffer = EventBuffer()
 
 @atexit.register
 def _flush_at_exit() -> None:
-    if len(buffer) and os.getpid() == buffer._pid:
+    if os.getpid() != buffer._pid:
+        return
+    buffer.stop()  # the thread writes what it holds, and what is pending, before it ends
+    if len(buffer):
         try:
             buffer.flush()
         except Exception:

@@ -163,7 +163,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
 
         products = list(Product.objects.order_by("position", "slug").values_list("pk", flat=True))
         wanted = request.GET.get("product", "")
-        if wanted.isdigit() and int(wanted) in products:
+        if wanted.isascii() and wanted.isdigit() and int(wanted) in products:
             return int(wanted)
         return products[0] if products else None
 

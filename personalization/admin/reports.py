@@ -7,7 +7,7 @@ the admin index and sidebar. Staff only, with permission to view the rollups the
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -35,8 +35,15 @@ class FiltersForm(forms.Form):
     segment = forms.ModelChoiceField(Segment.objects.all(), required=False, label=gettext_lazy("Segment"),
                                      empty_label=gettext_lazy("Everyone"))
 
+    EARLIEST = date(2000, 1, 1)
+
     def clean(self):
         data = super().clean()
+        latest = date.today() + timedelta(days=366)
+        for name in ("start", "end"):
+            if data.get(name) and not self.EARLIEST <= data[name] <= latest:
+                self.add_error(name, _("Choose a date between %(first)s and %(last)s.") % {
+                    "first": self.EARLIEST.isoformat(), "last": latest.isoformat()})
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The start date must not be after the end date."))
         return data

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from typing import Any
 
 from django import forms
@@ -19,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
+from configurator import jsonsafe
+from configurator.jsonsafe import SafeJSONFormField
 from configurator.models import Product
 from personalization.models import Campaign, EventType, Motivation, Placement, Purpose, Segment
 from personalization.segments import MAX_CONDITIONS, MAX_DEPTH, RulesInvalid, rules_describe, rules_validate
@@ -69,7 +70,7 @@ class RulesWidget(forms.Textarea):
 
 
 class SegmentForm(forms.ModelForm):
-    rules = forms.JSONField(required=False, widget=RulesWidget, help_text=gettext_lazy(
+    rules = SafeJSONFormField(required=False, widget=RulesWidget, help_text=gettext_lazy(
         "AND/OR groups of conditions. Members must also have consented to the segment's purpose."))
 
     class Meta:
@@ -121,12 +122,12 @@ class SegmentAdmin(admin.ModelAdmin):
             raise PermissionDenied
         context: dict[str, Any] = {}
         try:
-            rules = json.loads(request.POST.get("rules") or "{}")
+            rules = jsonsafe.loads(request.POST.get("rules") or "{}")
             context["preview"] = segment_preview(rules=rules, purpose=request.POST.get("purpose", ""))
-        except json.JSONDecodeError:
-            context["errors"] = [_("The rules are not valid JSON.")]
-        except RulesInvalid as exc:
+        except RulesInvalid as exc:  # (a ValueError too: first)
             context["errors"] = exc.errors
+        except ValueError:
+            context["errors"] = [_("The rules are not valid JSON.")]
         html = render_to_string("admin/personalization/segment/preview.html", context, request=request)
         return HttpResponse(html, status=400 if "errors" in context else 200)
 
@@ -233,6 +234,14 @@ class CampaignAdmin(admin.ModelAdmin):
                                               ("cta_en", "cta_nl"), "link")}),
         (gettext_lazy("Schedule and holdout"), {"fields": ("starts_at", "ends_at", "holdout_percent")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once shoppers have been exposed, the holdout is fixed: moving it would move shoppers
+        between the groups and spoil the lift."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.events.filter(type=EventType.CAMPAIGN_SHOWN).exists():
+            fields.append("holdout_percent")
+        return fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = self.get_object(request, object_id)

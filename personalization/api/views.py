@@ -13,12 +13,14 @@ from rest_framework.views import APIView
 from configurator.api.serializers import ErrorOutput
 from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
-from personalization.services.events import MAX_BATCH, EventsInvalid, events_ingest
+from personalization.services.events import CLIENT_TYPES, MAX_BATCH, EventsInvalid, events_ingest
 
 
 class EventInput(serializers.Serializer):
     key = serializers.UUIDField(help_text="Idempotency key: the same key is stored once, however often it is sent.")
-    type = serializers.ChoiceField(choices=EventType.choices)
+    type = serializers.ChoiceField(choices=[(t, label) for t, label in EventType.choices if t in CLIENT_TYPES],
+                                   help_text="What a client may report; saves, shares, remixes, orders and "
+                                   "campaign events are recorded by the server itself.")
     at = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601 with a time zone); "
                                    "default now. At most 7 days ago.")
     product = serializers.IntegerField(required=False, allow_null=True)

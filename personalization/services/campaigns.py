@@ -66,11 +66,13 @@ def _product_id(product: Any) -> int | None:
 def campaign_for(request: HttpRequest, placement: str, product: Any = None) -> Campaign | None:
     """The highest-priority live campaign for this placement whose segment holds the shopper, if
     they consented to the segment's purpose. Both groups' exposure is recorded (campaign_shown,
-    once a day); the holdout group gets None and sees nothing."""
+    once a day) when the shopper consented to analytics or personalization (events are stored
+    for nobody else); the holdout group gets None and sees nothing."""
     shopper_id = getattr(request, "shopper_id", None)
     if shopper_id is None:
         return None
-    purposes = consents_from_request(request).granted()
+    consents = consents_from_request(request)
+    purposes = consents.granted()
     if not purposes:
         return None
     product_id = _product_id(product)
@@ -79,7 +81,8 @@ def campaign_for(request: HttpRequest, placement: str, product: Any = None) -> C
     if campaign is None:
         return None
     group = campaign_group(campaign, shopper_id)
-    _record_shown(campaign, shopper_id, group, product_id, now)
+    if consents.records_events:
+        _record_shown(campaign, shopper_id, group, product_id, now)
     return campaign if group == CampaignGroup.TREATMENT else None
 
 
@@ -103,9 +106,11 @@ def _record_shown(campaign: Campaign, shopper_id: uuid.UUID, group: str, product
 
 
 def campaign_click_record(request: HttpRequest, campaign: Campaign) -> bool:
-    """Record campaign_clicked for a shopper who consented to the segment's purpose."""
+    """Record campaign_clicked for a shopper who consented to the segment's purpose and to
+    events being stored (analytics or personalization)."""
     shopper_id = getattr(request, "shopper_id", None)
-    if shopper_id is None or not consents_from_request(request).allows(campaign.segment.purpose):
+    consents = consents_from_request(request)
+    if shopper_id is None or not consents.records_events or not consents.allows(campaign.segment.purpose):
         return False
     item = event_dict(EventType.CAMPAIGN_CLICKED, timezone.now(), product=campaign.product_id,
                       properties={"group": str(campaign_group(campaign, shopper_id)), "placement": campaign.placement})

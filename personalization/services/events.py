@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 from personalization.models import Event, EventType
 from personalization.tasks.profiles import profile_refresh_soon
 
-EVENT_TYPES = frozenset(EventType.values)
+# What a client may report. Saves, shares, remixes, orders and campaign events are recorded by
+# the server itself, so nobody can fake revenue, shares or lift through the API.
+CLIENT_TYPES = frozenset({
+    EventType.OPTION_SELECTED, EventType.OPTION_REMOVED, EventType.TEXT_PERSONALIZED, EventType.SHARE_VIEWED,
+})
+MAX_ID = 2**63 - 1
 MAX_BATCH = 500
 MAX_PROPERTIES_BYTES = 2048
 # A client's clock may be off: events dated further back than this, or in the future, are refused.
@@ -132,10 +137,13 @@ def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
         errors["key"] = [_("A UUID idempotency key is required.")]
         key = ""
     type_ = item.get("type")
-    if type_ not in EVENT_TYPES:
-        errors["type"] = [_("Unknown event type.")]
+    if not isinstance(type_, str) or type_ not in CLIENT_TYPES:
+        errors["type"] = [_("Use one of: %(types)s.") % {"types": ", ".join(sorted(CLIENT_TYPES))}]
     at = item.get("at")
-    when = parse_datetime(at) if isinstance(at, str) else None
+    try:
+        when = parse_datetime(at) if isinstance(at, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 30 February
+        when = None
     if at is not None and when is None:
         errors["at"] = [_("Use an ISO 8601 timestamp.")]
     elif when is not None:
@@ -145,18 +153,23 @@ def _clean(item: Any, index: int, now: datetime) -> tuple[dict | None, dict]:
             errors["at"] = [_("The timestamp is too far from now.")]
     for field, limit in (("group", 64), ("option", 64)):
         value = item.get(field, "")
-        if not isinstance(value, str) or len(value) > limit:
+        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
             errors[field] = [_("Use a code of at most %(n)s characters.") % {"n": limit}]
     properties = item.get("properties", {})
     encoded = ""
     if not isinstance(properties, dict):
         errors["properties"] = [_("Properties must be an object.")]
     else:
-        encoded = json.dumps(properties, cls=DjangoJSONEncoder)
+        try:
+            encoded = json.dumps(properties, cls=DjangoJSONEncoder)
+        except (RecursionError, ValueError, TypeError):
+            encoded = "x" * (MAX_PROPERTIES_BYTES + 1)
         if len(encoded) > MAX_PROPERTIES_BYTES:
             errors["properties"] = [_("Properties are too large.")]
+        elif "\\u0000" in encoded:  # PostgreSQL cannot store a NUL character in JSON or text
+            errors["properties"] = [_("Properties must not contain NUL characters.")]
     product = item.get("product")
-    if product is not None and (not isinstance(product, int) or isinstance(product, bool) or product < 1):
+    if product is not None and (not isinstance(product, int) or isinstance(product, bool) or not 1 <= product <= MAX_ID):
         errors["product"] = [_("Use a product id.")]
     build = item.get("build")
     if build is not None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from configurator.models import Build, Order
 from configurator.services import orders_unlink_owner
 from personalization.models import ConsentChange, Event, Profile, SegmentMembership, Shopper
+from personalization.services.shoppers import shopper_forget
 
 EXPORT_FORMAT = 1
 
@@ -127,17 +128,23 @@ def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     memberships, _ = SegmentMembership.objects.filter(shopper_id=shopper_id).delete()
     consent_changes, _ = ConsentChange.objects.filter(shopper_id=shopper_id).delete()
     shopper, _ = Shopper.objects.filter(pk=shopper_id).delete()
+    transaction.on_commit(lambda: shopper_forget(shopper_id))
     return Erasure(events=events, profile=profile, memberships=memberships, consent_changes=consent_changes,
                    shopper=shopper, orders_unlinked=orders_unlink_owner(owner_key=shopper_id))
 
 
 def shoppers_erase_by_email(*, email: str) -> list[Erasure]:
-    """Staff: erase every shopper linked to this e-mail address (compared case-insensitively)."""
+    """Staff: erase every shopper linked to this e-mail address (compared case-insensitively):
+    the shoppers whose row carries it, and the shoppers who ordered with it (whether or not they
+    ever consented, their orders are unlinked)."""
+    from configurator.models import Order
+
     email = email.strip()
     if not email:
         return []
-    ids = list(Shopper.objects.filter(email__iexact=email).values_list("pk", flat=True))
-    return [shopper_erase(shopper_id=shopper_id) for shopper_id in ids]
+    ids = set(Shopper.objects.filter(email__iexact=email).values_list("pk", flat=True))
+    ids |= set(Order.objects.filter(email__iexact=email).values_list("owner_key", flat=True))
+    return [shopper_erase(shopper_id=shopper_id) for shopper_id in sorted(ids, key=str)]
 
 
 @transaction.atomic

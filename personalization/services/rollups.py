@@ -45,7 +45,9 @@ from personalization.models import DailyRollup, Event, EventType, LineageRollup,
 
 # Late events (a client batch may be up to a week old) and the day boundary: the periodic
 # refresh recomputes from the start of this many days ago.
-DEFAULT_LOOKBACK_DAYS = 1
+# Events may arrive up to a week late (the API accepts them 7 days back, choices made before
+# consent keep their time), so the default refresh looks 8 days back.
+DEFAULT_LOOKBACK_DAYS = 8
 # One PostgreSQL advisory lock id for the refresh: two refreshes at once would each delete the
 # days, then both insert them.
 _LOCK_ID = 0x41_54_52_4F_4C_4C  # "ATROLL"
@@ -188,7 +190,7 @@ def _lock() -> None:
 
 
 def rollups_refresh(*, since: datetime | date | None = None) -> RollupResult:
-    """Recompute the daily rollups of every day from `since` (default: yesterday) to today, and
+    """Recompute the daily rollups of every day from `since` (default: 8 days ago) to today, and
     the lineage of every shared build touched since then (all of them when `since` is a date
     before any activity). Idempotent: running it twice leaves the same rows."""
     wanted, floor = _wanted_day(since), _purge_floor()

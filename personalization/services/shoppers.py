@@ -4,10 +4,38 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from configurator.lru import LRU
 from personalization.models import ConsentChange, Shopper
+
+# Whether a shopper id has a row, per process for ATELIER_LOCAL_CACHE_SECONDS: a browser whose
+# shopper was erased by staff still sends its old cookies, and its clicks must not be stored.
+_known: LRU[bool] = LRU(100_000, ttl=settings.ATELIER_LOCAL_CACHE_SECONDS)
+
+
+def shopper_known(shopper_id: uuid.UUID) -> bool:
+    return _known.get(shopper_id, lambda: Shopper.objects.filter(pk=shopper_id).exists())
+
+
+def shopper_forget(shopper_id: uuid.UUID | None = None) -> None:
+    """Drop what this process remembers about a shopper (all shoppers without an id)."""
+    if shopper_id is None:
+        _known.clear()
+    else:
+        _known.discard(shopper_id)
+
+
+def _forget_collected(shopper_id: uuid.UUID) -> None:
+    """Consent to both analytics and personalization withdrawn: what was collected under it goes
+    (events, profile, segment memberships); the row keeps the choice and its audit trail."""
+    from personalization.models import Event, Profile, SegmentMembership
+
+    Event.objects.filter(shopper_id=shopper_id).delete()
+    Profile.objects.filter(shopper_id=shopper_id).delete()
+    SegmentMembership.objects.filter(shopper_id=shopper_id).delete()
 
 
 def shopper_for_owner(owner_key: uuid.UUID | None) -> Shopper | None:
@@ -26,6 +54,8 @@ def consent_set(*, shopper_id: uuid.UUID, analytics: bool, personalization: bool
     if shopper is None and not (analytics or personalization or marketing):
         return None
     now = timezone.now()
+    if shopper is not None and not (analytics or personalization):
+        _forget_collected(shopper_id)
     if shopper is None:
         shopper = Shopper(id=shopper_id)
     shopper.analytics, shopper.personalization, shopper.marketing = analytics, personalization, marketing
@@ -35,6 +65,7 @@ def consent_set(*, shopper_id: uuid.UUID, analytics: bool, personalization: bool
     if language:
         shopper.language = language[:8]
     shopper.save()
+    transaction.on_commit(lambda: shopper_forget(shopper_id))
     ConsentChange.objects.create(shopper=shopper, analytics=analytics, personalization=personalization,
                                  marketing=marketing, source=source[:20])
     return shopper

@@ -38,10 +38,15 @@ def segments_materialize_all() -> dict:
     """Every active segment, one after the other (each in its own transaction)."""
     from personalization.models import Segment
 
-    done = []
+    done, failed = 0, []
     for segment_id in Segment.objects.filter(active=True).order_by("pk").values_list("pk", flat=True):
-        done.append(segment_materialize(segment_id))
-    return {"segments": len(done)}
+        try:  # one broken segment must not stop the others
+            segment_materialize.run(segment_id)
+            done += 1
+        except Exception:
+            logger.exception("segment %s could not be materialized", segment_id)
+            failed.append(segment_id)
+    return {"segments": done, "failed": failed}
 
 
 def segment_materialize_soon(segment_id: int) -> None:

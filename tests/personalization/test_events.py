@@ -125,6 +125,14 @@ def test_api_batch_counts_a_repeated_key_once(car, consented):
 @pytest.mark.parametrize("bad, field", [
     ({"key": "not-a-uuid"}, "key"),
     ({"type": "hacked"}, "type"),
+    ({"type": ["option_selected"]}, "type"),
+    ({"type": {"a": 1}}, "type"),
+    ({"type": "order_placed", "properties": {"total": "1e30"}}, "type"),  # the server records orders
+    ({"type": "campaign_clicked"}, "type"),
+    ({"at": "2026-02-30T10:00:00Z"}, "at"),
+    ({"product": 10**30}, "product"),
+    ({"group": "a\x00b"}, "group"),
+    ({"properties": {"note": "a\x00b"}}, "properties"),
     ({"at": "yesterday"}, "at"),
     ({"at": (timezone.now() - timedelta(days=30)).isoformat()}, "at"),
     ({"at": "2026-01-01T10:00:00"}, "at"),
@@ -149,6 +157,14 @@ def test_api_refuses_unknown_products_malformed_bodies_and_huge_batches(car, con
     assert client.post("/api/events/", "[]", content_type="application/json").status_code == 400
     assert post_events(client, []).status_code == 400
     assert post_events(client, [_event() for _ in range(501)]).status_code in (400, 413)
+    assert Event.objects.count() == 0
+
+
+def test_api_refuses_json_nested_too_deeply(car, consented):
+    client, _shopper = consented
+    body = '{"events": [{"properties": ' + "[" * 50_000 + "]" * 50_000 + "}]}"
+    response = client.post("/api/events/", body, content_type="application/json")
+    assert response.status_code == 400
     assert Event.objects.count() == 0
 
 
@@ -265,3 +281,23 @@ def test_gpc_later_turns_marketing_off_on_the_row_and_in_the_cookie(car):
     assert cookie_grants(request) == {"analytics", "personalization"}
     client.get("/en/", HTTP_SEC_GPC="1")  # once is enough: nothing more is written
     assert ConsentChange.objects.filter(shopper=shopper, source="gpc").count() == 1
+
+
+def test_write_behind_drops_only_the_row_the_database_refuses(car):
+    from django.db import IntegrityError
+
+    from personalization.capture import event_dict
+    from personalization.services.events import events_write as real_write
+
+    def refuse_bad(rows, **kwargs):
+        if any(item.get("option") == "bad" for _s, item in rows):
+            raise IntegrityError("violates a constraint")
+        return real_write(rows, **kwargs)
+
+    buffer = _buffer()
+    shopper_id = uuid.uuid4()
+    buffer.add(shopper_id, [event_dict("option_selected", timezone.now(), option=o) for o in ("a", "bad", "c")])
+    with mock.patch("personalization.services.events.events_write", refuse_bad):
+        assert buffer.flush() == 2
+    assert sorted(Event.objects.values_list("option", flat=True)) == ["a", "c"]
+    assert buffer.dropped == 1 and len(buffer) == 0

@@ -266,7 +266,7 @@ def test_the_tasks_materialize_one_or_every_active_segment():
     shopper(country="NL")
     active = Segment.objects.create(name="on", rules=one({"kind": "country", "values": ["NL"]}))
     inactive = Segment.objects.create(name="off", active=False, rules={})
-    assert segments_materialize_all() == {"segments": 1}
+    assert segments_materialize_all() == {"segments": 1, "failed": []}
     assert Segment.objects.get(pk=active.pk).size == 1
     assert Segment.objects.get(pk=inactive.pk).materialized_at is None
     assert segment_materialize_task(inactive.pk)["size"] == 1
