@@ -3,6 +3,8 @@ version. Pure: plain data in, plain event dicts out."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -19,10 +21,21 @@ def _codes(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)]
 
 
+def new_event_key() -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562): 48 bits of milliseconds, then random bits.
+    New keys land at the end of the unique index instead of on a random page of it, which keeps
+    the per-click insert cheap on a large event table."""
+    millis = time.time_ns() // 1_000_000
+    value = (millis & (2**48 - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return uuid.UUID(int=value)
+
+
 def event_dict(type_: str, at: datetime, *, product: int | None = None, build: str | None = None,
                group: str = "", option: str = "", properties: dict | None = None, key: str | None = None) -> dict:
     return {
-        "key": key or str(uuid.uuid4()), "type": type_, "at": at.isoformat(), "product": product,
+        "key": key or str(new_event_key()), "type": type_, "at": at.isoformat(), "product": product,
         "build": build, "group": group, "option": option, "properties": properties or {},
     }
 

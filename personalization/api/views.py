@@ -14,6 +14,7 @@ from configurator.api.serializers import ErrorOutput
 from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
 from personalization.services.events import CLIENT_TYPES, MAX_BATCH, EventsInvalid, events_ingest
+from personalization.services.shoppers import shopper_known
 
 
 class EventInput(serializers.Serializer):
@@ -43,7 +44,7 @@ def _consented(request, shopper_id) -> bool:
     """Consent from the browser's cookie, or (for an app sending X-Atelier-Shopper) the choice
     stored on the shopper's row."""
     if consents_from_request(request).records_events:
-        return True
+        return shopper_known(shopper_id)  # a consented shopper has a row (unless staff erased it)
     return Shopper.objects.filter(pk=shopper_id).filter(Q(analytics=True) | Q(personalization=True)).exists()
 
 

@@ -30,19 +30,21 @@ class Event(models.Model):
     # (consent comes from the shopper's cookie). Erasure deletes a shopper's events explicitly.
     shopper = models.ForeignKey("personalization.Shopper", on_delete=models.DO_NOTHING, db_constraint=False,
                                 related_name="events")
+    # Few indexes: every click writes a row. (product, occurred_at) below serves product lookups;
+    # build and campaign have partial indexes that rows without them never touch.
     product = models.ForeignKey("configurator.Product", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+                                related_name="+", db_index=False)
     # No database constraint: an event outlives a deleted draft build (and build ids are UUIDs).
     build = models.ForeignKey("configurator.Build", null=True, blank=True, on_delete=models.DO_NOTHING,
-                              db_constraint=False, related_name="+")
+                              db_constraint=False, related_name="+", db_index=False)
     campaign = models.ForeignKey("personalization.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="events")
+                                 related_name="events", db_index=False)
     group = models.CharField(max_length=64, blank=True)  # the step's code
     option = models.CharField(max_length=64, blank=True)  # the option's code
     properties = models.JSONField(default=dict, blank=True)
     # Scoring: which motivation map version scored the event, and its weight per motivation.
     scored_with = models.ForeignKey("personalization.MotivationMap", null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+                                    on_delete=models.SET_NULL, related_name="+", db_index=False)
     scores = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -52,6 +54,9 @@ class Event(models.Model):
             models.Index(fields=["shopper", "occurred_at"]),
             models.Index(fields=["type", "occurred_at"]),
             models.Index(fields=["product", "occurred_at"]),
+            models.Index(fields=["build"], condition=models.Q(build__isnull=False), name="event_build_partial"),
+            models.Index(fields=["campaign"], condition=models.Q(campaign__isnull=False),
+                         name="event_campaign_partial"),
         ]
 
     def __str__(self) -> str:

@@ -301,3 +301,17 @@ def test_write_behind_drops_only_the_row_the_database_refuses(car):
         assert buffer.flush() == 2
     assert sorted(Event.objects.values_list("option", flat=True)) == ["a", "c"]
     assert buffer.dropped == 1 and len(buffer) == 0
+
+
+def test_server_made_event_keys_are_time_ordered_uuid7():
+    import time as clock
+
+    from personalization.capture import event_dict, new_event_key
+
+    first = new_event_key()
+    clock.sleep(0.002)
+    later = new_event_key()
+    assert first.version == 7 and later.version == 7 and first.variant == uuid.RFC_4122
+    assert first < later  # a later millisecond sorts after: inserts land at the end of the index
+    assert abs((first.int >> 80) - clock.time_ns() // 1_000_000) < 1000
+    assert len({event_dict("option_selected", timezone.now())["key"] for _ in range(1000)}) == 1000
