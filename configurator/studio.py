@@ -81,6 +81,11 @@ class StudioPage:
     lang: str = "en"
     repair: dict[str, Any] | None = None
 
+    @property
+    def status_key(self) -> tuple:
+        """Everything the status part shows: the same key always looks the same."""
+        return (tuple(self.missing), self.valid, tuple(self.problems))
+
     # Built on first use: an htmx update whose preview or price is a remembered fragment
     # (see {% memo %}) never needs them.
     @cached_property
