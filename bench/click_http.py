@@ -2,9 +2,10 @@
 middleware, in the same run (issue #3, target ratio >= 0.5).
 
 A click is the request htmx sends when a shopper picks an option: GET /en/configure/<product>/
-?<the whole form> with HX-Request, HX-Trigger (the input's id "o:<step>:<option>") and
-HX-Current-URL (the page before the click, as the previous click pushed it). The view works out
-the build before and after the click and answers only the parts that changed.
+?<the whole form>&_d=<the page's digest> with HX-Request, HX-Trigger (the input's id
+"o:<step>:<option>") and HX-Current-URL (the page before the click, as the previous click pushed
+it). The view works out the build after the click, compares it with the digest of the page
+before, and answers only the parts that changed.
 
 The load is not one click repeated: it is random shopper walks over all three demo products
 (options picked and unpicked, in English and Dutch), every connection sending its clicks in
@@ -94,12 +95,17 @@ def shopper_walk(address: str, product: dict[str, Any], clicks: int, seed: int, 
     """A shopper's clicks on `product`, each from the build the previous one left: only options
     the studio offers without a repair (a conflicting click answers a repair offer instead of an
     update, which the repair benchmark covers). Needs Django set up on the seeded database."""
+    from django.http import QueryDict
+    from django.utils import translation
+
     from configurator.engine import MULTI, TEXT, Action, iter_bits, option_status, quote, to_plain
     from configurator.models import Product
     from configurator.querystate import query_from_plain
     from configurator.snapshot import catalog_for
+    from configurator.studio import studio_look
 
-    cat = catalog_for(Product.objects.get(slug=product["slug"]).current_version_id)
+    version_id = Product.objects.get(slug=product["slug"]).current_version_id
+    cat = catalog_for(version_id)
     rng = random.Random(seed)
     page = f"/{lang}/configure/{product['slug']}/"
     plain = to_plain(cat, quote(cat, {}).state)
@@ -124,9 +130,12 @@ def shopper_walk(address: str, product: dict[str, Any], clicks: int, seed: int, 
             if g.kind == MULTI:
                 form[g.code] = [cat.options[i].code for i in iter_bits(after.state.mask & g.mask)]
         element = f"o:{group.code}:{option.code}"
-        requests.append((f"{page}?{form_query(product, form)}", {
+        shown = query_from_plain(cat, plain)
+        with translation.override(lang):  # the digest of the page before, which htmx sends along
+            digest = studio_look(cat, QueryDict(shown)).sketch.digest(version_id)
+        requests.append((f"{page}?{form_query(product, form)}&_d={digest}", {
             "HX-Trigger": element, "HX-Trigger-Name": group.code, "HX-Target": element,
-            "HX-Current-URL": f"http://{address}{page}?{query_from_plain(cat, plain)}",
+            "HX-Current-URL": f"http://{address}{page}?{shown}",
         }))
         plain = new_plain
     return requests

@@ -3,6 +3,7 @@ what is missing, the preview, and a repair to offer. Views render it; no view lo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from configurator.engine import Action, Catalog, Quote, State, option_status, quote, to_plain
+from configurator.engine import Action, Catalog, Quote, State, normalize, option_status, quote, to_plain
 from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
 from configurator.engine.evaluate import Price, evaluate
 from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
@@ -79,6 +80,7 @@ class StudioPage:
     catalog: Catalog = field(repr=False)
     shown: State = field(repr=False)  # what the preview shows
     lang: str = "en"
+    digest: str = ""  # what the page shows, in short (sent back with the next click)
     repair: dict[str, Any] | None = None
 
     @property
@@ -188,6 +190,40 @@ class Sketch:
     valid: bool
     steps: dict[str, tuple]
 
+    def digests(self) -> dict[str, str]:
+        """A short hash of what each part shows (the same keys changed_parts decides on)."""
+        parts = {
+            "preview": self.fingerprint,
+            "price": repr(self.price),
+            "save": f"{self.query}|{self.valid}",
+            "missing": repr((self.missing, self.valid)),
+        }
+        parts.update({f"step:{code}": repr(signature) for code, signature in self.steps.items()})
+        return {key: _short_hash(value) for key, value in parts.items()}
+
+    def digest(self, version_id: int) -> str:
+        """The page's digest, sent back by the browser with the next click (see parse_digest):
+        the catalog version, then one short hash per part, in a fixed order."""
+        return f"{version_id}." + ".".join(self.digests().values())
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def parse_digest(cat: Catalog, version_id: int, text: str | None) -> dict[str, str] | None:
+    """The per-part hashes of the page the browser shows, from the digest it sent; None when it
+    is missing, malformed or of another catalog version (then the page before is recomputed).
+    A forged digest can only make the answer send more or fewer parts to its own sender."""
+    if not text or len(text) > 4000:
+        return None
+    version, _, rest = text.partition(".")
+    keys = ["preview", "price", "save", "missing", *(f"step:{g.code}" for g in cat.groups)]
+    values = rest.split(".")
+    if version != str(version_id) or len(values) != len(keys) or not all(len(v) == 12 for v in values):
+        return None
+    return dict(zip(keys, values, strict=True))
+
 
 @dataclass(frozen=True)
 class Look:
@@ -274,6 +310,7 @@ def page_from_look(
         catalog=cat,
         shown=shown,
         lang=lang,
+        digest=look.sketch.digest(product.version_id),
     )
     if result.repair is not None:
         repaired = to_plain(cat, result.repair.state)
@@ -285,20 +322,19 @@ def page_from_look(
     return page
 
 
-ALL_PARTS = {"preview": True, "price": True, "save": True, "missing": True}
+ALL_PARTS = {"preview": True, "price": True, "save": True, "missing": True}  # and the steps
 
 
-def changed_parts(before: Sketch | None, after: Sketch) -> dict[str, Any]:
+def changed_parts(before: Sketch | dict[str, str] | None, after: Sketch) -> dict[str, Any]:
     """Which parts of the page a click changed (the htmx response sends only those); "steps"
-    holds the codes of the steps that changed."""
+    holds the codes of the steps that changed. `before` is the page's sketch, or its digests."""
     if before is None:
         return {**ALL_PARTS, "steps": list(after.steps)}
+    old = before.digests() if isinstance(before, Sketch) else before
+    new = after.digests()
     return {
-        "preview": before.fingerprint != after.fingerprint,
-        "price": before.price != after.price,
-        "save": before.query != after.query or before.valid != after.valid,
-        "missing": before.missing != after.missing or before.valid != after.valid,
-        "steps": [code for code, signature in after.steps.items() if before.steps.get(code) != signature],
+        **{part: old.get(part) != new[part] for part in ALL_PARTS},
+        "steps": [code for code in after.steps if old.get(f"step:{code}") != new[f"step:{code}"]],
     }
 
 
@@ -312,22 +348,33 @@ class StudioUpdate:
 
 
 def studio_update(
-    cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None, previous: QueryDict | None
+    cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None, previous: QueryDict | None,
+    digest: str | None = None,
 ) -> StudioUpdate:
-    """An htmx click. `previous` is the build the browser showed before the click. A click that
-    conflicts keeps that build on screen and offers the repair; otherwise only what changed is
-    built."""
+    """An htmx click. `previous` is the build the browser showed before the click, and `digest`
+    the digest of that page (see Sketch.digest); with a valid digest the page before need not be
+    worked out again. A click that conflicts keeps that build on screen and offers the repair;
+    otherwise only what changed is built."""
     after = studio_look(cat, query, action)
-    before = studio_look(cat, previous) if previous is not None else None
-    if after.result.repair is not None and action is not None and before is not None:
+    if after.result.repair is not None and action is not None and previous is not None:
+        before = studio_look(cat, previous)
         repair = page_from_look(cat, product, after, action, repair_base=previous.urlencode(), steps=()).repair
         shown = page_from_look(cat, product, before)
         shown.repair = repair
         return StudioUpdate(shown, changed_parts(None, before.sketch), True, before.plain, before.plain)
-    parts = changed_parts(before.sketch if before is not None else None, after.sketch)
+    before_parts: Sketch | dict[str, str] | None = None
+    before_plain = None
+    if previous is not None:
+        before_parts = parse_digest(cat, product.version_id, digest)
+        if before_parts is None:
+            look = studio_look(cat, previous)
+            before_parts, before_plain = look.sketch, look.plain
+        else:
+            before_plain = to_plain(cat, normalize(cat, plain_from_query(cat, previous))[0])
+    parts = changed_parts(before_parts, after.sketch)
     repair_base = previous.urlencode() if previous is not None and after.result.repair is not None else ""
     page = page_from_look(cat, product, after, action, repair_base=repair_base, steps=set(parts["steps"]))
-    return StudioUpdate(page, parts, False, before.plain if before is not None else None, after.plain)
+    return StudioUpdate(page, parts, False, before_plain, after.plain)
 
 
 @dataclass

@@ -92,7 +92,7 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.htmx or request.htmx.history_restore_request:
         return render(request, STUDIO, {**context, "page": studio_page(cat, ref, request.GET)})
     action = _clicked(request)
-    update = studio_update(cat, ref, request.GET, action, _previous_query(request))
+    update = studio_update(cat, ref, request.GET, action, _previous_query(request), request.GET.get("_d"))
     response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"

@@ -178,24 +178,45 @@ CLICKS = [  # (the build before, the form after the click, the clicked input)
 ]
 
 
+def _digest(html: str) -> str:
+    return re.search(r'id="page-digest" name="_d" value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("send_digest", [True, False])
 @pytest.mark.parametrize("language", ["en", "nl"])
-def test_swapping_only_the_changed_parts_gives_the_full_page(car, language):
+def test_swapping_only_the_changed_parts_gives_the_full_page(car, language, send_digest):
     """Each update, swapped into the page before it, shows exactly what the full page of the new
     build shows: no step that changed is left out, no remembered fragment is stale, and
-    remembered fragments never cross languages."""
+    remembered fragments never cross languages. With the page's digest (as htmx sends it) the
+    page before is not worked out again; without it, it is."""
     url = f"/{language}/configure/car/"
     client = Client()
-    shown = _fieldsets(client.get(f"{url}?{CLICKS[0][0]}").content.decode())
+    page = client.get(f"{url}?{CLICKS[0][0]}").content.decode()
+    shown, digest = _fieldsets(page), _digest(page)
     for before, after, trigger in CLICKS:
-        response = client.get(f"{url}?{after}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+        extra = f"&_d={digest}" if send_digest else ""
+        response = client.get(f"{url}?{after}{extra}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
                               HTTP_HX_CURRENT_URL=f"http://testserver{url}?{before}")
         update = response.content.decode()
         shown.update(_fieldsets(update))
+        digest = _digest(update)
+        assert "_d=" not in response["HX-Push-Url"]
         full = client.get(response["HX-Push-Url"]).content.decode()
         assert shown == _fieldsets(full), trigger
+        assert digest == _digest(full)
         price = re.search(r'<div class="price" id="price".*?</div>', full, re.S).group(0)
         assert price.replace('id="price"', 'id="price" hx-swap-oob="true"') in update
     assert ("(verplicht)" in full) == (language == "nl")
+
+
+@pytest.mark.parametrize("digest", ["garbage", "1." + "x" * 200, "999.aaaaaaaaaaaa", "", "." * 5000])
+def test_a_forged_or_stale_digest_only_means_the_page_before_is_worked_out_again(car, digest):
+    before, after, trigger = CLICKS[0]
+    response = Client().get(f"{URL}?{after}&_d={digest}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+                            HTTP_HX_CURRENT_URL=f"http://testserver{URL}?{before}")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="step-wheels"' in html and 'id="step-packs"' not in html
 
 
 def test_a_new_version_is_seen_at_once_by_the_process_that_published_it(car, django_capture_on_commit_callbacks):
