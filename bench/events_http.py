@@ -130,13 +130,7 @@ def _ingest(address: str, batches: list[list[dict]], cookie: str, threads: int) 
                     errors += 1
         conn.close()
 
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return time.perf_counter() - started, errors
+    return _timed_threads(worker, threads), errors
 
 
 def _copy(dsn: str, batches: list[list[dict]], shopper_id: uuid.UUID, threads: int) -> float:
@@ -162,6 +156,11 @@ def _copy(dsn: str, batches: list[list[dict]], shopper_id: uuid.UUID, threads: i
                         copy.write_row((row["key"], row["type"], row["at"], now, shopper_id, row["product"],
                                         row["group"], row["option"], json.dumps(row["properties"]), "{}"))
 
+    return _timed_threads(worker, threads)
+
+
+def _timed_threads(worker, threads: int) -> float:
+    """Seconds until `threads` threads running `worker` are all done."""
     started = time.perf_counter()
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for t in pool:
