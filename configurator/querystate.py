@@ -10,8 +10,10 @@ option survives a round trip. Unknown keys are ignored, not errors: a URL is sho
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import QueryDict
 
 from configurator.engine import Catalog
@@ -19,7 +21,36 @@ from configurator.engine import Catalog
 RESERVED = {"b", "utm_source", "utm_medium", "utm_campaign", "ref"}
 
 
-def plain_from_query(cat: Catalog, query: QueryDict) -> dict[str, Any]:
+class Query(dict):
+    """A parsed query string, read like a QueryDict (get: the last value; getlist) but made
+    without its per-value bookkeeping: every studio click parses two of them."""
+
+    def get(self, key, default=None):
+        values = dict.get(self, key)
+        return values[-1] if values else default
+
+    def getlist(self, key) -> list[str]:
+        return list(dict.get(self, key, ()))
+
+    def urlencode(self) -> str:
+        return urlencode([(key, value) for key, values in self.items() for value in values])
+
+
+def parse_query(text: str) -> Query:
+    """`text` (a URL's query) parsed; more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS is a 400,
+    as for any Django request."""
+    query = Query()
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="replace",
+                          max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+    except ValueError:
+        raise TooManyFieldsSent("The number of GET parameters exceeded DATA_UPLOAD_MAX_NUMBER_FIELDS.") from None
+    for key, value in pairs:
+        query.setdefault(key, []).append(value)
+    return query
+
+
+def plain_from_query(cat: Catalog, query: QueryDict | Query) -> dict[str, Any]:
     """Raw selections (still to be normalized by the engine) from a query."""
     raw: dict[str, Any] = {}
     for group in cat.groups:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -21,7 +23,7 @@ from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
 from configurator.previews import PreviewRefused, preview_fetch, social_card_fetch
-from configurator.querystate import plain_from_query
+from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, studio_page, studio_update
@@ -57,22 +59,30 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "configurator/home.html", {"cards": cards})
 
 
-def _clicked(request: HttpRequest) -> Action | None:
+def _clicked(request: HttpRequest, query) -> Action | None:
     """The option an htmx click came from: its id is "o:<step>:<option>" (see the template)."""
     trigger = request.headers.get("HX-Trigger", "")
     parts = trigger.split(":")
     if len(parts) != 3 or parts[0] != "o":
         return None
     _, group, option = parts
-    values = request.GET.getlist(group)
+    values = query.getlist(group)
     return Action(group, option or None, option in values)
 
 
-def _previous_query(request: HttpRequest) -> QueryDict | None:
+def _uuid_or_blank(value: str) -> str:
+    """A build id from the URL: a UUID, or nothing (it goes into links and a response header)."""
+    try:
+        return str(UUID(value))
+    except (ValueError, TypeError):
+        return ""
+
+
+def _previous_query(request: HttpRequest) -> Query | None:
     current = request.headers.get("HX-Current-URL")
     if not current:
         return None
-    return QueryDict(urlsplit(current).query)
+    return parse_query(urlsplit(current).query)
 
 
 def _product_ref(slug: str) -> selectors.ProductRef:
@@ -87,13 +97,17 @@ def _product_ref(slug: str) -> selectors.ProductRef:
 def studio(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
     cat = catalog_for(ref.version_id)
-    build_id = request.GET.get("b", "")
+    query = parse_query(request.META.get("QUERY_STRING", ""))  # lighter than request.GET
+    build_id = _uuid_or_blank(query.get("b", ""))
     context = {"build_id": build_id, "studio_url": request.path}
     if not request.htmx or request.htmx.history_restore_request:
-        return render(request, STUDIO, {**context, "page": studio_page(cat, ref, request.GET)})
-    action = _clicked(request)
-    update = studio_update(cat, ref, request.GET, action, _previous_query(request), request.GET.get("_d"))
-    response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
+        return render(request, STUDIO, {**context, "page": studio_page(cat, ref, query)})
+    action = _clicked(request, query)
+    update = studio_update(cat, ref, query, action, _previous_query(request), query.get("_d"))
+    # The update's parts use nothing of the request (no CSRF token, no user): rendered without
+    # the context processors, which would cost more than some of the parts.
+    html = render_to_string(f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
+    response = HttpResponse(html)
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response

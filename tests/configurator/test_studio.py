@@ -230,3 +230,17 @@ def test_a_new_version_is_seen_at_once_by_the_process_that_published_it(car, dja
         product_publish(product=car)
     assert product_ref(slug="car").version_id != first
     assert "€21,000.00" in Client().get(URL).content.decode()
+
+
+@pytest.mark.parametrize("build", ["%0D%0AX-Evil:%201", "not-a-uuid", "<script>"])
+def test_a_hostile_build_id_in_the_url_is_ignored(car, build):
+    before, after, trigger = CLICKS[0]
+    response = Client().get(f"{URL}?{after}&b={build}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+                            HTTP_HX_CURRENT_URL=f"http://testserver{URL}?{before}")
+    assert response.status_code == 200 and "b=" not in response["HX-Push-Url"]
+    assert Client().get(f"{URL}?{after}&b={build}").status_code == 200
+
+
+def test_a_query_with_too_many_fields_is_a_400(car):
+    query = "&".join(f"x{n}=1" for n in range(1200))
+    assert Client().get(f"{URL}?{query}").status_code == 400
