@@ -35,8 +35,9 @@ def _record_for_request(request, items: list[dict]) -> None:
 
 @receiver(signals.studio_changed, dispatch_uid="personalization.studio_changed")
 def on_studio_changed(sender, request, product_id, version_id, before, after, action, **kwargs) -> None:
-    if not settings.ATELIER_EVENT_CAPTURE:
-        return
+    consents = consents_from_request(request)
+    if not settings.ATELIER_EVENT_CAPTURE or (consents.decided and not consents.records_events):
+        return  # nothing is kept for a shopper who said no: not even worked out
     cat = catalog_for(version_id)
     _record_for_request(request, choice_events(cat, product_id, version_id, before, after, action, timezone.now()))
 
