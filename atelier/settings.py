@@ -208,7 +208,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The in-process (memory://) broker of `make run` has no host; kombu says so on every task.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
