@@ -36,6 +36,15 @@ class LRU(Generic[V]):
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The stored value (still fresh), or None; makes nothing."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or (self._ttl is not None and time.monotonic() - entry[0] >= self._ttl):
+                return None
+            self._items.move_to_end(key)
+            return entry[1]
+
     def discard(self, key: Hashable) -> None:
         with self._lock:
             self._items.pop(key, None)

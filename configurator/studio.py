@@ -88,6 +88,24 @@ class StudioPage:
         """Everything the status part shows: the same key always looks the same."""
         return (tuple(self.missing), self.valid, tuple(self.problems))
 
+    # The keys under which {% memo %} remembers each part (the templates and the view's quick
+    # assembly of an update both use these; see views._update_html).
+    @property
+    def preview_memo(self) -> tuple:
+        return ("preview", self.preview.version_id, self.preview.fingerprint)
+
+    @property
+    def price_memo(self) -> tuple:
+        return ("price", self.product.version_id, self.price_key)
+
+    @property
+    def status_memo(self) -> tuple:
+        return ("status", self.product.version_id, self.status_key)
+
+    @property
+    def repair_memo(self) -> tuple | None:
+        return None if self.repair else ("no-repair",)
+
     # Built on first use: an htmx update whose preview or price is a remembered fragment
     # (see {% memo %}) never needs them.
     @cached_property

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -27,6 +28,7 @@ from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, studio_page, studio_update
+from configurator.templatetags.atelier import fragments
 
 STUDIO = "configurator/studio.html"
 
@@ -104,10 +106,7 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, STUDIO, {**context, "page": studio_page(cat, ref, query)})
     action = _clicked(request, query)
     update = studio_update(cat, ref, query, action, _previous_query(request), query.get("_d"))
-    # The update's parts use nothing of the request (no CSRF token, no user): rendered without
-    # the context processors, which would cost more than some of the parts.
-    html = render_to_string(f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
-    response = HttpResponse(html)
+    response = HttpResponse(_update_html(context, update.page, update.parts))
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response
@@ -116,6 +115,37 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
         signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
                                     before=update.before, after=update.after, action=action)
     return response
+
+
+def _update_html(context: dict, page, parts: dict) -> str:
+    """The parts an htmx click changed, in the order of the template's `update` partial. Each is
+    taken as remembered by {% memo %} when it is (under the key the partial itself uses), else
+    rendered from its partial, which remembers it. The parts use nothing of the request (no CSRF
+    token, no user), so no context processors run."""
+    lang = get_language()
+    context = {**context, "page": page, "parts": parts, "oob": True}
+    pieces: list[tuple[str, tuple | None, dict]] = [("digest", None, context)]
+    for name, key in (("preview", page.preview_memo), ("price", page.price_memo), ("save", None),
+                      ("missing", page.status_memo)):
+        if parts[name]:
+            pieces.append((name, key, context))
+    pieces.append(("repair", page.repair_memo, context))
+    pieces.extend(("step", (step.key, context["studio_url"]), {**context, "step": step}) for step in page.steps)
+    html = []
+    for name, key, ctx in pieces:
+        remembered = fragments.peek((lang, *(key if name == "step" else (key,)), True)) if key else None
+        html.append(remembered if remembered is not None else _partial(name).render(ctx))
+    return "\n".join(html)
+
+
+def _partial(name: str):
+    template = _partials.get(name)
+    if template is None or settings.DEBUG:  # (DEBUG: templates edited while running reload)
+        template = _partials[name] = get_template(f"{STUDIO}#{name}")
+    return template
+
+
+_partials: dict = {}
 
 
 @require_POST

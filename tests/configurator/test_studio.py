@@ -244,3 +244,35 @@ def test_a_hostile_build_id_in_the_url_is_ignored(car, build):
 def test_a_query_with_too_many_fields_is_a_400(car):
     query = "&".join(f"x{n}=1" for n in range(1200))
     assert Client().get(f"{URL}?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_quick_update_assembly_equals_the_update_partial(car, language):
+    """The view assembles an update from remembered fragments; it must say exactly what the
+    template's `update` partial says, before and after the fragments are remembered."""
+    from django.http import QueryDict
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from configurator import selectors
+    from configurator.engine import Action
+    from configurator.snapshot import catalog_for
+    from configurator.studio import studio_update
+    from configurator.templatetags.atelier import fragments
+    from configurator.views import _update_html
+
+    ref = selectors.product_ref(slug="car")
+    cat = catalog_for(ref.version_id)
+    context = {"build_id": "", "studio_url": f"/{language}/configure/car/"}
+    with translation.override(language):
+        for before, after, trigger in CLICKS:
+            _o, group, option = trigger.split(":")
+            clicked = Action(group, option, option in QueryDict(after).getlist(group))
+            update = studio_update(cat, ref, QueryDict(after), clicked, QueryDict(before))
+            for remembered in (False, True):  # first with nothing remembered, then with all of it
+                if not remembered:
+                    fragments.clear()
+                quick = _update_html(context, update.page, update.parts)
+                reference = render_to_string("configurator/studio.html#update",
+                                             {**context, "page": update.page, "parts": update.parts})
+                assert re.sub(r"\s+", " ", quick).strip() == re.sub(r"\s+", " ", reference).strip(), trigger
