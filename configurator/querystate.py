@@ -9,6 +9,7 @@ option survives a round trip. Unknown keys are ignored, not errors: a URL is sho
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -65,8 +66,18 @@ def plain_from_query(cat: Catalog, query: QueryDict | Query) -> dict[str, Any]:
     return raw
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*\Z")  # what urlencode leaves as it is
+
+
+def _pair(key: str, value: str) -> str:
+    if _PLAIN.match(key) and _PLAIN.match(value):
+        return f"{key}={value}"
+    return urlencode([(key, value)])
+
+
 def query_from_plain(cat: Catalog, plain: dict[str, Any]) -> str:
-    """The canonical query for normalized selections (the same build gives the same string)."""
+    """The canonical query for normalized selections (the same build gives the same string:
+    exactly what urlencode would make, without quoting codes that need none)."""
     pairs: list[tuple[str, str]] = []
     for group in cat.groups:
         value = plain.get(group.code)
@@ -78,4 +89,4 @@ def query_from_plain(cat: Catalog, plain: dict[str, Any]) -> str:
                 pairs.append((group.code, value))
         else:
             pairs.append((group.code, value or ""))
-    return urlencode(pairs)
+    return "&".join(_pair(key, value) for key, value in pairs)

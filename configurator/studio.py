@@ -208,6 +208,7 @@ class Sketch:
     valid: bool
     steps: dict[str, tuple]
 
+    @cached_property
     def digests(self) -> dict[str, str]:
         """A short hash of what each part shows (the same keys changed_parts decides on)."""
         parts = {
@@ -222,7 +223,7 @@ class Sketch:
     def digest(self, version_id: int) -> str:
         """The page's digest, sent back by the browser with the next click (see parse_digest):
         the catalog version, then one short hash per part, in a fixed order."""
-        return f"{version_id}." + ".".join(self.digests().values())
+        return f"{version_id}." + ".".join(self.digests.values())
 
 
 def _short_hash(text: str) -> str:
@@ -348,8 +349,8 @@ def changed_parts(before: Sketch | dict[str, str] | None, after: Sketch) -> dict
     holds the codes of the steps that changed. `before` is the page's sketch, or its digests."""
     if before is None:
         return {**ALL_PARTS, "steps": list(after.steps)}
-    old = before.digests() if isinstance(before, Sketch) else before
-    new = after.digests()
+    old = before.digests if isinstance(before, Sketch) else before
+    new = after.digests
     return {
         **{part: old.get(part) != new[part] for part in ALL_PARTS},
         "steps": [code for code in after.steps if old.get(f"step:{code}") != new[f"step:{code}"]],

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -124,14 +125,15 @@ def _update_html(context: dict, page, parts: dict) -> str:
     token, no user), so no context processors run."""
     lang = get_language()
     context = {**context, "page": page, "parts": parts, "oob": True}
-    pieces: list[tuple[str, tuple | None, dict]] = [("digest", None, context)]
+    pieces: list[tuple[str, tuple | None, dict]] = []
     for name, key in (("preview", page.preview_memo), ("price", page.price_memo), ("save", None),
                       ("missing", page.status_memo)):
         if parts[name]:
             pieces.append((name, key, context))
     pieces.append(("repair", page.repair_memo, context))
     pieces.extend(("step", (step.key, context["studio_url"]), {**context, "step": step}) for step in page.steps)
-    html = []
+    # The digest partial, as plain markup (test_the_quick_update_assembly_equals_the_update_partial).
+    html = [format_html('<input type="hidden" id="page-digest" name="_d" value="{}" hx-swap-oob="true">', page.digest)]
     for name, key, ctx in pieces:
         remembered = fragments.peek((lang, *(key if name == "step" else (key,)), True)) if key else None
         html.append(remembered if remembered is not None else _partial(name).render(ctx))

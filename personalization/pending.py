@@ -85,7 +85,8 @@ def pending_write(request: HttpRequest, response: HttpResponse) -> None:
         return
     state = request._atelier_pending
     if state["e"]:
-        value = signing.dumps(state, salt=SALT, compress=True)
+        # A few choices are not worth compressing (zlib would cost more than it saves).
+        value = signing.dumps(state, salt=SALT, compress=len(state["e"]) > 3)
         # No max_age: a browser-session cookie, gone when the browser closes.
         response.set_cookie(COOKIE, value, httponly=True, samesite="Lax", secure=request.is_secure())
     elif request.COOKIES.get(COOKIE):
