@@ -315,3 +315,40 @@ def test_server_made_event_keys_are_time_ordered_uuid7():
     assert first < later  # a later millisecond sorts after: inserts land at the end of the index
     assert abs((first.int >> 80) - clock.time_ns() // 1_000_000) < 1000
     assert len({event_dict("option_selected", timezone.now())["key"] for _ in range(1000)}) == 1000
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_events_survive_a_broker_outage_and_the_sweep_catches_up(celery_worker_process):
+    """While the broker cannot be reached (a real connection to a closed port, not a mocked
+    error) clicks still answer and their events are stored; once it is back, the periodic sweep
+    on the real worker brings the shopper's profile up to date."""
+    import time as clock
+
+    from kombu import Connection
+
+    from personalization.models import Profile
+    from personalization.services.motivations import motivation_map_seed
+    from personalization.tasks import profile_recompute, profiles_sweep
+
+    make_car()
+    motivation_map_seed()
+    client, shopper_id = shopper_client()
+    real_apply_async = profile_recompute.apply_async
+    dead = Connection("redis://127.0.0.1:1/0", connect_timeout=0.5)
+
+    def publish_to_the_dead_broker(*args, **kwargs):
+        return real_apply_async(*args, connection=dead, retry=False, **kwargs)
+
+    with mock.patch.object(profile_recompute, "apply_async", publish_to_the_dead_broker):
+        response = click(client, *("trim=classic&wheels=w17&packs=", "trim=classic&wheels=w16&packs=", "o:wheels:w17"))
+    assert response.status_code == 200
+    assert Event.objects.filter(shopper_id=shopper_id).count() == 1
+    assert not Profile.objects.filter(shopper_id=shopper_id).exists()  # nothing could be queued
+
+    profiles_sweep.delay()  # the broker is back: the beat's sweep runs on the worker
+    deadline = clock.monotonic() + 30
+    while not Profile.objects.filter(shopper_id=shopper_id).exists() and clock.monotonic() < deadline:
+        clock.sleep(0.2)
+    assert Profile.objects.get(shopper_id=shopper_id).event_count == 1
