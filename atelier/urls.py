@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from atelier.health import health
 from configurator import views as configurator_views
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/", include("personalization.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("preview/<int:version_id>/<str:fingerprint>.jpg", configurator_views.preview, name="preview"),
     # Short, language-neutral share links: the page speaks the visitor's language.
