@@ -17,6 +17,8 @@ import uuid
 from datetime import UTC, datetime
 
 from bench.common import Result
+from bench.load import hammer
+from bench.quote_http import alternate_loads
 
 BATCH = 500
 
@@ -52,7 +54,11 @@ def capture_overhead(on: str, off: str, seconds: float, connections: int = 8) ->
             clicks += [(path, {**extra, "Cookie": cookie}) for path, extra in shopper_walk(on, product, 40, n, lang)]
     headers = {"HX-Request": "true", "Accept": "*/*"}
     before = Event.objects.count()
-    on_tput, off_tput, errors = _alternate_servers(on, off, clicks, headers, seconds, connections)
+    def load(address: str):
+        return lambda duration: hammer(address, "GET", clicks, None, connections=connections, seconds=duration,
+                                       headers=headers)
+
+    on_tput, off_tput, errors = alternate_loads(load(on), load(off), seconds=seconds)
     time.sleep(1)  # the last batches of the write-behind buffers
     written = Event.objects.count() - before
     forget(shoppers)
@@ -73,26 +79,6 @@ def forget(shoppers: list[uuid.UUID]) -> None:
     Profile.objects.filter(shopper_id__in=shoppers).delete()
     ConsentChange.objects.filter(shopper_id__in=shoppers).delete()
     Shopper.objects.filter(pk__in=shoppers).delete()
-
-
-def _alternate_servers(on: str, off: str, clicks, headers, seconds: float, connections: int, rounds: int = 3):
-    from bench.load import hammer
-
-    def load(address: str, duration: float):
-        return hammer(address, "GET", clicks, None, connections=connections, seconds=duration, headers=headers)
-
-    load(on, 1.0)
-    load(off, 1.0)
-    done = {on: 0, off: 0}
-    spent = {on: 0.0, off: 0.0}
-    errors = 0
-    for _ in range(rounds):
-        for address in (off, on):
-            result = load(address, seconds / rounds)
-            done[address] += result.done
-            spent[address] += result.seconds
-            errors += result.errors
-    return done[on] / spent[on], done[off] / spent[off], errors
 
 
 def _rows(count: int, shopper_id: uuid.UUID, product_id: int) -> list[dict]:

@@ -37,23 +37,28 @@ def alternate(address: str, subject: str | list[tuple[str, dict]], body: bytes |
     Both get the same method, body and headers; the bare view gets the subject's per-request
     headers too. Returns (subject req/s, bare req/s, errors)."""
     bare_requests = bare if isinstance(subject, str) else [(bare, extra) for _path, extra in subject]
-    plans = {"subject": subject, "bare": bare_requests}
 
-    def load(which: str, duration: float):
-        return hammer(address, method, plans[which], body, connections=connections, seconds=duration, headers=headers)
+    def load(plan):
+        return lambda duration: hammer(address, method, plan, body, connections=connections, seconds=duration,
+                                       headers=headers)
 
-    load("subject", 1.0)  # warm up
-    load("bare", 1.0)
-    done = {"subject": 0, "bare": 0}
-    spent = {"subject": 0.0, "bare": 0.0}
-    errors = 0
+    return alternate_loads(load(subject), load(bare_requests), seconds=seconds, rounds=rounds)
+
+
+def alternate_loads(subject, baseline, *, seconds: float, rounds: int = 3) -> tuple[float, float, int]:
+    """Two loads (callables taking a duration and returning a LoadResult), each warmed up, then
+    run in alternating rounds so that a noisy neighbour slows both alike. Returns (subject
+    req/s, baseline req/s, errors)."""
+    subject(1.0)
+    baseline(1.0)
+    done, spent, errors = [0, 0], [0.0, 0.0], 0
     for _ in range(rounds):
-        for which in ("bare", "subject"):
-            result = load(which, seconds / rounds)
-            done[which] += result.done
-            spent[which] += result.seconds
+        for i, load in ((1, baseline), (0, subject)):
+            result = load(seconds / rounds)
+            done[i] += result.done
+            spent[i] += result.seconds
             errors += result.errors
-    return done["subject"] / spent["subject"], done["bare"] / spent["bare"], errors
+    return done[0] / spent[0], done[1] / spent[1], errors
 
 
 def run(address: str, seconds: float = 6.0, connections: int = 8) -> list[Result]:

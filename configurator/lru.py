@@ -45,6 +45,19 @@ class LRU(Generic[V]):
             self._items.move_to_end(key)
             return entry[1]
 
+    def add(self, key: Hashable, value: V) -> bool:
+        """Store `value` unless a fresh one is there; True if it was stored (the key was new)."""
+        with self._lock:
+            entry = self._items.get(key)
+            now = time.monotonic()
+            if entry is not None and (self._ttl is None or now - entry[0] < self._ttl):
+                return False
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return True
+
     def discard(self, key: Hashable) -> None:
         with self._lock:
             self._items.pop(key, None)

@@ -83,11 +83,6 @@ class StudioPage:
     digest: str = ""  # what the page shows, in short (sent back with the next click)
     repair: dict[str, Any] | None = None
 
-    @property
-    def status_key(self) -> tuple:
-        """Everything the status part shows: the same key always looks the same."""
-        return (tuple(self.missing), self.valid, tuple(self.problems))
-
     # The keys under which {% memo %} remembers each part (the templates and the view's quick
     # assembly of an update both use these; see views._update_html).
     @property
@@ -100,7 +95,8 @@ class StudioPage:
 
     @property
     def status_memo(self) -> tuple:
-        return ("status", self.product.version_id, self.status_key)
+        # everything the status part shows
+        return ("status", self.product.version_id, tuple(self.missing), self.valid, tuple(self.problems))
 
     @property
     def repair_memo(self) -> tuple | None:

@@ -136,3 +136,19 @@ def profile_display(shopper_id: uuid.UUID) -> dict | None:
         "evidence": [{k: row[k] for k in ("label", "motivation", "contribution")}
                      for row in evidence_rows(profile.evidence, lang)],
     }
+
+
+def shopper_data_counts(shopper_id: uuid.UUID | None) -> dict[str, int] | None:
+    """What is held for this browser's shopper id (the My data page), or None without one."""
+    from configurator.models import Build, Order
+    from personalization.models import ConsentChange, Event, Shopper
+
+    if shopper_id is None:
+        return None
+    return {
+        "record": Shopper.objects.filter(pk=shopper_id).exists(),
+        "events": Event.objects.filter(shopper_id=shopper_id).count(),
+        "consent_changes": ConsentChange.objects.filter(shopper_id=shopper_id).count(),
+        "builds": Build.objects.filter(owner_key=shopper_id).count(),
+        "orders": Order.objects.filter(owner_key=shopper_id).count(),
+    }

@@ -4,13 +4,10 @@ signed cookie; nothing here takes a shopper id from the request."""
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,10 +21,10 @@ from django.views.decorators.vary import vary_on_headers
 from configurator.middleware import ensure_shopper
 from personalization import consent as consent_cookie
 from personalization.consent import Consents, consents_from_request, gpc, set_consent_cookie
-from personalization.models import ConsentChange, Event, Shopper
+from personalization.models import Shopper
 from personalization.pending import pending_clear, pending_read
-from personalization.selectors import profile_display
-from personalization.services import consent_set, pending_attach
+from personalization.selectors import profile_display, shopper_data_counts
+from personalization.services import consent_decide
 from personalization.services.privacy import shopper_erase, shopper_export, shopper_gpc_record
 from personalization.templatetags.consent_tags import purposes
 
@@ -70,18 +67,11 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 def _decide(request: HttpRequest, wanted: Consents, source: str) -> Shopper | None:
     """Record the decision. A shopper id is minted only when something is granted; declining
     everything stores nothing (but a shopper who had a row gets the withdrawal recorded)."""
-    shopper_id = ensure_shopper(request) if wanted.granted() else request.shopper_id
-    shopper = None
-    with transaction.atomic():
-        if shopper_id is not None:
-            shopper = consent_set(
-                shopper_id=shopper_id, analytics=wanted.analytics, personalization=wanted.personalization,
-                marketing=wanted.marketing, source=source, gpc=wanted.gpc, language=get_language() or "",
-            )
-        if shopper is not None and wanted.records_events:
-            items = pending_read(request)
-            if items:
-                pending_attach(shopper_id=shopper.pk, items=items)
+    shopper = consent_decide(
+        shopper_id=ensure_shopper(request) if wanted.granted() else request.shopper_id,
+        analytics=wanted.analytics, personalization=wanted.personalization, marketing=wanted.marketing,
+        source=source, gpc=wanted.gpc, language=get_language() or "", pending=pending_read(request),
+    )
     # Consent given: the choices are now events. Declined: they are dropped, not kept for later.
     if pending_read(request):
         pending_clear(request)
@@ -128,23 +118,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "personalization/privacy.html", context)
 
 
-def _counts(shopper_id: uuid.UUID | None) -> dict[str, int] | None:
-    if shopper_id is None:
-        return None
-    from configurator.models import Build
-    from configurator.models import Order as ConfiguratorOrder
-
-    return {
-        "record": Shopper.objects.filter(pk=shopper_id).exists(),
-        "events": Event.objects.filter(shopper_id=shopper_id).count(),
-        "consent_changes": ConsentChange.objects.filter(shopper_id=shopper_id).count(),
-        "builds": Build.objects.filter(owner_key=shopper_id).count(),
-        "orders": ConfiguratorOrder.objects.filter(owner_key=shopper_id).count(),
-    }
-
-
 def _my_data_page(request: HttpRequest, form: EraseForm, status: int = 200) -> HttpResponse:
-    context = {"counts": _counts(request.shopper_id), "form": form}
+    context = {"counts": shopper_data_counts(request.shopper_id), "form": form}
     return render(request, "personalization/my_data.html", context, status=status)
 
 

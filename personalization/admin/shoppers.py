@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from personalization.models import ConsentChange, Shopper
-from personalization.services.privacy import Erasure, shopper_erase
+from personalization.services.privacy import Erasure, shopper_erase, shoppers_erase_by_email
 
 ERASE_PERMISSION = "personalization.delete_shopper"
 CONSENT_FIELDS = ("analytics", "personalization", "marketing", "gpc", "consent_updated_at")
@@ -114,8 +114,7 @@ class ShopperAdmin(admin.ModelAdmin):
             email = form.cleaned_data["email"]
             found = Shopper.objects.filter(email__iexact=email)
             if request.POST.get("confirm") == "yes":
-                ids = list(found.values_list("pk", flat=True))
-                _report(request, [shopper_erase(shopper_id=pk) for pk in ids])
+                _report(request, shoppers_erase_by_email(email=email))
                 return HttpResponseRedirect(reverse("admin:personalization_shopper_changelist"))
             return self._confirm_page(request, form=form, email=email, shoppers=list(found[:200]),
                                       count=found.count())

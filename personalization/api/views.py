@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -12,9 +11,9 @@ from rest_framework.views import APIView
 
 from configurator.api.serializers import ErrorOutput
 from personalization.consent import consents_from_request
-from personalization.models import EventType, Shopper
+from personalization.models import EventType
 from personalization.services.events import CLIENT_TYPES, MAX_BATCH, EventsInvalid, events_ingest
-from personalization.services.shoppers import shopper_known
+from personalization.services.shoppers import shopper_records_events
 
 
 class EventInput(serializers.Serializer):
@@ -43,9 +42,8 @@ class EventsOutput(serializers.Serializer):
 def _consented(request, shopper_id) -> bool:
     """Consent from the browser's cookie, or (for an app sending X-Atelier-Shopper) the choice
     stored on the shopper's row."""
-    if consents_from_request(request).records_events:
-        return shopper_known(shopper_id)  # a consented shopper has a row (unless staff erased it)
-    return Shopper.objects.filter(pk=shopper_id).filter(Q(analytics=True) | Q(personalization=True)).exists()
+    return shopper_records_events(shopper_id=shopper_id,
+                                  cookie_consented=consents_from_request(request).records_events)
 
 
 class EventsView(APIView):

@@ -90,9 +90,7 @@ def _record_shown(campaign: Campaign, shopper_id: uuid.UUID, group: str, product
                   now: datetime) -> None:
     day = timezone.localdate(now).isoformat()
     key = uuid.uuid5(SHOWN_NAMESPACE, f"{campaign.pk}:{shopper_id}:{day}")
-    fresh: list[bool] = []
-    _shown.get(key, lambda: fresh.append(True) or True)
-    if not fresh:
+    if not _shown.add(key, True):
         return
     item = event_dict(EventType.CAMPAIGN_SHOWN, now, product=product_id or campaign.product_id, key=str(key),
                       properties={"group": str(group), "placement": campaign.placement})

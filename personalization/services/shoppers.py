@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from configurator.lru import LRU
@@ -26,6 +27,31 @@ def shopper_forget(shopper_id: uuid.UUID | None = None) -> None:
         _known.clear()
     else:
         _known.discard(shopper_id)
+
+
+def shopper_records_events(*, shopper_id: uuid.UUID, cookie_consented: bool) -> bool:
+    """Whether events may be stored for this shopper: consent to analytics or personalization,
+    from their cookie (then their row must still exist: staff may have erased it) or, for an app
+    sending X-Atelier-Shopper without the cookie, from their row."""
+    if cookie_consented:
+        return shopper_known(shopper_id)
+    return Shopper.objects.filter(pk=shopper_id).filter(Q(analytics=True) | Q(personalization=True)).exists()
+
+
+def consent_decide(*, shopper_id: uuid.UUID | None, analytics: bool, personalization: bool, marketing: bool,
+                   source: str, gpc: bool, language: str, pending: list[dict]) -> Shopper | None:
+    """The banner's or the Privacy page's decision: recorded (consent_set) and, when events may
+    now be stored, the choices made before it (`pending`) attached, in one transaction."""
+    from personalization.services.events import pending_attach
+
+    if shopper_id is None:
+        return None
+    with transaction.atomic():
+        shopper = consent_set(shopper_id=shopper_id, analytics=analytics, personalization=personalization,
+                              marketing=marketing, source=source, gpc=gpc, language=language)
+        if shopper is not None and (analytics or personalization) and pending:
+            pending_attach(shopper_id=shopper.pk, items=pending)
+    return shopper
 
 
 def _forget_collected(shopper_id: uuid.UUID) -> None:

@@ -24,9 +24,7 @@ def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
     """Queue a recompute of the shopper's profile after the current transaction commits,
     debounced per shopper. If the broker is down nothing is lost: profiles_sweep catches up."""
     key = str(shopper_id)
-    fresh = []
-    _queued.get(key, lambda: fresh.append(True) or True)
-    if not fresh:
+    if not _queued.add(key, True):
         return
 
     def send() -> None:
