@@ -203,6 +203,7 @@ class Sketch:
     missing: tuple[str, ...]
     valid: bool
     steps: dict[str, tuple]
+    problems: tuple = ()  # the rule violations the status part lists (not the text ones)
 
     @cached_property
     def digests(self) -> dict[str, str]:
@@ -211,7 +212,7 @@ class Sketch:
             "preview": self.fingerprint,
             "price": repr(self.price),
             "save": f"{self.query}|{self.valid}",
-            "missing": repr((self.missing, self.valid)),
+            "missing": repr((self.missing, self.valid, self.problems)),
         }
         parts.update({f"step:{code}": repr(signature) for code, signature in self.steps.items()})
         return {key: _short_hash(value) for key, value in parts.items()}
@@ -263,7 +264,8 @@ def studio_look(cat: Catalog, query: QueryDict, action: Action | None = None) ->
     canonical = query_from_plain(cat, plain)
     valid = evaluation.valid and not problems
     sketch = Sketch(shown_fingerprint, evaluation.price, canonical, evaluation.missing, valid,
-                    _step_signatures(cat, result, problems))
+                    _step_signatures(cat, result, problems),
+                    tuple(v for v in evaluation.violations if not v.kind.startswith("text")))
     return Look(result, problems, shown, plain, canonical, sketch)
 
 

@@ -276,3 +276,24 @@ def test_the_quick_update_assembly_equals_the_update_partial(car, language):
                 reference = render_to_string("configurator/studio.html#update",
                                              {**context, "page": update.page, "parts": update.parts})
                 assert re.sub(r"\s+", " ", quick).strip() == re.sub(r"\s+", " ", reference).strip(), trigger
+
+
+def _status(html: str) -> str:
+    return re.search(r'<section class="status" id="status".*?</section>', html, re.S).group(0).replace(
+        ' hx-swap-oob="true"', "")
+
+
+@pytest.mark.parametrize("send_digest", [True, False])
+def test_an_update_resends_the_status_when_only_the_broken_rules_change(car, send_digest):
+    """Both builds are invalid and miss nothing, but for different rules: the status line must
+    follow (it once stayed stale because the digest hashed only what was missing and validity)."""
+    url = "/en/configure/car/"
+    before, after = "trim=electric&wheels=w18&packs=", "trim=sport&wheels=w16&packs="
+    client = Client()
+    page = client.get(f"{url}?{before}").content.decode()
+    extra = f"&_d={_digest(page)}" if send_digest else ""
+    update = client.get(f"{url}?{after}{extra}", HTTP_HX_REQUEST="true",
+                        HTTP_HX_CURRENT_URL=f"http://testserver{url}?{before}").content.decode()
+    full = client.get(f"{url}?{after}").content.decode()
+    assert _status(page) != _status(full)
+    assert 'id="status"' in update and _status(update) == _status(full)
