@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.http import QueryDict
@@ -210,12 +210,12 @@ class Sketch:
         """A short hash of what each part shows (the same keys changed_parts decides on)."""
         parts = {
             "preview": self.fingerprint,
-            "price": repr(self.price),
-            "save": f"{self.query}|{self.valid}",
-            "missing": repr((self.missing, self.valid, self.problems)),
+            "price": self.price,
+            "save": (self.query, self.valid),
+            "missing": (self.missing, self.valid, self.problems),
         }
-        parts.update({f"step:{code}": repr(signature) for code, signature in self.steps.items()})
-        return {key: _short_hash(value) for key, value in parts.items()}
+        parts.update({f"step:{code}": signature for code, signature in self.steps.items()})
+        return {key: _part_hash(value) for key, value in parts.items()}
 
     def digest(self, version_id: int) -> str:
         """The page's digest, sent back by the browser with the next click (see parse_digest):
@@ -223,8 +223,11 @@ class Sketch:
         return f"{version_id}." + ".".join(self.digests.values())
 
 
-def _short_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+@lru_cache(maxsize=65536)
+def _part_hash(value) -> str:
+    """A short, process-independent hash of what a part shows (engine data: tuples, strings,
+    numbers, frozen dataclasses). The same parts recur on every page, so it is remembered."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=6).hexdigest()
 
 
 def parse_digest(cat: Catalog, version_id: int, text: str | None) -> dict[str, str] | None:

@@ -5,7 +5,10 @@ from functools import lru_cache
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from configurator.lru import LRU
 
@@ -45,6 +48,17 @@ def signed_eur(value) -> str:
     if not amount:
         return ""
     return ("+" if amount > 0 else "") + eur(amount)
+
+
+@register.simple_tag
+def save_state(query: str, valid: bool, oob: bool = False) -> SafeString:
+    """The save form's state: the build to save, and whether it can be. Every click changes it,
+    so it is plain markup rather than a template (an htmx update assembles it directly)."""
+    return format_html(
+        '<div class="save-state" id="save-state"{}>\n  <input type="hidden" name="state" value="{}">\n'
+        '  <button type="submit"{}>{}</button>\n</div>',
+        ' hx-swap-oob="true"' if oob else "", query, "" if valid else ' disabled aria-disabled="true"', _("Save"),
+    )
 
 
 # Rendered fragments by (language, keys); see {% memo %}.

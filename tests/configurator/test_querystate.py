@@ -1,6 +1,6 @@
 """A build's selections in the URL: the quick canonical query is exactly urlencode's."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,3 +21,15 @@ def test_parse_query_reads_what_urlencode_writes(pairs):
     for key, _value in pairs:
         assert query.getlist(key) == [v for k, v in pairs if k == key]
         assert query.get(key) == [v for k, v in pairs if k == key][-1]
+
+
+RAW = st.text(alphabet=st.sampled_from("ab=&%+2F0c é;\x00"), max_size=40)
+
+
+@given(RAW)
+def test_parse_query_reads_any_query_exactly_as_parse_qsl(text):
+    """Hand-typed and hostile queries too: stray '=', '&&', broken or partial %-escapes, '+'."""
+    expected: dict[str, list[str]] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        expected.setdefault(key, []).append(value)
+    assert dict(parse_query(text)) == expected
