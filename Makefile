@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test worker beat bench lint deps dev-deps migrate seed messages clean
+.PHONY: run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: seed
 test: dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Just the fault scripts (tests/faults): Redis stopped under load, a worker killed mid-task, PostgreSQL
+## restarted under load; each on its own throwaway PostgreSQL and Redis (needs PostgreSQL 15 and redis-server)
+faults: dev-deps
+	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
+
 worker: deps
 	$(BIN)/celery -A atelier worker --loglevel=INFO
 
@@ -48,6 +53,11 @@ beat: deps
 ## Benchmarks: each prints a ratio against a limit measured in the same run
 bench: dev-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## Load: 100 shoppers for 60 s against gunicorn, PostgreSQL, Redis, a Celery worker and beat on
+## loopback; then every event is accounted for and every profile must catch up within 60 s
+loadtest: dev-deps
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 lint: dev-deps
 	$(BIN)/ruff check .

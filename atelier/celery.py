@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from atelier import celery_redis  # noqa: F401  (a worker survives losing Redis; see the module)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atelier.settings")
 
 app = Celery("atelier")

@@ -48,7 +48,8 @@ def _broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "in-process"}
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=1)
+        # One attempt, no back-off: a load balancer polling this must get its answer quickly.
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
     return {"mode": "broker"}
 
 
@@ -67,7 +68,13 @@ CHECKS = ("database", "cache", "broker", "worker")  # each is the function _<nam
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    checks = {name: _timed(globals()[f"_{name}"]) for name in CHECKS}
+    checks: dict[str, dict] = {}
+    for name in CHECKS:
+        if name == "worker" and not checks["broker"]["ok"]:
+            # No broker, no way to reach a worker: say so at once instead of waiting out a ping.
+            checks[name] = {"ok": False, "error": "BrokerUnavailable", "ms": 0.0}
+        else:
+            checks[name] = _timed(globals()[f"_{name}"])
     if not checks["database"]["ok"]:
         status, code = "down", 503
     elif all(c["ok"] for c in checks.values()):

@@ -37,13 +37,19 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_countries",
+    "django_ratelimit",
+    "csp",
     "configurator",
     "personalization",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "atelier.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above everything that may touch the database (sessions, auth, messages): 503, not 500.
+    "atelier.middleware.DatabaseUnavailableMiddleware",
     "configurator.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +91,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://atelier")}
+if CACHES["default"]["BACKEND"].startswith("django_redis."):
+    # The cache only saves work: with Redis away a read misses and a write is skipped (logged),
+    # and a Redis that hangs costs a request at most a second, not a timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update({
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=1.0),
+    })
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "status": name their enums (`check --deploy` warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "BuildStatusEnum": ["draft", "shared", "ordered"],
+        "OptionStatusEnum": ["selected", "available", "conflict", "unavailable"],
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process so a fresh machine needs nothing else.
@@ -194,12 +214,29 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task a worker took but never acknowledged (acks late: the worker was killed, or its machine
+# died) goes back to the queue after this many seconds on Redis. It must exceed the longest run
+# of a task (the hard time limit above, and the largest countdown), or a running task would be
+# handed to a second worker.
+ATELIER_BROKER_VISIBILITY_TIMEOUT = env.float("ATELIER_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": ATELIER_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2.0,
+}
+# Sending a task while Redis is away fails fast (the callers log it; sweeps redo the work).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic work of `make beat`. Every task recomputes, so a missed or doubled run is harmless.
+# The sweeps redo what could not be queued while Redis was away (profiles, social cards,
+# order confirmations).
+ATELIER_SWEEP_SECONDS = env.float("ATELIER_SWEEP_SECONDS", default=60.0)
+ATELIER_ROLLUPS_SECONDS = env.float("ATELIER_ROLLUPS_SECONDS", default=10 * 60.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    "profiles-sweep": {"task": "personalization.profiles_sweep", "schedule": 60.0},
+    "profiles-sweep": {"task": "personalization.profiles_sweep", "schedule": ATELIER_SWEEP_SECONDS},
+    "social-cards-sweep": {"task": "configurator.social_cards_sweep", "schedule": ATELIER_SWEEP_SECONDS},
+    "order-confirmations-sweep": {"task": "configurator.order_confirmations_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},
-    "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": 10 * 60.0},
+    "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": ATELIER_ROLLUPS_SECONDS},
     "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
 }
 
@@ -219,6 +256,36 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Set by atelier.security.PermissionsPolicyMiddleware: no page needs any of these features.
+ATELIER_PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in ("accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+                    "magnetometer", "microphone", "midi", "payment", "usb", "xr-spatial-tracking")
+)
+# Content Security Policy (django-csp 4): nothing inline, nothing evaluated, nothing from another
+# origin. Templates carry no <script>/<style> blocks or style="" attributes; htmx is told not to
+# inject its indicator <style> nor to eval (templates/base.html, htmx-config); the Swagger UI of
+# /api/docs/ loads its set-up script from its own URL (SpectacularSwaggerSplitView).
+# ATELIER_CSP_IMG_SRC adds origins for images, e.g. media served from object storage.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *env.list("ATELIER_CSP_IMG_SRC", default=[])],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Behind a proxy or load balancer that terminates TLS: trust its X-Forwarded-Proto (only if it
+# always sets or overwrites that header), so that is_secure(), the HTTPS redirect and the cookies'
+# Secure flag see the visitor's scheme.
+if env.bool("ATELIER_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG and env.bool("ATELIER_HTTPS", default=False):
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
@@ -226,7 +293,46 @@ if not DEBUG and env.bool("ATELIER_HTTPS", default=False):
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
 # Media (layer art, rendered previews) is served by Django only for local runs; production puts
 # a web server or object storage in front of MEDIA_ROOT.
 ATELIER_SERVE_MEDIA = env.bool("ATELIER_SERVE_MEDIA", default=DEBUG)
+
+# Rate limits (configurator/ratelimits.py) on what writes or draws. "<scope>" counts per shopper
+# (per IP for a request without one), "<scope>_ip" is a more generous ceiling per client IP.
+# Override any of them, e.g. ATELIER_RATELIMITS="save=10/m,render_ip=1000/h"; an empty rate
+# ("save=") switches that one off; ATELIER_RATELIMIT_ENABLED=0 switches them all off (load tests).
+ATELIER_RATELIMIT_ENABLED = env.bool("ATELIER_RATELIMIT_ENABLED", default=True)
+ATELIER_RATELIMITS = {
+    "save": "30/m", "save_ip": "120/m",  # saves, edits, remixes and rebases of builds
+    "share": "20/m", "share_ip": "60/m",
+    "order": "10/m", "order_ip": "30/m",  # order form submissions, valid or not
+    "events": "60/m", "events_ip": "300/m",  # POST /api/events/ batches (up to 500 events each)
+    "render": "120/m", "render_ip": "600/m",  # previews and social cards drawn (cache misses only)
+    "share_miss_ip": "30/10m",  # share codes looked up that do not exist
+    **env.dict("ATELIER_RATELIMITS", default={}),
+}
+
+
+def _check_rates(rates: dict) -> None:
+    """A mistyped rate fails at start-up, not as a 500 on the first request it guards."""
+    import re
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    for scope, rate in rates.items():
+        if rate and not re.fullmatch(r"\d+/\d*[smhd]", rate):
+            raise ImproperlyConfigured(f"ATELIER_RATELIMITS: {scope}={rate!r} is not a rate such as 30/m or 5/10m")
+
+
+_check_rates(ATELIER_RATELIMITS)
+# Behind a load balancer or proxy, the number of them in front of Django: the client IP is then
+# read from X-Forwarded-For. 0 (the default) uses the connection's address.
+ATELIER_RATELIMIT_PROXIES = env.int("ATELIER_RATELIMIT_PROXIES", default=0)
+RATELIMIT_ENABLE = ATELIER_RATELIMIT_ENABLED
+RATELIMIT_FAIL_OPEN = True  # a cache that does not answer lets requests through (see ratelimits.py)
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # `make run` and tests: one process, so a per-process cache counts correctly. Production runs
+    # on Redis, where django-ratelimit's own check (a shared cache) stays on.
+    SILENCED_SYSTEM_CHECKS = [*vars().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.E003", "django_ratelimit.W001"]

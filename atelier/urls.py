@@ -5,14 +5,22 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from atelier.health import health
 from configurator import views as configurator_views
 
-urlpatterns = [
+# The shop's pages come first: an option click is the most frequent request, and URL resolution
+# tries the patterns in order (none of the others starts with a language prefix).
+urlpatterns = i18n_patterns(
+    path("", include("configurator.urls")),
+    path("", include("personalization.urls")),
+    prefix_default_language=True,
+)
+urlpatterns += [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its set-up script from its own URL: no inline script for the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("configurator.api.urls")),
     path("api/", include("personalization.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,10 +33,5 @@ urlpatterns = [
     path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),
     path("s/<str:code>/remix/", configurator_views.shared_remix, name="shared-remix"),
 ]
-urlpatterns += i18n_patterns(
-    path("", include("configurator.urls")),
-    path("", include("personalization.urls")),
-    prefix_default_language=True,
-)
 if settings.DEBUG or settings.ATELIER_SERVE_MEDIA:
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -32,6 +32,8 @@ def stack_env() -> tuple[dict[str, str], str]:
     """Environment for the benchmark stack, and a description of it."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    # One client sends every benchmark's requests; the rate limits have their own tests.
+    env["ATELIER_RATELIMIT_ENABLED"] = "0"
     env["PYTHONPATH"] = str(ROOT)
     if not _port_open(5432):
         raise RuntimeError("PostgreSQL is not reachable on 127.0.0.1:5432")

@@ -1,5 +1,6 @@
 """JSON from untrusted input: a body nested thousands of levels deep is invalid input (400), not
-a RecursionError (500)."""
+a RecursionError (500); so is text with a lone UTF-16 surrogate ("\\ud800" is valid JSON, but no
+database, hash or font can take it)."""
 
 from __future__ import annotations
 
@@ -12,28 +13,56 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
+def has_lone_surrogate(data: Any) -> bool:
+    """Whether any string in the parsed JSON (keys included) cannot be encoded as UTF-8."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def loads(text: str | bytes) -> Any:
     """json.loads, raising ValueError for anything that is not reasonable JSON."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+    if has_lone_surrogate(data):
+        raise ValueError("JSON text with a lone surrogate")
+    return data
 
 
 class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("JSON parse error - nested too deeply.")) from None
+        if has_lone_surrogate(data):
+            raise ParseError(_("JSON parse error - the text is not valid Unicode (a lone surrogate)."))
+        return data
 
 
 class SafeJSONFormField(forms.JSONField):
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            data = super().to_python(value)
         except RecursionError:
             raise forms.ValidationError(_("Enter a valid JSON."), code="invalid") from None
+        if has_lone_surrogate(data):
+            raise forms.ValidationError(_("Enter a valid JSON."), code="invalid")
+        return data
 
     def bound_data(self, data, initial):
         try:

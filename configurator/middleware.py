@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -12,21 +14,51 @@ from configurator.identity import read_shopper, sign_shopper
 
 
 class BodySizeLimitMiddleware:
-    """413 for bodies over ATELIER_MAX_BODY_BYTES, before anything reads them."""
+    """413 for bodies over ATELIER_MAX_BODY_BYTES, before anything reads them.
+
+    A body sent without a Content-Length (Transfer-Encoding: chunked, which gunicorn decodes) is
+    read here, at most one byte past the limit, and handed on with its length: Django on WSGI
+    would otherwise read such a body as empty, whatever its size.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.ATELIER_MAX_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(declared or 0)
         except ValueError:
+            length = -1
+        if length < 0:
             return JsonResponse({"detail": _("Invalid Content-Length header.")}, status=400)
         if length > limit:
-            body = {"detail": _("The request body is too large (at most %(limit)s bytes).") % {"limit": limit}}
-            return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+            return _too_large(limit)
+        if not declared and _unsized_body(request) > limit:
+            return _too_large(limit)
         return self.get_response(request)
+
+
+def _too_large(limit: int) -> HttpResponse:
+    body = {"detail": _("The request body is too large (at most %(limit)s bytes).") % {"limit": limit}}
+    return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+
+
+def _unsized_body(request: HttpRequest) -> int:
+    """The size of a body that came without a Content-Length, read up to one byte past the
+    limit (0 when there is none)."""
+    stream = getattr(request, "_stream", None)
+    if stream is not None and hasattr(stream, "seekable") and stream.seekable():  # ASGI: spooled already
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
+        return size
+    if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() or "wsgi.input" not in request.META:
+        return 0
+    data = request.META["wsgi.input"].read(settings.ATELIER_MAX_BODY_BYTES + 1)
+    request.META["CONTENT_LENGTH"] = str(len(data))
+    request._stream = LimitedStream(io.BytesIO(data), len(data))
+    return len(data)
 
 
 class ShopperMiddleware:
@@ -42,9 +74,11 @@ class ShopperMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("X-Atelier-Shopper")
         request.shopper_from_header = header is not None
-        request.shopper_id = read_shopper(header) or read_shopper(
-            request.COOKIES.get(settings.ATELIER_SHOPPER_COOKIE)
-        )
+        # A request that sends the header is known by it alone, never by the cookie as well: the
+        # API waives CSRF for header requests (ShopperCookieCsrf), so a bad header must not fall
+        # back to the cookie's ambient identity.
+        token = header if header is not None else request.COOKIES.get(settings.ATELIER_SHOPPER_COOKIE)
+        request.shopper_id = read_shopper(token)
         request.shopper_is_new = False
         response = self.get_response(request)
         if request.shopper_is_new and request.shopper_id and not request.shopper_from_header:

@@ -53,6 +53,12 @@ def blocked_in(text: str) -> bool:
     return any(word in folded for word in blocked_words())
 
 
+def unprintable(text: str) -> bool:
+    """Control characters (NUL among them) and lone surrogates: whatever a step's allowed
+    characters say, no font draws them and PostgreSQL cannot store a NUL."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
 def text_problems(cat: Catalog, state: State) -> dict[str, list[str]]:
     """Step code -> what is wrong with its personal text (blocklist, fit)."""
     problems: dict[str, list[str]] = {}
@@ -65,6 +71,10 @@ def text_problems(cat: Catalog, state: State) -> dict[str, list[str]]:
         if blocked_in(text):
             problems.setdefault(group.code, []).append(
                 _("This text contains a word we cannot print. Please choose something else.")
+            )
+        if unprintable(text):
+            problems.setdefault(group.code, []).append(
+                _("This text contains a control character, which cannot be printed.")
             )
         spec = group.text
         if len(text) <= spec.max_length and not text_fits(text, settings.FONT_DIR / spec.font, spec.box):

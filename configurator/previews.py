@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -106,9 +107,12 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
     return row
 
 
-def preview_fetch(*, version_id: int, fingerprint: str, query: QueryDict) -> RenderedImage:
+def preview_fetch(
+    *, version_id: int, fingerprint: str, query: QueryDict, before_render: Callable[[], None] | None = None
+) -> RenderedImage:
     """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
-    build of that version whose fingerprint is the one asked for."""
+    build of that version whose fingerprint is the one asked for. `before_render` runs only when
+    it is about to draw (the web view counts renders against a rate limit there)."""
     row = RenderedImage.objects.filter(
         catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
     ).first()
@@ -121,15 +125,23 @@ def preview_fetch(*, version_id: int, fingerprint: str, query: QueryDict) -> Ren
     result = evaluate(cat, state)
     if errors or not result.valid or result.fingerprint != fingerprint:
         raise PreviewRefused("not a valid build of this version")
+    if before_render is not None:
+        before_render()
     image = render_preview(cat, state)
     return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_preview(image), image.size, "jpg")
 
 
-def social_card_fetch(*, build, language: str) -> RenderedImage:
-    """The build's social card in a language, rendering (and caching) it on a miss. The card
-    shows the build's name, so the cache row is per (version, fingerprint, language, name)."""
+def social_card_variant(*, build, language: str) -> str:
+    """The card shows the build's name, so its cache row is per (version, fingerprint, variant):
+    the language and a digest of the name."""
     import hashlib
 
+    return f"{language[:2]}-{hashlib.sha256(build.name.encode()).hexdigest()[:12]}"
+
+
+def social_card_fetch(*, build, language: str, before_render: Callable[[], None] | None = None) -> RenderedImage:
+    """The build's social card in a language, rendering (and caching) it on a miss (calling
+    `before_render` first, as preview_fetch does)."""
     from django.utils import translation
 
     from configurator.i18n import pick
@@ -137,13 +149,15 @@ def social_card_fetch(*, build, language: str) -> RenderedImage:
     from configurator.templatetags.atelier import eur
 
     language = language[:2]
-    variant = f"{language}-{hashlib.sha256(build.name.encode()).hexdigest()[:12]}"
+    variant = social_card_variant(build=build, language=language)
     row = RenderedImage.objects.filter(
         catalog_version_id=build.catalog_version_id, fingerprint=build.fingerprint,
         kind=ImageKind.SOCIAL, variant=variant,
     ).first()
     if row is not None:
         return row
+    if before_render is not None:
+        before_render()
     cat = catalog_for(build.catalog_version_id)
     state, _errors = normalize(cat, build.selections)
     with translation.override(language):

@@ -16,13 +16,15 @@ logger = logging.getLogger(__name__)
 
 def enqueue_on_commit(task, *args) -> None:
     """Send `task` after the current transaction commits. If the broker is unreachable the
-    work is not lost: every task here has a fallback (the reader renders on a miss)."""
+    work is not lost: social cards are rendered by social_cards_sweep (and by a reader on a
+    miss), order confirmations sent by order_confirmations_sweep."""
 
     def send() -> None:
         try:
             task.delay(*args)
-        except Exception:
-            logger.warning("could not enqueue %s%r; the fallback will do the work", task.name, args, exc_info=True)
+        except Exception as exc:  # the broker is away (no traceback per request during an outage)
+            logger.warning("could not enqueue %s%r (%s: %s); the fallback will do the work", task.name, args,
+                           type(exc).__name__, exc)
 
     transaction.on_commit(send)
 
@@ -45,6 +47,26 @@ def social_card_render(build_id: str) -> list[str]:
     if build is None or build.status == "draft":
         return []
     return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]
+
+
+@shared_task(name="configurator.social_cards_sweep", acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)
+def social_cards_sweep() -> dict:
+    """Periodic (beat): render the cards of recent shares that could not queue their own render
+    (the broker was away). Idempotent."""
+    from configurator.services.social_cards import social_cards_sweep as sweep
+
+    return {"rendered": sweep()}
+
+
+@shared_task(name="configurator.order_confirmations_sweep", acks_late=True, autoretry_for=(OSError,),
+             retry_backoff=True, max_retries=3)
+def order_confirmations_sweep() -> dict:
+    """Periodic (beat): send the order confirmations that could not be queued (the broker was
+    away). Each order is sent once (see order_confirmation_send)."""
+    from configurator.services.orders import order_confirmations_sweep as sweep
+
+    return {"sent": sweep()}
 
 
 @shared_task(name="configurator.order_confirmation_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

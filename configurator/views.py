@@ -26,10 +26,12 @@ from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
 from configurator.previews import PreviewRefused, preview_fetch, social_card_fetch
 from configurator.querystate import Query, parse_query, plain_from_query
+from configurator.ratelimits import limit as ratelimit
+from configurator.ratelimits import lookup, ratelimited
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, studio_page, studio_update
-from configurator.templatetags.atelier import fragments
+from configurator.templatetags.atelier import fragments, save_state
 
 STUDIO = "configurator/studio.html"
 
@@ -135,6 +137,9 @@ def _update_html(context: dict, page, parts: dict) -> str:
     # The digest partial, as plain markup (test_the_quick_update_assembly_equals_the_update_partial).
     html = [format_html('<input type="hidden" id="page-digest" name="_d" value="{}" hx-swap-oob="true">', page.digest)]
     for name, key, ctx in pieces:
+        if name == "save":
+            html.append(save_state(page.query, page.valid, oob=True))
+            continue
         remembered = fragments.peek((lang, *(key if name == "step" else (key,)), True)) if key else None
         html.append(remembered if remembered is not None else _partial(name).render(ctx))
     return "\n".join(html)
@@ -151,6 +156,7 @@ _partials: dict = {}
 
 
 @require_POST
+@ratelimited("save")
 def build_save(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
     cat = catalog_for(ref.version_id)
@@ -169,7 +175,11 @@ def build_save(request: HttpRequest, slug: str) -> HttpResponse:
     except services.BuildInvalid as invalid:
         for field_errors in invalid.errors.values():
             messages.error(request, _("Not saved: %(why)s") % {"why": _flatten(field_errors)})
-        return redirect(f"{reverse('configurator:studio', args=[slug])}?{request.POST.get('state', '')}")
+        # The studio again, showing why (400: nothing was saved); its links lead back to the studio.
+        page = studio_page(cat, ref, parse_query(request.POST.get("state", "")[:4000]))
+        context = {"build_id": _uuid_or_blank(build_id), "studio_url": reverse("configurator:studio", args=[slug]),
+                   "page": page}
+        return render(request, STUDIO, context, status=400)
     messages.success(request, _("Saved “%(name)s”.") % {"name": build.name or _("your design")})
     return redirect("configurator:build", build_id=build.pk)
 
@@ -212,12 +222,14 @@ def build_delete(request: HttpRequest, build_id) -> HttpResponse:
 
 
 @require_GET
+@ratelimited()
 def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResponse:
     etag = f'"{version_id}-{fingerprint}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
     try:
-        row = preview_fetch(version_id=version_id, fingerprint=fingerprint, query=request.GET)
+        row = preview_fetch(version_id=version_id, fingerprint=fingerprint, query=request.GET,
+                            before_render=lambda: ratelimit(request, "render"))  # cached ones are free
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None
     response = FileResponse(row.file.open("rb"), content_type="image/jpeg")
@@ -227,6 +239,7 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("order")
 def order(request: HttpRequest, build_id) -> HttpResponse:
     owner, build = _own_build_or_404(request, build_id)
     form = OrderForm(request.POST or None)
@@ -260,6 +273,7 @@ def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
+@ratelimited("share")
 def build_share(request: HttpRequest, build_id) -> HttpResponse:
     owner, build = _own_build_or_404(request, build_id)
     try:
@@ -269,16 +283,18 @@ def build_share(request: HttpRequest, build_id) -> HttpResponse:
     return redirect("shared", code=build.share_code)
 
 
-def _shared_or_404(code: str) -> Build:
+def _shared_or_404(request: HttpRequest, code: str) -> Build:
+    """Only lookups that miss count (against share_miss): guessing codes gets a client 429."""
     try:
-        return selectors.build_get_shared(share_code=code[:40])
+        return lookup(request, "share_miss", lambda: selectors.build_get_shared(share_code=code[:40]), (Build.DoesNotExist,))
     except Build.DoesNotExist:
         raise Http404 from None
 
 
 @require_GET
+@ratelimited()
 def shared(request: HttpRequest, code: str) -> HttpResponse:
-    build = _shared_or_404(code)
+    build = _shared_or_404(request, code)
     summary = build_summary(build)
     url = request.build_absolute_uri(reverse("shared", args=[build.share_code]))
     card_url = request.build_absolute_uri(reverse("shared-card", args=[build.share_code]))
@@ -300,17 +316,20 @@ def _is_owner(request: HttpRequest, build: Build) -> bool:
 
 
 @require_GET
+@ratelimited()
 def shared_card(request: HttpRequest, code: str) -> HttpResponse:
-    build = _shared_or_404(code)
-    row = social_card_fetch(build=build, language=get_language() or "en")
+    build = _shared_or_404(request, code)
+    row = social_card_fetch(build=build, language=get_language() or "en",
+                            before_render=lambda: ratelimit(request, "render"))
     response = FileResponse(row.file.open("rb"), content_type="image/png")
     patch_cache_control(response, public=True, max_age=3600)
     return response
 
 
 @require_POST
+@ratelimited("save")
 def shared_remix(request: HttpRequest, code: str) -> HttpResponse:
-    source = _shared_or_404(code)
+    source = _shared_or_404(request, code)
     owner = _owner(request, create=True)
     current = request.POST.get("current") == "1" and source.is_stale
     remix = (services.build_remix_current if current else services.build_remix)(source=source, owner=owner)

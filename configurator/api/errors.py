@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from configurator.services import BuildInvalid, BuildNotFound
+
+
+class Conflict(exceptions.APIException):
+    """The request is well formed but the build's state does not allow it (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):
@@ -31,3 +39,10 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other path under /api/ (an id that is not a UUID, a slug with a slash, a typo): a JSON
+    404 like the API's own, never the site's HTML page."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)

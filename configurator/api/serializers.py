@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from configurator.services.builds import NAME_MAX
+
 
 class SelectionsField(serializers.JSONField):
     """Step code -> option code, list of option codes, text, or null. Checked by the engine."""
@@ -16,6 +18,15 @@ class SelectionsField(serializers.JSONField):
         if not isinstance(value, dict):
             self.fail("not_an_object")
         return value
+
+
+class TextField(serializers.CharField):
+    """Only a JSON string: REST framework's CharField would also take 12 or 1e300 as text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class ActionSerializer(serializers.Serializer):
@@ -38,16 +49,16 @@ class QuoteInput(serializers.Serializer):
 class BuildCreateInput(serializers.Serializer):
     product = serializers.SlugField(max_length=50)
     selections = SelectionsField(required=False, default=dict)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", trim_whitespace=False)
+    name = TextField(max_length=NAME_MAX, required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
 class BuildUpdateInput(serializers.Serializer):
     selections = SelectionsField(required=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
+    name = TextField(max_length=NAME_MAX, required=False, allow_blank=True, trim_whitespace=False)
 
 
 class RemixInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
+    name = TextField(max_length=NAME_MAX, required=False, allow_blank=True, trim_whitespace=False)
 
 
 # Response shapes (documentation) ---------------------------------------------------------------
@@ -198,7 +209,7 @@ class RebaseOutput(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
     price_before = serializers.DecimalField(max_digits=12, decimal_places=2)
     price_after = serializers.DecimalField(max_digits=12, decimal_places=2)
-    build = BuildOutput()
+    build = BuildOutput(allow_null=True, help_text=_("The build after the move; null for a preview."))
 
 
 class ErrorOutput(serializers.Serializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from configurator import selectors, services
 from configurator.api import serializers as s
+from configurator.api.errors import Conflict
 from configurator.api.inputs import parse_quote
 from configurator.api.payloads import (
     build_payload,
@@ -22,10 +23,21 @@ from configurator.api.payloads import (
 from configurator.engine import quote
 from configurator.identity import Owner, sign_shopper
 from configurator.middleware import ensure_shopper
-from configurator.models import Product
+from configurator.models import Build, Product
+from configurator.ratelimits import lookup, ratelimited
 from configurator.snapshot import catalog_for
 
 ERRORS = {400: s.ErrorOutput, 404: s.ErrorOutput, 413: s.ErrorOutput}
+# Unsafe requests that carry the shopper cookie (or a staff session) need the CSRF token.
+UNSAFE = {**ERRORS, 403: OpenApiResponse(
+    s.ErrorOutput, description="The cookie was sent without the CSRF token (API clients send X-Atelier-Shopper instead).",
+)}
+# What the rate limits (configurator/ratelimits.py) guard also answers 429, with Retry-After.
+LIMITED = {429: OpenApiResponse(s.ErrorOutput, description="Too many requests: wait Retry-After seconds.")}
+RETRY_AFTER = [OpenApiParameter(
+    "Retry-After", int, OpenApiParameter.HEADER, response=[429], required=True,
+    description="Seconds to wait before trying again.",
+)]
 
 
 def _owner(request, *, create: bool = False) -> Owner | None:
@@ -67,7 +79,7 @@ class ProductDetailApi(APIView):
 
 class QuoteApi(APIView):
     @extend_schema(
-        request=s.QuoteInput, responses={200: s.QuoteOutput, **ERRORS},
+        request=s.QuoteInput, responses={200: s.QuoteOutput, **UNSAFE},
         summary="Validate, price and explain a configuration (nothing is saved)",
     )
     def post(self, request):
@@ -106,9 +118,10 @@ class BuildListCreateApi(APIView):
         return Response([build_payload(request, b, owner_view=True) for b in builds])
 
     @extend_schema(
-        request=s.BuildCreateInput, responses={201: s.BuildOutput, **ERRORS},
+        request=s.BuildCreateInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
         summary="Save a new build (any price sent is ignored: the server prices it)",
     )
+    @ratelimited("save")
     def post(self, request):
         data = _validated(s.BuildCreateInput, request.data)
         product = _product(data["product"])
@@ -124,9 +137,11 @@ class BuildDetailApi(APIView):
         return _build_response(request, build)
 
     @extend_schema(
-        request=s.BuildUpdateInput, responses={200: s.BuildOutput, 201: s.BuildOutput, **ERRORS},
+        request=s.BuildUpdateInput, responses={200: s.BuildOutput, 201: s.BuildOutput, **UNSAFE, **LIMITED},
+        parameters=RETRY_AFTER,
         summary="Change your build (a shared or ordered one is forked: 201 with the new draft)",
     )
+    @ratelimited("save")
     def patch(self, request, build_id):
         owner = _require_owner(request)
         build = selectors.build_get_owned(build_id=build_id, owner=owner)
@@ -135,16 +150,24 @@ class BuildDetailApi(APIView):
         code = status.HTTP_201_CREATED if updated.pk != build.pk else status.HTTP_200_OK
         return _build_response(request, updated, code=code)
 
-    @extend_schema(responses={204: None, **ERRORS}, summary="Delete your build")
+    @extend_schema(
+        responses={204: None, **UNSAFE, 409: OpenApiResponse(s.ErrorOutput, description="An ordered build stays.")},
+        summary="Delete your build (an ordered one cannot be: 409)",
+    )
     def delete(self, request, build_id):
         owner = _require_owner(request)
         build = selectors.build_get_owned(build_id=build_id, owner=owner)
-        services.build_delete(build=build, owner=owner)
+        try:
+            services.build_delete(build=build, owner=owner)
+        except services.BuildInvalid as refused:  # ordered: its order refers to it
+            raise Conflict(" ".join(m for messages in refused.errors.values() for m in messages)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BuildShareApi(APIView):
-    @extend_schema(request=None, responses={200: s.BuildOutput, **ERRORS}, summary="Share (and freeze) your build")
+    @extend_schema(request=None, responses={200: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
+                   summary="Share (and freeze) your build")
+    @ratelimited("share")
     def post(self, request, build_id):
         owner = _require_owner(request)
         build = selectors.build_get_owned(build_id=build_id, owner=owner)
@@ -152,7 +175,9 @@ class BuildShareApi(APIView):
 
 
 class BuildRemixApi(APIView):
-    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **ERRORS}, summary="Remix your own build")
+    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
+                   summary="Remix your own build")
+    @ratelimited("save")
     def post(self, request, build_id):
         owner = _require_owner(request)
         source = selectors.build_get_owned(build_id=build_id, owner=owner)
@@ -179,22 +204,33 @@ class BuildRebaseApi(APIView):
     def get(self, request, build_id):
         return self._result(request, build_id, apply=False)
 
-    @extend_schema(request=None, responses={200: s.RebaseOutput, **ERRORS}, summary="Move a stale build to the current catalog")
+    @extend_schema(request=None, responses={200: s.RebaseOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
+                   summary="Move a stale build to the current catalog")
+    @ratelimited("save")
     def post(self, request, build_id):
         return self._result(request, build_id, apply=True)
 
 
+def _shared(request, code: str) -> Build:
+    """Only lookups that miss count (against share_miss): guessing codes gets a client 429."""
+    return lookup(request, "share_miss", lambda: selectors.build_get_shared(share_code=code), (Build.DoesNotExist,))
+
+
 class SharedBuildApi(APIView):
-    @extend_schema(responses={200: s.SharedBuildOutput, **ERRORS}, summary="A shared build, by its share code")
+    @extend_schema(responses={200: s.SharedBuildOutput, **ERRORS, **LIMITED}, parameters=RETRY_AFTER,
+                   summary="A shared build, by its share code (codes that miss count against a rate limit)")
+    @ratelimited()
     def get(self, request, code: str):
-        build = selectors.build_get_shared(share_code=code)
+        build = _shared(request, code)
         return Response(build_payload(request, build, owner_view=False))
 
 
 class SharedRemixApi(APIView):
-    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **ERRORS}, summary="Remix a shared build")
+    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
+                   summary="Remix a shared build")
+    @ratelimited("save")
     def post(self, request, code: str):
-        source = selectors.build_get_shared(share_code=code)
+        source = _shared(request, code)
         data = _validated(s.RemixInput, request.data)
         owner = _owner(request, create=True)
         remix = services.build_remix(source=source, owner=owner, **data)

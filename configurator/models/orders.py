@@ -32,6 +32,9 @@ class Order(models.Model):
     owner_key = models.UUIDField(_("shopper"), db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    # Set once the confirmation e-mail went out: orders without it are the outbox that
+    # configurator.order_confirmations_sweep works through (the broker may have been away).
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

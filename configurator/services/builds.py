@@ -220,6 +220,8 @@ def build_rebase(*, build: Build, owner: Owner, apply: bool) -> RebaseResult:
     build = owned_for_update(build, owner)
     previous = build.catalog_version_id
     plan = build_rebase_plan(build=build)
+    if plan.version.pk == previous:  # already on the current catalog: nothing moves, nothing is forked
+        return RebaseResult(build, plan.changes, plan.price_before, plan.price_after, apply)
     target = _fork(build, owner) if build.is_frozen else build
     target.catalog_version = plan.version
     _assign(target, catalog_for(plan.version), plan.selections)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -89,21 +90,45 @@ def order_place(
 
 
 def order_confirmation_send(*, order_id) -> bool:
-    """Send the confirmation e-mail of an order; False if the order is gone."""
+    """Send the confirmation e-mail of an order once; False if the order is gone or its e-mail
+    already went out. The order stays locked while sending, so the task and the sweep never both
+    send it; a worker that dies before it commits leaves it unsent (the sweep sends it again)."""
     from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
-    from django.utils import translation
+    from django.utils import timezone, translation
 
-    order = Order.objects.select_related("product").filter(pk=order_id).first()
-    if order is None:
-        return False
-    with translation.override(order.language):
-        price = relabel_price(catalog_for(order.catalog_version_id), order.price)
-        subject = _("Your Atelier order %(number)s") % {"number": order.number}
-        body = render_to_string("configurator/email/order_confirmation.txt", {"order": order, "price": price})
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
+    with transaction.atomic():
+        order = (Order.objects.select_for_update(skip_locked=True, of=("self",)).select_related("product")
+                 .filter(pk=order_id, confirmation_sent_at__isnull=True).first())
+        if order is None:
+            return False
+        with translation.override(order.language):
+            price = relabel_price(catalog_for(order.catalog_version_id), order.price)
+            subject = _("Your Atelier order %(number)s") % {"number": order.number}
+            body = render_to_string("configurator/email/order_confirmation.txt", {"order": order, "price": price})
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
+        order.confirmation_sent_at = timezone.now()
+        order.save(update_fields=["confirmation_sent_at"])
     return True
+
+
+# An order this fresh is still being confirmed by its own task; older than the window, it is
+# left alone (its e-mail would come too late to help).
+CONFIRMATION_SETTLE = timedelta(seconds=30)
+CONFIRMATION_WINDOW = timedelta(days=2)
+
+
+def order_confirmations_sweep(*, limit: int = 100) -> int:
+    """The outbox: send the confirmations that could not be queued (the broker was away) or
+    whose task was lost. Returns how many were sent."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    unsent = (Order.objects.filter(confirmation_sent_at__isnull=True, created_at__gte=now - CONFIRMATION_WINDOW,
+                                   created_at__lte=now - CONFIRMATION_SETTLE)
+              .order_by("created_at").values_list("pk", flat=True)[:limit])
+    return sum(order_confirmation_send(order_id=order_id) for order_id in list(unsent))
 
 
 @transaction.atomic

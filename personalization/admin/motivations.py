@@ -40,8 +40,10 @@ class MotivationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("colour"))
     def swatch(self, obj: Motivation) -> str:
-        return format_html('<span style="display:inline-block;width:1.2em;height:1.2em;border-radius:3px;'
-                           'background:{};vertical-align:middle"></span> {}', obj.colour, obj.colour)
+        # An SVG fill, not a style="" attribute: the Content Security Policy allows no inline styles.
+        return format_html('<svg class="motivation-mark" width="19" height="19" viewBox="0 0 19 19" aria-hidden="true" '
+                           'focusable="false"><rect width="19" height="19" rx="3" fill="{}"/></svg> {}',
+                           obj.colour, obj.colour)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Motivation | None = None) -> tuple[str, ...]:
         # Scores and evidence refer to the code: it is fixed once the motivation exists.
@@ -82,7 +84,7 @@ class WeightGridForm(forms.ModelForm):
                 self.fields[_field_name(row["group"], row["option"], code)] = forms.FloatField(
                     required=False, min_value=0, max_value=100, initial=initial, disabled=not self.can_change,
                     label=f"{row['option_name']} · {code}",
-                    widget=forms.NumberInput(attrs={"step": "0.05", "style": "width:5em",
+                    widget=forms.NumberInput(attrs={"step": "0.05", "class": "weight-input",
                                                     "aria-label": f"{row['step_name']}, {row['option_name']}: {code}"}),
                 )
 

@@ -37,8 +37,9 @@ class ProfileAdmin(admin.ModelAdmin):
         motivations = {m.code: m for m in Motivation.objects.all()}
         total = sum(max(float(v or 0), 0) for v in scores.values()) or 1.0
         rows = format_html_join(
-            "", '<tr><th scope="row"><span style="color:{}" aria-hidden="true">■</span> {}</th>'
-                '<td style="text-align:right">{}</td><td>'
+            "", '<tr><th scope="row"><svg class="motivation-mark" width="10" height="10" viewBox="0 0 10 10" '
+                'aria-hidden="true" focusable="false"><rect width="10" height="10" fill="{}"/></svg> {}</th>'
+                '<td class="num">{}</td><td>'
                 '<progress value="{}" max="100" aria-label="{}">{}%</progress> {}%</td></tr>',
             (
                 (motivations[code].colour if code in motivations else "#999",
@@ -57,7 +58,7 @@ class ProfileAdmin(admin.ModelAdmin):
         if not rows:
             return _("No evidence yet.")
         body = format_html_join(
-            "", '<tr><td>{}</td><td>{}</td><td style="text-align:right">{}</td></tr>',
+            "", '<tr><td>{}</td><td>{}</td><td class="num">{}</td></tr>',
             ((row["label"], row["motivation"], f"{row['contribution']:+.3f}") for row in rows),
         )
         return format_html('<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'

@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.api.serializers import ErrorOutput
+from configurator.api.views import LIMITED, RETRY_AFTER
+from configurator.ratelimits import ratelimited
 from personalization.consent import consents_from_request
 from personalization.models import EventType
-from personalization.services.events import CLIENT_TYPES, MAX_BATCH, EventsInvalid, events_ingest
+from personalization.services.events import CLIENT_TYPES, MAX_BATCH, MAX_ID, EventsInvalid, events_ingest
 from personalization.services.shoppers import shopper_records_events
 
 
@@ -21,9 +23,9 @@ class EventInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=[(t, label) for t, label in EventType.choices if t in CLIENT_TYPES],
                                    help_text="What a client may report; saves, shares, remixes, orders and "
                                    "campaign events are recorded by the server itself.")
-    at = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601 with a time zone); "
-                                   "default now. At most 7 days ago.")
-    product = serializers.IntegerField(required=False, allow_null=True)
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text="When it happened (ISO 8601 with a "
+                                   "time zone); null or left out: now. At most 7 days ago.")
+    product = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     build = serializers.UUIDField(required=False, allow_null=True)
     group = serializers.CharField(required=False, max_length=64, allow_blank=True)
     option = serializers.CharField(required=False, max_length=64, allow_blank=True)
@@ -31,7 +33,8 @@ class EventInput(serializers.Serializer):
 
 
 class EventsInput(serializers.Serializer):
-    events = EventInput(many=True, help_text=f"1 to {MAX_BATCH} events.")
+    events = serializers.ListField(child=EventInput(), min_length=1, max_length=MAX_BATCH,
+                                   help_text=f"1 to {MAX_BATCH} events.")
 
 
 class EventsOutput(serializers.Serializer):
@@ -49,7 +52,8 @@ def _consented(request, shopper_id) -> bool:
 class EventsView(APIView):
     @extend_schema(
         request=EventsInput,
-        responses={201: EventsOutput, 400: ErrorOutput, 403: ErrorOutput, 413: ErrorOutput},
+        responses={201: EventsOutput, 400: ErrorOutput, 403: ErrorOutput, 413: ErrorOutput, **LIMITED},
+        parameters=RETRY_AFTER,
         summary="Record a batch of events",
         description=(
             "Idempotent: each event carries a UUID key, and a key already stored is counted as a duplicate, "
@@ -60,8 +64,9 @@ class EventsView(APIView):
         examples=[OpenApiExample("One choice", value={"events": [{
             "key": "0d5f7c1e-8a63-4bb0-9d5e-2f1c8a7b6e11", "type": "option_selected", "product": 1,
             "group": "wheels", "option": "r17_aero", "properties": {"previous": ["r16_standard"], "delta": "650.00"},
-        }]})],
+        }]}, request_only=True)],
     )
+    @ratelimited("events")
     def post(self, request):
         data = request.data
         if not isinstance(data, dict):

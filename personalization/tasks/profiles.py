@@ -30,9 +30,10 @@ def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
     def send() -> None:
         try:
             profile_recompute.apply_async((key,), countdown=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS)
-        except Exception:
+        except Exception as exc:  # the broker is away: the sweep catches up (no traceback per click)
             _queued.discard(key)
-            logger.warning("could not queue the profile of %s; the sweep will", key[:8], exc_info=True)
+            logger.warning("could not queue the profile of %s (%s: %s); the sweep will", key[:8],
+                           type(exc).__name__, exc)
 
     transaction.on_commit(send)
 

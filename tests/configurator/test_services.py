@@ -131,6 +131,14 @@ def test_rebase_of_a_shared_build_forks(car, owner):
     assert build.catalog_version.number == 1
 
 
+def test_rebasing_a_shared_build_already_on_the_current_catalog_forks_nothing(car, owner):
+    build = build_share(build=build_save(product=car, selections={}, owner=owner), owner=owner)
+    result = build_rebase(build=build, owner=owner, apply=True)
+    assert result.build.pk == build.pk and not result.build._state.adding
+    assert result.changes == []
+    assert Build.objects.count() == 1
+
+
 def test_delete_own_build(car, owner, other_owner):
     build = build_save(product=car, selections={}, owner=owner)
     with pytest.raises(BuildNotFound):

@@ -1,0 +1,64 @@
+"""Fixtures for the hostile-input tests: the seeded demo catalog and shoppers who own builds."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from configurator.identity import Owner, sign_shopper
+
+
+@pytest.fixture(scope="session")
+def demo_layer_files(tmp_path_factory) -> Path:
+    """Layer art drawn by the first demo seed of the session, copied into later tests' media."""
+    return tmp_path_factory.mktemp("security-demo-layers")
+
+
+@pytest.fixture
+def demo(db, settings, demo_layer_files):
+    """The seeded demo catalog (city car, sneaker, trench coat): products slug -> Product."""
+    from configurator.demo.seed import demo_seed
+    from configurator.models import Product
+
+    media = Path(settings.MEDIA_ROOT)
+    cached = demo_layer_files / "catalog"
+    if cached.exists():
+        shutil.copytree(cached, media / "catalog", dirs_exist_ok=True)
+    demo_seed()
+    if not cached.exists():
+        shutil.copytree(media / "catalog", cached)
+    return {p.slug: p for p in Product.objects.select_related("current_version")}
+
+
+def valid_selections(product) -> list[dict]:
+    """Valid builds of a product's current catalog (see catalog_builds)."""
+    from configurator.snapshot import catalog_for
+
+    return catalog_builds(catalog_for(product.current_version_id))
+
+
+def catalog_builds(cat) -> list[dict]:
+    """Valid builds of a compiled catalog: its defaults, the witness builds publishing stored
+    (together they hold every reachable option), and one with personal text."""
+    from configurator.engine import default_state, to_plain
+
+    base = default_state(cat)
+    builds = [{}, *(to_plain(cat, base.with_mask(mask)) for mask in cat.witnesses)]
+    text = next((g.code for g in cat.groups if g.text is not None), None)
+    if text is not None:
+        builds.append({text: "AB"})
+    return builds
+
+
+@pytest.fixture
+def shopper() -> Owner:
+    return Owner(shopper_id=uuid.uuid4())
+
+
+@pytest.fixture
+def shopper_header(shopper) -> dict[str, str]:
+    """Django test-client headers that act as `shopper` through the X-Atelier-Shopper header."""
+    return {"HTTP_X_ATELIER_SHOPPER": sign_shopper(shopper.shopper_id)}
