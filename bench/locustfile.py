@@ -1,0 +1,622 @@
+"""Shoppers for `make loadtest` (run by bench/loadtest.py, which also checks the events).
+
+Each Locust user is one shopper with their own cookies, CSRF token and browser state, playing
+journeys the way a browser with htmx does: home, the studio of a product (EN or NL), option
+clicks sent as htmx sends them (HX-Request, HX-Trigger "o:<step>:<option>", HX-Current-URL and
+the page's digest `_d`, the response's out-of-band parts swapped into the page they hold),
+a first decision on the consent banner, personal text, a conflicting click and its repair,
+save, share, their share page and its card.png, someone else's share page (from a shared pool),
+a remix of it with a change or two, saved again, an order through the order form, and a batch
+of client events through POST /api/events/ with their own UUID keys, sent twice.
+
+Every shopper keeps a journal of what the server acknowledged (the clicks that changed their
+build with the query before and the one the server pushed, the builds saved, shared, remixed
+and ordered, the share pages viewed, the client event keys). At the end of the run all journals
+are written as JSON lines to $LOADTEST_JOURNAL; bench/loadtest.py derives the events the
+database must hold from them.
+
+Every step of a journey is one Locust task, so a user asked to stop finishes the step it is in
+(run with --stop-timeout) and its journal never misses a request the server answered.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import random
+import re
+import uuid
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from itertools import count
+from urllib.parse import urlencode, urlsplit
+
+from locust import FastHttpUser, between, events, task
+
+JOURNAL = os.environ.get("LOADTEST_JOURNAL", "loadtest-journal.jsonl")
+_wait = [float(x) for x in os.environ.get("LOADTEST_WAIT", "0.5,1.5").split(",")]
+PRODUCTS = ("city-car", "sneaker", "trench-coat")
+# Personal text the demo's text rules accept everywhere (badge, heel text, monogram: capitals),
+# from consonants so that no random pick spells a blocked word.
+SAFE_LETTERS = "BCDGHJKLMNPRTVWZ"
+CLICKS = [int(x) for x in os.environ.get("LOADTEST_CLICKS", "3,6").split(",")]  # per product, after consent
+PREVIEWS = float(os.environ.get("LOADTEST_PREVIEWS", "1"))  # share of new previews loaded
+DECLINE_SHARE = float(os.environ.get("LOADTEST_DECLINE", "0.1"))  # shoppers who choose "only necessary"
+
+JOURNALS: list[dict] = []
+STOPPING: list[bool] = []  # set when the run is stopping: no step starts after that
+SHARED: list[dict] = []  # every share so far: {"code", "build", "user"}, for others to view and remix
+_numbers = count(1)
+
+
+class Page(HTMLParser):
+    """What a shopper's browser holds of a page (or of an htmx response's out-of-band parts):
+    the studio's steps with their options, the digest, the save form's state, the repair offer,
+    CSRF tokens and images."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.steps: dict[str, dict] = {}
+        self.digest: str | None = None
+        self.state: str | None = None
+        self.save_enabled = False
+        self.build_field: str | None = None  # the save form's hidden build id
+        self.b_field: str | None = None  # the studio form's hidden build id
+        self.csrf: str | None = None
+        self.hx_csrf: str | None = None
+        self.repair_apply: str | None = None
+        self.images: list[str] = []
+        self.banner = False
+        self._step: str | None = None
+        self._li_class = ""
+        self._in_repair = False
+        self._in_save_state = False
+        self._form = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "body" and "hx-headers" in a:
+            with contextlib.suppress(ValueError):
+                self.hx_csrf = json.loads(a["hx-headers"]).get("X-CSRFToken")
+        elif tag == "section" and a.get("id") == "consent-banner":
+            self.banner = True
+        elif tag == "fieldset" and a.get("id", "").startswith("step-"):
+            self._step = a["id"][5:]
+            self.steps[self._step] = {"kind": "", "options": [], "text": None}
+        elif tag == "form":
+            self._form = a.get("id") or a.get("class") or ""
+        elif tag == "li":
+            self._li_class = a.get("class", "")
+        elif tag == "div" and a.get("id") == "repair":
+            self._in_repair = True
+        elif tag == "div" and a.get("id") == "save-state":
+            self._in_save_state = True
+        elif tag == "a" and self._in_repair and "hx-get" in a and self.repair_apply is None:
+            self.repair_apply = a["hx-get"]  # the first link offers the repair ("Apply")
+        elif tag == "img" and a.get("src"):
+            self.images.append(a["src"])
+        elif tag == "button" and self._in_save_state:
+            self.save_enabled = "disabled" not in a
+        elif tag == "input":
+            self._input(a)
+
+    def _input(self, a: dict) -> None:
+        name, kind = a.get("name", ""), a.get("type", "text")
+        if a.get("id") == "page-digest":
+            self.digest = a.get("value")
+        elif name == "csrfmiddlewaretoken" and self.csrf is None:
+            self.csrf = a.get("value")
+        elif name == "state" and self._in_save_state:
+            self.state = a.get("value")
+        elif name == "build" and self._form == "save":
+            self.build_field = a.get("value")
+        elif name == "b" and self._form == "studio-form":
+            self.b_field = a.get("value")
+        elif self._step is not None and name == self._step:
+            step = self.steps[self._step]
+            if kind == "text":
+                step["kind"], step["text"] = "text", a.get("value", "")
+            elif kind in ("radio", "checkbox"):
+                step["kind"] = "single" if kind == "radio" else "multi"
+                status = self._li_class.replace("option option--", "")
+                step["options"].append({"id": a.get("id", ""), "code": a.get("value", ""), "status": status,
+                                        "checked": "checked" in a, "disabled": "disabled" in a})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "fieldset":
+            self._step = None
+        elif tag == "div":
+            self._in_repair = self._in_save_state = False
+        elif tag == "form":
+            self._form = ""
+
+
+def shopper_from_cookie(value: str) -> str | None:
+    """The shopper id in the signed cookie (django.core.signing: base64 JSON, then signatures).
+    Reading it needs no key; only the server can make one."""
+    try:
+        head = value.strip('"').split(":")[0]
+        return str(uuid.UUID(json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))))
+    except (ValueError, TypeError):
+        return None
+
+
+class Shopper(FastHttpUser):
+    wait_time = between(*_wait)
+    network_timeout = 120.0
+    connection_timeout = 30.0
+
+    def on_start(self) -> None:
+        self.number = next(_numbers)
+        self.rng = random.Random(self.number * 7919)
+        self.declines = self.rng.random() < DECLINE_SHARE
+        self.journal = {"user": self.number, "shopper": None, "consent": None, "clicks": [], "saves": [],
+                        "shares": [], "share_views": [], "remixes": [], "orders": [], "client_events": [],
+                        "in_flight": None, "failures": 0}
+        JOURNALS.append(self.journal)
+        self.journey = self._journeys()
+
+    @task
+    def step(self) -> None:
+        """One step of the current journey (the generator yields between steps). Once the run
+        is stopping no step starts: Locust kills a user it finds waiting, but that kill can
+        land after the wait, inside the next step, and cut a request the journal never sees."""
+        if not STOPPING:
+            next(self.journey)
+
+    # --- the journeys ------------------------------------------------------------------------------
+
+    def _journeys(self):
+        """Journeys one after another, each with its motivation: a buyer configures, saves and
+        orders; a sharer configures, saves and shares; a remixer arrives through someone's share
+        link, remixes it, changes a thing or two and orders. The first page of a visit shows
+        the consent banner; a shopper decides there, after a few clicks or none."""
+        first = True
+        while True:
+            persona = self.rng.choices(("buyer", "sharer", "remixer"), weights=(4, 3, 3))[0]
+            others = [s for s in SHARED if s["user"] != self.number]
+            if persona == "remixer" and others:
+                yield from self._remixer(self.rng.choice(others), first)
+            else:
+                slug, lang = self.rng.choice(PRODUCTS), self.rng.choice(("en", "nl"))
+                yield from self._configure(slug, lang, first, share=persona == "sharer")
+            first = False
+
+    def _first_page(self, html: str | None) -> None:
+        for asset in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html or ""):
+            self._get(asset, "static")
+
+    def _decide(self, page: Page, clicks: bool):
+        """The banner: a few clicks first (they wait in the browser), then the decision, then
+        the app's first batch of events."""
+        if clicks:
+            for _ in range(self.rng.randint(0, 2)):
+                self._click()
+                yield
+        self._consent(page, "necessary" if self.declines else "all")
+        yield
+        self._client_events()
+        yield
+
+    def _configure(self, slug: str, lang: str, first: bool, share: bool):
+        self.lang = lang
+        home = self._get(f"/{lang}/", "home")
+        if first:
+            self._first_page(home)
+        yield
+        if not self._open_studio(f"/{lang}/configure/{slug}/"):
+            return
+        yield
+        if self.journal["consent"] is None:
+            yield from self._decide(self.page, clicks=True)
+        for _ in range(self.rng.randint(*CLICKS)):
+            self._click()
+            yield
+        if self._type_text():
+            yield
+        if self._conflict_click():
+            yield
+            self._apply_repair()
+            yield
+        build = self._save()
+        if build is None:
+            return
+        yield
+        if share:
+            self._share(build)
+        else:
+            self._order(build)
+        yield
+
+    def _remixer(self, share: dict, first: bool):
+        self.lang = self.rng.choice(("en", "nl"))
+        html = self._view_share(share)
+        if first:
+            self._first_page(html)
+        yield
+        if html is None:
+            return
+        if self.journal["consent"] is None:
+            yield from self._decide(Page(html), clicks=False)
+        if not self._remix(share["code"]):
+            return
+        yield
+        for _ in range(self.rng.randint(1, 2)):
+            self._click()
+            yield
+        remix = self._save()
+        yield
+        if remix is not None:
+            self._order(remix)
+            yield
+
+    # --- requests ------------------------------------------------------------------------------------
+
+    def _begin(self, what: str) -> None:
+        self.journal["in_flight"] = what  # cleared when the answer is in (a killed user leaves it set)
+
+    def _done(self) -> None:
+        self.journal["in_flight"] = None
+
+    def _cookie(self, name: str) -> str | None:
+        for cookie in self.client.cookiejar:
+            if cookie.name == name:
+                return cookie.value
+        return None
+
+    def _note_shopper(self) -> None:
+        value = self._cookie("atelier_shopper")
+        if value:
+            self.journal["shopper"] = shopper_from_cookie(value)
+
+    def _fail(self, response, why: str) -> None:
+        response.failure(why)
+        self.journal["failures"] += 1
+
+    def _get(self, path: str, name: str, **headers) -> str | None:
+        with self.client.get(path, name=name, headers=headers or None, catch_response=True) as response:
+            if response.status_code != 200:
+                self._fail(response, f"{name}: {response.status_code}")
+                return None
+            return response.text
+
+    def _post_form(self, path: str, data: dict, name: str, **headers):
+        return self.client.post(path, data=urlencode(data), name=name, allow_redirects=False, catch_response=True,
+                                headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+
+    def _images(self, page: Page, name: str = "preview") -> None:
+        for src in page.images:
+            if src.startswith("/preview/") and self.rng.random() < PREVIEWS:
+                self._get(src, name)
+
+    def _url(self, path_and_query: str) -> str:
+        return f"{self.host.rstrip('/')}{path_and_query}"
+
+    def _open_studio(self, path: str) -> bool:
+        html = self._get(path, "studio page")
+        if html is None:
+            return False
+        self.page = Page(html)
+        self.location = path  # what the address bar shows
+        self.studio_path = urlsplit(path).path
+        self.product = self.studio_path.rstrip("/").rsplit("/", 1)[-1]
+        self._images(self.page)
+        return True
+
+    # --- the studio ----------------------------------------------------------------------------------
+
+    def _form_query(self, steps: dict[str, dict]) -> list[tuple[str, str]]:
+        """What htmx sends for hx-include="closest form, #page-digest"."""
+        pairs: list[tuple[str, str]] = []
+        if self.page.b_field:
+            pairs.append(("b", self.page.b_field))
+        for code, step in steps.items():
+            if step["kind"] == "text":
+                pairs.append((code, step["text"] or ""))
+                continue
+            if step["kind"] == "multi":
+                pairs.append((code, ""))
+            pairs.extend((code, o["code"]) for o in step["options"] if o["checked"])
+        return pairs
+
+    def _htmx_get(self, path: str, name: str, trigger: str | None, trigger_name: str | None, kind: str,
+                  expect_conflict: bool | None = False) -> bool:
+        """One htmx GET on the studio: swap the answer into the page, follow the pushed URL and
+        journal it. Returns whether it answered a conflict (with its repair); `expect_conflict`
+        None takes either answer."""
+        before = self.location
+        headers = {"HX-Request": "true", "HX-Current-URL": self._url(before), "Accept": "*/*"}
+        if trigger:
+            headers.update({"HX-Trigger": trigger, "HX-Target": trigger})
+        if trigger_name:
+            headers["HX-Trigger-Name"] = trigger_name
+        self._begin(f"{kind} {path}")
+        with self.client.get(path, name=name, headers=headers, catch_response=True) as response:
+            pushed = response.headers.get("HX-Push-Url") if response.headers else None
+            if response.status_code != 200 or not pushed:
+                self._fail(response, f"{name}: {response.status_code}, HX-Push-Url {pushed!r}")
+                self._done()
+                return False
+            update = Page(response.text or "")
+            for code, step in update.steps.items():
+                self.page.steps[code] = step
+            self.page.digest = update.digest or self.page.digest
+            if update.state is not None:
+                self.page.state, self.page.save_enabled = update.state, update.save_enabled
+            self.page.repair_apply = update.repair_apply
+            conflict = pushed == "false"
+            if conflict and not update.repair_apply:
+                self._fail(response, f"{name}: a conflict without a repair")
+            elif expect_conflict is not None and conflict != expect_conflict:
+                self._fail(response, f"{name}: {'a conflict' if conflict else 'no conflict'} was not expected "
+                           f"({trigger} on {urlsplit(before).query})")
+        if not conflict:
+            self.location = pushed
+            self.journal["clicks"].append({
+                "product": self.product, "kind": kind, "before": urlsplit(before).query,
+                "after": urlsplit(pushed).query, "request": urlsplit(path).query, "trigger": trigger,
+                "consent": self.journal["consent"],
+            })
+            self._images(update)
+        self._done()
+        return conflict
+
+    def _choices(self, statuses: tuple[str, ...]) -> list[tuple[str, dict]]:
+        found = []
+        for code, step in self.page.steps.items():
+            for option in step["options"]:
+                if option["disabled"]:
+                    continue
+                if option["status"] in statuses and not option["checked"]:
+                    found.append((code, option))
+                elif step["kind"] == "multi" and option["checked"] and "available" in statuses:
+                    found.append((code, option))  # unticking a multiple choice
+        return found
+
+    def _click_request(self, code: str, option: dict) -> str:
+        steps = {k: {**v, "options": [dict(o) for o in v["options"]]} for k, v in self.page.steps.items()}
+        for o in steps[code]["options"]:
+            if steps[code]["kind"] == "multi":
+                if o["code"] == option["code"]:
+                    o["checked"] = not o["checked"]
+            else:
+                o["checked"] = o["code"] == option["code"]
+        pairs = [*self._form_query(steps), ("_d", self.page.digest or "")]
+        return f"{self.studio_path}?{urlencode(pairs)}"
+
+    def _click(self) -> None:
+        choices = self._choices(("available",))
+        if not choices:
+            return
+        code, option = self.rng.choice(choices)
+        # An available option never conflicts; unticking a chosen one may (another choice may
+        # need it), and then the studio offers a repair, which this shopper leaves.
+        untick = option["checked"]
+        self._htmx_get(self._click_request(code, option), "studio click", option["id"], code, "click",
+                       expect_conflict=None if untick else False)
+
+    def _type_text(self) -> bool:
+        texts = [code for code, step in self.page.steps.items() if step["kind"] == "text"]
+        if not texts:
+            return False
+        code = texts[0]
+        steps = {k: dict(v) for k, v in self.page.steps.items()}
+        steps[code]["text"] = "".join(self.rng.sample(SAFE_LETTERS, self.rng.randint(2, 3)))
+        pairs = [*self._form_query(steps), ("_d", self.page.digest or "")]
+        self._htmx_get(f"{self.studio_path}?{urlencode(pairs)}", "personal text", f"t:{code}", code, "text")
+        return True
+
+    def _conflict_click(self) -> bool:
+        choices = self._choices(("conflict",))
+        if not choices:
+            return False
+        code, option = self.rng.choice(choices)
+        return self._htmx_get(self._click_request(code, option), "studio click", option["id"], code, "conflict",
+                              expect_conflict=True)
+
+    def _apply_repair(self) -> None:
+        link = self.page.repair_apply
+        if link:  # the "Apply" link: hx-get, no id, no hx-include (so no digest)
+            self._htmx_get(link, "repair apply", None, None, "repair")
+
+    # --- consent, save, share, remix, order, client events ------------------------------------------
+
+    def _consent(self, page: Page, choice: str) -> None:
+        headers = {"HX-Request": "true", "HX-Target": "consent-banner", "HX-Current-URL": self._url(self.location),
+                   "X-CSRFToken": page.hx_csrf or ""}
+        data = {"csrfmiddlewaretoken": page.csrf or "", "source": "banner", "next": "", "choice": choice}
+        self._begin("consent")
+        with self._post_form(f"/{self.lang}/consent/", data, "consent", **headers) as response:
+            if response.status_code != 200 or not self._cookie("atelier_consent"):
+                self._fail(response, f"consent: {response.status_code}")
+            else:
+                self.journal["consent"] = choice
+                self._note_shopper()
+        self._done()
+
+    def _save(self) -> str | None:
+        if not self.page.save_enabled or self.page.state is None:
+            return None
+        path = f"/{self.lang}/configure/{self.product}/save/"
+        data = {"csrfmiddlewaretoken": self.page.csrf or "", "name": f"Load {self.number}", "state": self.page.state}
+        if self.page.build_field:
+            data["build"] = self.page.build_field
+        self._begin(f"save {data.get('build', '')}")
+        with self._post_form(path, data, "save") as response:
+            match = re.search(r"/designs/([0-9a-f-]{36})/$", response.headers.get("Location", "") if response.headers else "")
+            if response.status_code != 302 or not match:
+                self._fail(response, f"save: {response.status_code}")
+                self._done()
+                return None
+            build = match.group(1)
+            self._note_shopper()
+            self.journal["saves"].append({"build": build, "update": bool(data.get("build")), "consent": self.journal["consent"]})
+        self._done()
+        html = self._get(f"/{self.lang}/designs/{build}/", "build page")
+        self.build_page = Page(html or "")
+        return build
+
+    def _share(self, build: str) -> str | None:
+        self._begin(f"share {build}")
+        with self._post_form(f"/{self.lang}/designs/{build}/share/", {"csrfmiddlewaretoken": self.build_page.csrf or ""},
+                             "share") as response:
+            match = re.search(r"/s/([A-Za-z0-9_-]+)/$", response.headers.get("Location", "") if response.headers else "")
+            if response.status_code != 302 or not match:
+                self._fail(response, f"share: {response.status_code}")
+                self._done()
+                return None
+            code = match.group(1)
+            self.journal["shares"].append({"build": build, "code": code})
+        self._done()
+        self._get(f"/s/{code}/", "share page")  # the sharer's own view records nothing
+        self._get(f"/s/{code}/card.png", "card.png")
+        SHARED.append({"code": code, "build": build, "user": self.number})
+        return code
+
+    def _view_share(self, share: dict) -> str | None:
+        """Someone else's share page, reached through a link with UTM tags, and its card."""
+        source = self.rng.choice(("copy", "whatsapp", "x"))
+        path = f"/s/{share['code']}/?utm_source={source}&utm_medium=social&utm_campaign=share"
+        self._begin(f"share view {share['code']}")
+        html = self._get(path, "share page", Referer="https://social.example/feed", **{"Accept-Language": self.lang})
+        if html is not None:
+            self.journal["share_views"].append({"code": share["code"], "build": share["build"],
+                                                "consent": self.journal["consent"]})
+            self.share_page, self.location, self.viewed = Page(html), path, share["build"]
+        self._done()
+        self._get(f"/s/{share['code']}/card.png", "card.png")
+        return html
+
+    def _remix(self, code: str) -> bool:
+        csrf = self.share_page.csrf
+        self._begin(f"remix {code}")
+        with self._post_form(f"/s/{code}/remix/", {"csrfmiddlewaretoken": csrf or ""}, "remix",
+                             **{"Accept-Language": self.lang}) as response:
+            location = response.headers.get("Location", "") if response.headers else ""
+            match = re.search(r"[?&]b=([0-9a-f-]{36})$", location)
+            if response.status_code != 302 or not match:
+                self._fail(response, f"remix: {response.status_code} {location}")
+                self._done()
+                return False
+            self._note_shopper()
+            self.journal["remixes"].append({"code": code, "build": match.group(1), "consent": self.journal["consent"]})
+        self._done()
+        self.share_page = None
+        self.lang = location.split("/")[1] if location.startswith("/") else self.lang
+        return self._open_studio(location)
+
+    def _order(self, build: str) -> bool:
+        html = self._get(f"/{self.lang}/designs/{build}/order/", "order form")
+        if html is None:
+            return False
+        data = {"csrfmiddlewaretoken": Page(html).csrf or "", "name": f"Load Shopper {self.number}",
+                "email": f"shopper{self.number}@example.com", "country": self.rng.choice(("NL", "BE", "DE"))}
+        if self.rng.random() < 0.3:
+            data["marketing_opt_in"] = "on"
+        self._begin(f"order {build}")
+        with self._post_form(f"/{self.lang}/designs/{build}/order/", data, "order") as response:
+            location = response.headers.get("Location", "") if response.headers else ""
+            if response.status_code != 302 or "/orders/" not in location:
+                self._fail(response, f"order: {response.status_code}")
+                self._done()
+                return False
+            self.journal["orders"].append({"build": build, "consent": self.journal["consent"]})
+        self._done()
+        self._get(location, "order confirmation")
+        return True
+
+    def _client_events(self) -> None:
+        """A batch from the shopper's app: its own keys; sent twice, stored once."""
+        now = datetime.now(UTC).isoformat()
+        batch = []
+        page = getattr(self, "page", None)  # a shopper who came through a share link has no studio yet
+        for code, step in list(page.steps.items())[:3] if page else []:
+            chosen = [o["code"] for o in step["options"] if o["checked"]]
+            if step["kind"] == "text" or not chosen:
+                continue
+            batch.append({"key": str(uuid.uuid4()), "type": "option_selected", "at": now, "group": code,
+                          "option": chosen[0], "properties": {"source": "app"}})
+        if not batch:
+            batch.append({"key": str(uuid.uuid4()), "type": "share_viewed", "at": now, "build": self.viewed,
+                          "properties": {"source": "app"}})
+        token = self._cookie("csrftoken") or ""
+        consented = self.journal["consent"] == "all"
+        for name, expect in (("events", len(batch)), ("events resend", 0)):
+            self._begin(name)
+            with self.client.post("/api/events/", json={"events": batch}, name=name, catch_response=True,
+                                  headers={"X-CSRFToken": token, "Referer": self._url("/")}) as response:
+                if not consented:  # no consent: nothing is stored, and the API says so
+                    if response.status_code != 403:
+                        self._fail(response, f"{name} without consent: {response.status_code}")
+                    else:
+                        response.success()
+                elif response.status_code != 201:
+                    self._fail(response, f"{name}: {response.status_code}")
+                else:
+                    body = response.json()
+                    if body.get("accepted") != expect or body.get("duplicates") != len(batch) - expect:
+                        self._fail(response, f"{name}: {body}")
+                    elif name == "events":
+                        self.journal["client_events"].extend({"key": e["key"], "type": e["type"]} for e in batch)
+            self._done()
+
+
+@events.test_start.add_listener
+def _seed_shares(environment, **kwargs) -> None:
+    """A first visitor who declined consent shares one design of each product, so that
+    remixers have something to remix from the start. Their events must not be stored at all."""
+    import requests
+
+    host = environment.host.rstrip("/")
+    session = requests.Session()
+    journal = {"user": 0, "shopper": None, "consent": None, "clicks": [], "saves": [], "shares": [],
+               "share_views": [], "remixes": [], "orders": [], "client_events": [], "in_flight": None, "failures": 0}
+    JOURNALS.append(journal)
+    try:
+        for slug in PRODUCTS:
+            page = Page(session.get(f"{host}/en/configure/{slug}/", timeout=60).text)
+            if journal["consent"] is None:
+                session.post(f"{host}/en/consent/", timeout=60,
+                             data={"csrfmiddlewaretoken": page.csrf, "source": "banner", "choice": "necessary"},
+                             headers={"HX-Request": "true", "X-CSRFToken": page.hx_csrf or ""}).raise_for_status()
+                journal["consent"] = "necessary"
+            saved = session.post(f"{host}/en/configure/{slug}/save/", allow_redirects=False, timeout=60,
+                                 data={"csrfmiddlewaretoken": page.csrf, "name": "", "state": page.state})
+            build = re.search(r"/designs/([0-9a-f-]{36})/$", saved.headers["Location"]).group(1)
+            journal["saves"].append({"build": build, "update": False, "consent": "necessary"})
+            journal["shopper"] = shopper_from_cookie(session.cookies.get("atelier_shopper", ""))
+            build_page = Page(session.get(f"{host}/en/designs/{build}/", timeout=60).text)
+            shared = session.post(f"{host}/en/designs/{build}/share/", data={"csrfmiddlewaretoken": build_page.csrf},
+                                  allow_redirects=False, timeout=60)
+            code = re.search(r"/s/([A-Za-z0-9_-]+)/$", shared.headers["Location"]).group(1)
+            journal["shares"].append({"build": build, "code": code})
+            SHARED.append({"code": code, "build": build, "user": 0})
+    except (requests.RequestException, KeyError, AttributeError) as exc:
+        journal["failures"] += 1
+        print(f"seeding the shares failed: {exc!r}", flush=True)
+
+
+@events.test_stopping.add_listener
+def _stopping(environment, **kwargs) -> None:
+    STOPPING.append(True)
+
+
+@events.test_stop.add_listener
+def _write_journals(environment, **kwargs) -> None:
+    """The journals, and the request statistics once every user has stopped (Locust's own CSV
+    files are last written when stopping begins, before the users' last steps end)."""
+    with open(JOURNAL, "w") as out:
+        for journal in JOURNALS:
+            out.write(json.dumps(journal) + "\n")
+    routes = [{
+        "name": entry.name, "method": entry.method, "requests": entry.num_requests, "errors": entry.num_failures,
+        **{f"p{p}": entry.get_response_time_percentile(p / 100) for p in (50, 95, 99)},
+        "max": entry.max_response_time,
+    } for entry in environment.stats.entries.values()]
+    errors = [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+              for e in environment.stats.errors.values()]
+    with open(JOURNAL + ".stats.json", "w") as out:
+        json.dump({"routes": routes, "errors": errors}, out)

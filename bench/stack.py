@@ -1,0 +1,224 @@
+"""A whole Atelier stack on loopback, for load runs: its own PostgreSQL database and Redis
+databases, gunicorn (DEBUG off, static files through whitenoise), a Celery worker and celery
+beat. Each process is a context manager that starts it with its output in a log file and stops
+it gracefully (SIGTERM, then wait), so a web process writes its buffered click events first.
+
+    spec = StackSpec(database="atelier_load", cache_db=13, broker_db=14)
+    env = stack_env(spec, files, ATELIER_RATELIMIT_ENABLED="0")
+    database_recreate(spec.database); redis_flush(spec.cache_url); redis_flush(spec.broker_url)
+    prepare(env)
+    with celery_worker(env, files / "worker.log"), celery_beat(env, files / "beat.log"), \
+            gunicorn(env, files / "web.log", workers=4) as web:
+        ...  # web.url; after the block, web.returncode (0: a graceful stop)
+
+Needs no Django in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import ROOT
+from bench.server import _port_open, free_port
+
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379"
+# The variables of the caller that must not leak into the stack (it gets its own).
+OWN = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DJANGO_SETTINGS_MODULE",
+       "MEDIA_ROOT", "CELERY_TASK_ALWAYS_EAGER")
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    database: str
+    cache_db: int
+    broker_db: int
+
+    @property
+    def database_url(self) -> str:
+        return f"{PG}/{self.database}"
+
+    @property
+    def cache_url(self) -> str:
+        return f"{REDIS}/{self.cache_db}"
+
+    @property
+    def broker_url(self) -> str:
+        return f"{REDIS}/{self.broker_db}"
+
+
+def services_missing() -> str:
+    """Why the stack cannot run here ("" when PostgreSQL and Redis both answer on loopback)."""
+    missing = [name for name, port in (("PostgreSQL on 127.0.0.1:5432", 5432), ("Redis on 127.0.0.1:6379", 6379))
+               if not _port_open(port)]
+    return ", ".join(missing)
+
+
+def stack_env(spec: StackSpec, files: Path, **extra: str) -> dict[str, str]:
+    """The environment of every process of the stack: the real settings with DEBUG off, this
+    spec's database, cache and broker, and MEDIA_ROOT under `files` (layer art and renders)."""
+    env = {k: v for k, v in os.environ.items() if k not in OWN}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "atelier.settings",
+        "PYTHONPATH": str(ROOT),
+        "DEBUG": "0",
+        "DATABASE_URL": spec.database_url,
+        "CACHE_URL": spec.cache_url,
+        "CELERY_BROKER_URL": spec.broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "MEDIA_ROOT": str(files / "media"),
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    })
+    return env
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+                    "-qc", sql], check=True, capture_output=True)
+
+
+def database_recreate(name: str) -> None:
+    """A fresh, empty database (an older one of that name is dropped, its sessions ended)."""
+    database_drop(name)
+    _psql(f'CREATE DATABASE "{name}"')
+
+
+def database_drop(name: str) -> None:
+    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_flush(url: str) -> None:
+    """Empty one Redis database (never the others)."""
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Migrate and seed the demo catalog and the motivation map."""
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["seed_personalization"]):
+        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+
+def wsgi_app():
+    """atelier.wsgi with DEBUG off, static files served by whitenoise from the apps' static
+    folders (as the test suite does) instead of a collectstatic manifest: no minutes of
+    compressing files before a run, and nothing written to the shared STATIC_ROOT. gunicorn
+    calls this factory in each worker before Django reads its settings."""
+    import atelier.settings as settings
+
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.WHITENOISE_USE_FINDERS = True
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def _stop(process: subprocess.Popen, timeout: float, name: str) -> int:
+    """SIGTERM (graceful for gunicorn and Celery), then wait; a process that does not stop in
+    time is killed, and that is an error: a hard kill can lose a web process's buffered events."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"{name} did not stop within {timeout:.0f}s after SIGTERM and was killed") from None
+
+
+def _wait_for(check, process: subprocess.Popen, name: str, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{name} did not start within {timeout:.0f}s; see {log}")
+        time.sleep(0.2)
+
+
+@dataclass
+class Running:
+    """A started process: where it answers (web only) and how it ended (set on stop)."""
+
+    url: str = ""
+    returncode: int | None = None
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path, *, workers: int = 4, threads: int = 1,
+             graceful_seconds: int = 30) -> Iterator[Running]:
+    """gunicorn on a free loopback port. threads > 1 runs gthread workers, else sync ones."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class", "sync"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), *worker_class, "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds),
+             "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    running = Running(url=f"http://127.0.0.1:{port}")
+    try:
+        _wait_for(lambda: _port_open(port), process, "gunicorn", log)
+        yield running
+    finally:
+        running.returncode = _stop(process, graceful_seconds + 10, "gunicorn")
+
+
+def _logged(log: Path, text: str) -> bool:
+    return log.exists() and text in log.read_text(errors="replace")
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log: Path, *, concurrency: int = 2, name: str = "load") -> Iterator[Running]:
+    """A Celery worker (prefork) on the stack's broker; ready when it says so in its log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork", f"--concurrency={concurrency}",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    running = Running()
+    try:
+        _wait_for(lambda: _logged(log, " ready."), process, "the Celery worker", log)
+        yield running
+    finally:
+        running.returncode = _stop(process, 60, "the Celery worker")
+
+
+@contextmanager
+def celery_beat(env: dict[str, str], log: Path) -> Iterator[Running]:
+    """celery beat with the schedule of atelier/settings.py; its schedule and pid files live
+    next to `log`, apart from those of `make beat`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    schedule = log.with_suffix(".schedule")
+    for stale in [*log.parent.glob(schedule.name + "*"), log.with_suffix(".pid")]:
+        stale.unlink(missing_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "atelier", "beat", "--loglevel=INFO", "--schedule", str(schedule),
+             "--pidfile", str(log.with_suffix(".pid"))],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    running = Running()
+    try:
+        _wait_for(lambda: _logged(log, "beat: Starting"), process, "celery beat", log)
+        yield running
+    finally:
+        running.returncode = _stop(process, 30, "celery beat")
