@@ -90,6 +90,13 @@ def preview_ref(cat: Catalog, version_id: int, state: State, fingerprint: str) -
     return PreviewRef(version_id, fingerprint, query_from_plain(cat, to_plain(cat, state)))
 
 
+def _kept(row: RenderedImage | None) -> bool:
+    """A cache row whose file is still there. A row whose file went missing (media restored
+    from an older backup, a cleared folder) is a miss: the image is drawn again and the row
+    replaced, as a reader regenerates any cached file it lacks."""
+    return row is not None and bool(row.file.name) and default_storage.exists(row.file.name)
+
+
 def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: bytes, size, ext: str) -> RenderedImage:
     """Write (or replace) the cache row and its file. Replaying it is harmless."""
     name = f"rendered/{version_id}/{kind}-{fingerprint}{'-' + variant if variant else ''}.{ext}"
@@ -116,7 +123,7 @@ def preview_fetch(
     row = RenderedImage.objects.filter(
         catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
     ).first()
-    if row is not None:
+    if _kept(row):
         return row
     if not CatalogVersion.objects.filter(pk=version_id).exists():
         raise PreviewRefused("unknown version")
@@ -154,7 +161,7 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
         catalog_version_id=build.catalog_version_id, fingerprint=build.fingerprint,
         kind=ImageKind.SOCIAL, variant=variant,
     ).first()
-    if row is not None:
+    if _kept(row):
         return row
     if before_render is not None:
         before_render()

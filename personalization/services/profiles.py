@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, Profile, Shopper
@@ -96,13 +96,19 @@ def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | 
 
 
 def profiles_stale() -> Iterable[uuid.UUID]:
-    """Consented shoppers with an event newer than their profile (or with events and no profile)."""
-    newest = Event.objects.filter(shopper_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    """Consented shoppers with events their profile has not counted (or with events and no
+    profile). The newest id alone is not enough: ids are handed out at INSERT, so an event that
+    commits late (a save's, in a longer transaction) can hold a lower id than one a recompute
+    already counted; the number of events tells."""
+    mine = Event.objects.filter(shopper_id=OuterRef("pk")).order_by()
+    newest = mine.order_by("-id").values("id")[:1]
+    counted = mine.values("shopper_id").annotate(n=Count("id")).values("n")
     return (
         Shopper.objects.filter(personalization=True)
-        .annotate(newest=Subquery(newest))
+        .annotate(newest=Subquery(newest), counted=Subquery(counted))
         .filter(newest__isnull=False)
-        .filter(Q(profile__isnull=True) | Q(newest__gt=F("profile__last_event_id")))
+        .filter(Q(profile__isnull=True) | Q(newest__gt=F("profile__last_event_id"))
+                | ~Q(counted=F("profile__event_count")))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

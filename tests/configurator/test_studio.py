@@ -108,6 +108,19 @@ def test_preview_is_rendered_once_and_cached_immutable(car):
     assert Client().get(src, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
+def test_a_preview_whose_file_went_missing_is_drawn_again(car):
+    from django.core.files.storage import default_storage
+
+    html = Client().get(f"{URL}?wheels=w17").content.decode()
+    src = re.search(r'<figure class="preview".*?<img src="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+    first = b"".join(Client().get(src).streaming_content)
+    default_storage.delete(RenderedImage.objects.get().file.name)  # e.g. media restored from an older backup
+    again = Client().get(src)
+    assert again.status_code == 200
+    assert b"".join(again.streaming_content) == first
+    assert default_storage.exists(RenderedImage.objects.get().file.name)
+
+
 def test_preview_of_an_invalid_or_mismatched_build_is_refused(car):
     version = car.current_version_id
     assert Client().get(f"/preview/{version}/{'0' * 32}.jpg?wheels=w17").status_code == 404

@@ -109,6 +109,23 @@ def test_withdrawing_consent_drops_the_profile(car, weighted):
 
 
 @pytest.mark.django_db
+def test_sweep_catches_an_event_that_committed_after_a_newer_one_was_counted(car, weighted):
+    """Ids are handed out at INSERT: a save's event can commit after a recompute counted a click
+    with a higher id. Its profile is then behind although no event is newer than it."""
+    sid = shopper()
+    late = choose(sid, car, "trim", "sport")
+    counted = choose(sid, car, "packs", "family", days=0)
+    Event.objects.filter(pk=late.pk).delete()
+    profile_recompute(shopper_id=sid)  # as if `late` had not committed yet
+    Event.objects.create(**{f.attname: getattr(late, f.attname) for f in Event._meta.concrete_fields})
+    assert Profile.objects.get(shopper_id=sid).last_event_id == counted.pk > late.pk
+
+    assert profiles_sweep()["recomputed"] == 1
+    assert Profile.objects.get(shopper_id=sid).event_count == 2
+    assert profiles_sweep()["recomputed"] == 0
+
+
+@pytest.mark.django_db
 def test_sweep_catches_up_profiles_behind_their_events(car, weighted):
     behind, fresh, refused = shopper(), shopper(), shopper(personalization=False)
     choose(behind, car, "trim", "sport")
