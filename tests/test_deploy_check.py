@@ -21,7 +21,10 @@ SERVICE_VARS = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT
 
 @pytest.fixture
 def production_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and not k.startswith("ATELIER_")}
+    # Nothing of the test run's own environment: the services' URLs, our settings, and the
+    # browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (which no deployment sets).
+    env = {k: v for k, v in os.environ.items()
+           if k not in SERVICE_VARS and not k.startswith("ATELIER_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="atelier.settings",
         DEBUG="0",

@@ -63,7 +63,14 @@ def shopper_client(shopper_id: uuid.UUID | None = None, ip: str = "127.0.0.1", *
     return client
 
 
-def assert_429(response, *, json_body: bool) -> str:
+TOO_MANY = {  # (the page's heading, the message's start) in the shopper's language
+    "en": ("<h1>Too many requests</h1>", "Too many requests. Please wait"),
+    "nl": ("<h1>Te veel verzoeken</h1>", "Te veel verzoeken. Wacht"),
+}
+
+
+def assert_429(response, *, json_body: bool, language: str = "en") -> str:
+    heading, message = TOO_MANY[language]
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 3600
     if json_body:
@@ -72,8 +79,8 @@ def assert_429(response, *, json_body: bool) -> str:
     else:
         assert response["Content-Type"].startswith("text/html")
         detail = response.content.decode()
-        assert "<h1>Too many requests</h1>" in detail
-    assert "Too many requests. Please wait" in detail
+        assert heading in detail
+    assert message in detail
     return detail
 
 
@@ -240,7 +247,7 @@ def test_social_cards_count_only_when_drawn(limits, car):
     assert visitor.get(f"/s/{codes[1]}/card.png").status_code == 200
     cards = RenderedImage.objects.filter(kind="social").count()
     assert cards == 2
-    assert_429(visitor.get(f"/s/{codes[0]}/card.png", HTTP_ACCEPT_LANGUAGE="nl"), json_body=False)
+    assert_429(visitor.get(f"/s/{codes[0]}/card.png", HTTP_ACCEPT_LANGUAGE="nl"), json_body=False, language="nl")
     assert RenderedImage.objects.filter(kind="social").count() == cards
 
 
