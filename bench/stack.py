@@ -159,25 +159,33 @@ class Running:
 
 
 @contextmanager
+def _started(args: list[str], env: dict[str, str], log: Path, *, name: str, ready, stop_seconds: float,
+             url: str = "") -> Iterator[Running]:
+    """Run `args` with output to `log` until the block ends (then SIGTERM, see _stop); the block
+    starts once `ready()` says so."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    running = Running(url=url)
+    try:
+        _wait_for(ready, process, name, log)
+        yield running
+    finally:
+        running.returncode = _stop(process, stop_seconds, name)
+
+
+@contextmanager
 def gunicorn(env: dict[str, str], log: Path, *, workers: int = 4, threads: int = 1,
              graceful_seconds: int = 30) -> Iterator[Running]:
     """gunicorn on a free loopback port. threads > 1 runs gthread workers, else sync ones."""
     port = free_port()
-    log.parent.mkdir(parents=True, exist_ok=True)
     worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class", "sync"]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), *worker_class, "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    running = Running(url=f"http://127.0.0.1:{port}")
-    try:
-        _wait_for(lambda: _port_open(port), process, "gunicorn", log)
+    args = [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), *worker_class, "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds),
+            "--log-level", "warning"]
+    with _started(args, env, log, name="gunicorn", ready=lambda: _port_open(port),
+                  stop_seconds=graceful_seconds + 10, url=f"http://127.0.0.1:{port}") as running:
         yield running
-    finally:
-        running.returncode = _stop(process, graceful_seconds + 10, "gunicorn")
 
 
 def _logged(log: Path, text: str) -> bool:
@@ -187,19 +195,11 @@ def _logged(log: Path, text: str) -> bool:
 @contextmanager
 def celery_worker(env: dict[str, str], log: Path, *, concurrency: int = 2, name: str = "load") -> Iterator[Running]:
     """A Celery worker (prefork) on the stack's broker; ready when it says so in its log."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork", f"--concurrency={concurrency}",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    running = Running()
-    try:
-        _wait_for(lambda: _logged(log, " ready."), process, "the Celery worker", log)
+    args = [sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork", f"--concurrency={concurrency}",
+            "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"]
+    with _started(args, env, log, name="the Celery worker", ready=lambda: _logged(log, " ready."),
+                  stop_seconds=60) as running:
         yield running
-    finally:
-        running.returncode = _stop(process, 60, "the Celery worker")
 
 
 @contextmanager
@@ -210,15 +210,8 @@ def celery_beat(env: dict[str, str], log: Path) -> Iterator[Running]:
     schedule = log.with_suffix(".schedule")
     for stale in [*log.parent.glob(schedule.name + "*"), log.with_suffix(".pid")]:
         stale.unlink(missing_ok=True)
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "atelier", "beat", "--loglevel=INFO", "--schedule", str(schedule),
-             "--pidfile", str(log.with_suffix(".pid"))],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    running = Running()
-    try:
-        _wait_for(lambda: _logged(log, "beat: Starting"), process, "celery beat", log)
+    args = [sys.executable, "-m", "celery", "-A", "atelier", "beat", "--loglevel=INFO", "--schedule", str(schedule),
+            "--pidfile", str(log.with_suffix(".pid"))]
+    with _started(args, env, log, name="celery beat", ready=lambda: _logged(log, "beat: Starting"),
+                  stop_seconds=30) as running:
         yield running
-    finally:
-        running.returncode = _stop(process, 30, "celery beat")

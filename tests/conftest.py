@@ -49,6 +49,29 @@ def _service_markers(request):
             missing_service(f"Redis at {url}: {exc}")
 
 
+@pytest.fixture(scope="session")
+def demo_layer_cache(tmp_path_factory):
+    """Layer art drawn by the first demo seed of the session (drawing takes ~15 s)."""
+    return tmp_path_factory.mktemp("demo-layers")
+
+
+def seed_demo_reusing_art(media_root, cache):
+    """The demo catalog in this test's database and media, drawing its layer art only the first
+    time in a session (later tests get a copy). Returns what demo_seed returns."""
+    import shutil
+    from pathlib import Path
+
+    from configurator.demo.seed import demo_seed
+
+    media, cached = Path(media_root), cache / "catalog"
+    if cached.exists():
+        shutil.copytree(cached, media / "catalog", dirs_exist_ok=True)
+    seeded = demo_seed()
+    if not cached.exists():
+        shutil.copytree(media / "catalog", cached)
+    return seeded
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_security_headers import directives
+
 ROOT = Path(__file__).resolve().parent.parent
 # What a deployment sets (README, "Security headers"); Redis is only named here, not contacted.
 SERVICE_VARS = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER",
@@ -71,14 +73,6 @@ for name, path, secure in (("html", "/en/no-such-page/", True), ("schema", "/api
     out[name] = {"status": response.status_code, "headers": dict(response.headers)}
 print(json.dumps(out))
 """
-
-
-def directives(policy: str) -> dict[str, list[str]]:
-    parsed = {}
-    for part in policy.split(";"):
-        name, *values = part.split()
-        parsed[name] = values
-    return parsed
 
 
 @pytest.fixture

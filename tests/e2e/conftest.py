@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import missing_service
+from tests.conftest import missing_service, seed_demo_reusing_art
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -75,25 +74,10 @@ def live_server(request, django_db_setup):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def demo_layer_cache(tmp_path_factory) -> Path:
-    """Layer art drawn by the first demo seed, reused by later tests (drawing takes ~15s)."""
-    return tmp_path_factory.mktemp("demo-layers")
-
-
 @pytest.fixture
 def demo_catalog(transactional_db, settings, demo_layer_cache):
     """The seeded demo catalog (city car, sneaker, trench coat) in this test's database and media."""
-    from configurator.demo.seed import demo_seed
-
-    media = Path(settings.MEDIA_ROOT)
-    cached = demo_layer_cache / "catalog"
-    if cached.exists():
-        shutil.copytree(cached, media / "catalog", dirs_exist_ok=True)
-    versions = demo_seed()
-    if not cached.exists():
-        shutil.copytree(media / "catalog", cached)
-    return versions
+    return seed_demo_reusing_art(settings.MEDIA_ROOT, demo_layer_cache)
 
 
 @pytest.fixture

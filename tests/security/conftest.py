@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 
 from configurator.identity import Owner, sign_shopper
-
-
-@pytest.fixture(scope="session")
-def demo_layer_files(tmp_path_factory) -> Path:
-    """Layer art drawn by the first demo seed of the session, copied into later tests' media."""
-    return tmp_path_factory.mktemp("security-demo-layers")
+from tests.conftest import seed_demo_reusing_art
 
 
 @pytest.fixture
-def demo(db, settings, demo_layer_files):
+def demo(db, settings, demo_layer_cache):
     """The seeded demo catalog (city car, sneaker, trench coat): products slug -> Product."""
-    from configurator.demo.seed import demo_seed
     from configurator.models import Product
 
-    media = Path(settings.MEDIA_ROOT)
-    cached = demo_layer_files / "catalog"
-    if cached.exists():
-        shutil.copytree(cached, media / "catalog", dirs_exist_ok=True)
-    demo_seed()
-    if not cached.exists():
-        shutil.copytree(media / "catalog", cached)
+    seed_demo_reusing_art(settings.MEDIA_ROOT, demo_layer_cache)
     return {p.slug: p for p in Product.objects.select_related("current_version")}
 
 
