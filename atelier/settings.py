@@ -222,6 +222,9 @@ ATELIER_BROKER_VISIBILITY_TIMEOUT = env.float("ATELIER_BROKER_VISIBILITY_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": ATELIER_BROKER_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": 2.0,
+    # A Redis that accepts connections but hangs must not hold a request (or a worker) forever;
+    # longer than the worker's BRPOP poll (1 s).
+    "socket_timeout": 5.0,
 }
 # Sending a task while Redis is away fails fast (the callers log it; sweeps redo the work).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}

@@ -3,12 +3,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from atelier.health import health
 from configurator import views as configurator_views
+from configurator.api.errors import api_not_found
 
 # The shop's pages come first: an option click is the most frequent request, and URL resolution
 # tries the patterns in order (none of the others starts with a language prefix).
@@ -23,6 +24,8 @@ urlpatterns += [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("configurator.api.urls")),
     path("api/", include("personalization.api.urls")),
+    # After every API route: any other /api/.../ path is a JSON 404, not the HTML page.
+    re_path(r"^api/(?:.*/)?$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -90,18 +90,21 @@ def preview_ref(cat: Catalog, version_id: int, state: State, fingerprint: str) -
     return PreviewRef(version_id, fingerprint, query_from_plain(cat, to_plain(cat, state)))
 
 
-def _kept(row: RenderedImage | None) -> bool:
-    """A cache row whose file is still there. A row whose file went missing (media restored
-    from an older backup, a cleared folder) is a miss: the image is drawn again and the row
-    replaced, as a reader regenerates any cached file it lacks."""
-    return row is not None and bool(row.file.name) and default_storage.exists(row.file.name)
+def rendered_open(fetch: Callable[[bool], RenderedImage]):
+    """The file of the cached image `fetch(redraw)` returns, open for reading. A row whose file
+    went missing (media restored from an older backup, a cleared folder) is drawn again, as a
+    reader regenerates any cached file it lacks; the warm path costs no storage lookup."""
+    try:
+        return fetch(False).file.open("rb")
+    except FileNotFoundError:
+        return fetch(True).file.open("rb")
 
 
 def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: bytes, size, ext: str) -> RenderedImage:
-    """Write (or replace) the cache row and its file. Replaying it is harmless."""
+    """Write the file and point the cache row at it. Replaying it is harmless. A file is never
+    replaced under a reader: when the name is taken (two requests drew the same image at once),
+    storage picks a fresh one and the row points there."""
     name = f"rendered/{version_id}/{kind}-{fingerprint}{'-' + variant if variant else ''}.{ext}"
-    if default_storage.exists(name):
-        default_storage.delete(name)
     saved = default_storage.save(name, ContentFile(data))
     try:
         with transaction.atomic():
@@ -115,7 +118,8 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
 
 
 def preview_fetch(
-    *, version_id: int, fingerprint: str, query: QueryDict, before_render: Callable[[], None] | None = None
+    *, version_id: int, fingerprint: str, query: QueryDict, before_render: Callable[[], None] | None = None,
+    redraw: bool = False,
 ) -> RenderedImage:
     """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
     build of that version whose fingerprint is the one asked for. `before_render` runs only when
@@ -123,7 +127,7 @@ def preview_fetch(
     row = RenderedImage.objects.filter(
         catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
     ).first()
-    if _kept(row):
+    if row is not None and not redraw:
         return row
     if not CatalogVersion.objects.filter(pk=version_id).exists():
         raise PreviewRefused("unknown version")
@@ -146,7 +150,8 @@ def social_card_variant(*, build, language: str) -> str:
     return f"{language[:2]}-{hashlib.sha256(build.name.encode()).hexdigest()[:12]}"
 
 
-def social_card_fetch(*, build, language: str, before_render: Callable[[], None] | None = None) -> RenderedImage:
+def social_card_fetch(*, build, language: str, before_render: Callable[[], None] | None = None,
+                      redraw: bool = False) -> RenderedImage:
     """The build's social card in a language, rendering (and caching) it on a miss (calling
     `before_render` first, as preview_fetch does)."""
     from django.utils import translation
@@ -161,7 +166,7 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
         catalog_version_id=build.catalog_version_id, fingerprint=build.fingerprint,
         kind=ImageKind.SOCIAL, variant=variant,
     ).first()
-    if _kept(row):
+    if row is not None and not redraw:
         return row
     if before_render is not None:
         before_render()

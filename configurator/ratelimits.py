@@ -99,11 +99,11 @@ def limit(request: HttpRequest, scope: str) -> None:
 
 
 def lookup(request: HttpRequest, scope: str, find: Callable[[], T], misses: tuple[type[BaseException], ...]) -> T:
-    """find(), where only a miss (one of `misses`, re-raised) counts against `scope`. Once over the
-    limit every lookup is refused until the window ends, hits included: otherwise a client that
-    guesses codes could still tell a real one (200) from a wrong one (429)."""
+    """find(), where only a miss (one of `misses`) counts against `scope`: over the limit a miss
+    is answered 429 instead of 404. A hit is always served: many visitors share an address (an
+    office, a mobile network, a social network's link-preview crawler following erased shares),
+    and with codes of 96 random bits a guesser finds no hit to tell apart anyway."""
     request = _plain(request)
-    _enforce(_usages(request, scope, increment=False))
     try:
         return find()
     except misses:

@@ -59,8 +59,7 @@ def social_cards_sweep() -> dict:
     return {"rendered": sweep()}
 
 
-@shared_task(name="configurator.order_confirmations_sweep", acks_late=True, autoretry_for=(OSError,),
-             retry_backoff=True, max_retries=3)
+@shared_task(name="configurator.order_confirmations_sweep", acks_late=True)  # its next run is its retry
 def order_confirmations_sweep() -> dict:
     """Periodic (beat): send the order confirmations that could not be queued (the broker was
     away). Each order is sent once (see order_confirmation_send)."""

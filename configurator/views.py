@@ -24,7 +24,7 @@ from configurator.forms import OrderForm
 from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
-from configurator.previews import PreviewRefused, preview_fetch, social_card_fetch
+from configurator.previews import PreviewRefused, preview_fetch, rendered_open, social_card_fetch
 from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.ratelimits import limit as ratelimit
 from configurator.ratelimits import lookup, ratelimited
@@ -228,11 +228,13 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
     try:
-        row = preview_fetch(version_id=version_id, fingerprint=fingerprint, query=request.GET,
-                            before_render=lambda: ratelimit(request, "render"))  # cached ones are free
+        image = rendered_open(lambda redraw: preview_fetch(
+            version_id=version_id, fingerprint=fingerprint, query=request.GET, redraw=redraw,
+            before_render=lambda: ratelimit(request, "render"),  # cached ones are free
+        ))
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None
-    response = FileResponse(row.file.open("rb"), content_type="image/jpeg")
+    response = FileResponse(image, content_type="image/jpeg")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response
@@ -319,9 +321,10 @@ def _is_owner(request: HttpRequest, build: Build) -> bool:
 @ratelimited()
 def shared_card(request: HttpRequest, code: str) -> HttpResponse:
     build = _shared_or_404(request, code)
-    row = social_card_fetch(build=build, language=get_language() or "en",
-                            before_render=lambda: ratelimit(request, "render"))
-    response = FileResponse(row.file.open("rb"), content_type="image/png")
+    image = rendered_open(lambda redraw: social_card_fetch(
+        build=build, language=get_language() or "en", redraw=redraw, before_render=lambda: ratelimit(request, "render"),
+    ))
+    response = FileResponse(image, content_type="image/png")
     patch_cache_control(response, public=True, max_age=3600)
     return response
 

@@ -35,6 +35,9 @@ class Order(models.Model):
     # Set once the confirmation e-mail went out: orders without it are the outbox that
     # configurator.order_confirmations_sweep works through (the broker may have been away).
     confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True, editable=False)
+    # Failed attempts to send it (the mail server refused): after CONFIRMATION_MAX_FAILURES the
+    # sweep stops trying, so one bad address never holds up the others.
+    confirmation_failures = models.PositiveSmallIntegerField(_("confirmation failures"), default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

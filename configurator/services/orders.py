@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -119,16 +120,33 @@ CONFIRMATION_SETTLE = timedelta(seconds=30)
 CONFIRMATION_WINDOW = timedelta(days=2)
 
 
+# A confirmation the mail server refused this often is given up (and logged): staff see it in
+# admin, the shopper still has the confirmation page.
+CONFIRMATION_MAX_FAILURES = 5
+
+
 def order_confirmations_sweep(*, limit: int = 100) -> int:
     """The outbox: send the confirmations that could not be queued (the broker was away) or
-    whose task was lost. Returns how many were sent."""
+    whose task was lost. One that fails is counted and skipped, so it never holds up the
+    others; after CONFIRMATION_MAX_FAILURES it is given up. Returns how many were sent."""
+    import logging
+
     from django.utils import timezone
 
     now = timezone.now()
     unsent = (Order.objects.filter(confirmation_sent_at__isnull=True, created_at__gte=now - CONFIRMATION_WINDOW,
-                                   created_at__lte=now - CONFIRMATION_SETTLE)
+                                   created_at__lte=now - CONFIRMATION_SETTLE,
+                                   confirmation_failures__lt=CONFIRMATION_MAX_FAILURES)
               .order_by("created_at").values_list("pk", flat=True)[:limit])
-    return sum(order_confirmation_send(order_id=order_id) for order_id in list(unsent))
+    sent = 0
+    for order_id in list(unsent):
+        try:
+            sent += order_confirmation_send(order_id=order_id)
+        except Exception as exc:  # the mail server refused this one (an address, a hiccup): try the next
+            failures = Order.objects.filter(pk=order_id).update(confirmation_failures=F("confirmation_failures") + 1)
+            logging.getLogger(__name__).warning("order %s: confirmation not sent (%s: %s)%s", order_id,
+                                                type(exc).__name__, exc, "" if failures else " (order gone)")
+    return sent
 
 
 @transaction.atomic

@@ -18,27 +18,32 @@ SWEEP_WINDOW = timedelta(days=2)
 SETTLE = timedelta(seconds=15)
 
 
-def social_cards_missing(*, within: timedelta = SWEEP_WINDOW, limit: int = 200) -> list[tuple[Build, str]]:
-    """(build, language) of recently shared builds without their card, oldest share first."""
+def social_cards_missing(*, within: timedelta = SWEEP_WINDOW, limit: int = 200,
+                         chunk: int = 500) -> list[tuple[Build, str]]:
+    """(build, language) of recently shared builds without their card, newest share first: the
+    whole window is walked in chunks (one query for the cards of each), so however many shares
+    already have their cards, one that lacks them is found."""
     now = timezone.now()
-    builds = list(
-        Build.objects.exclude(status=BuildStatus.DRAFT)
-        .filter(shared_at__gte=now - within, shared_at__lte=now - SETTLE)
-        .order_by("shared_at")[: limit * 4]
-    )
-    if not builds:
-        return []
-    have = set(
-        RenderedImage.objects.filter(
-            kind=ImageKind.SOCIAL, catalog_version_id__in={b.catalog_version_id for b in builds},
-            fingerprint__in={b.fingerprint for b in builds},
-        ).values_list("catalog_version_id", "fingerprint", "variant")
-    )
-    missing = []
-    for build in builds:
-        for language, _name in settings.LANGUAGES:
-            if (build.catalog_version_id, build.fingerprint, social_card_variant(build=build, language=language)) not in have:
-                missing.append((build, language))
+    shares = (Build.objects.exclude(status=BuildStatus.DRAFT)
+              .filter(shared_at__gte=now - within, shared_at__lte=now - SETTLE).order_by("-shared_at", "-pk"))
+    missing: list[tuple[Build, str]] = []
+    offset = 0
+    while len(missing) < limit:
+        builds = list(shares[offset:offset + chunk])
+        if not builds:
+            break
+        offset += chunk
+        have = set(
+            RenderedImage.objects.filter(
+                kind=ImageKind.SOCIAL, catalog_version_id__in={b.catalog_version_id for b in builds},
+                fingerprint__in={b.fingerprint for b in builds},
+            ).values_list("catalog_version_id", "fingerprint", "variant")
+        )
+        for build in builds:
+            for language, _name in settings.LANGUAGES:
+                variant = social_card_variant(build=build, language=language)
+                if (build.catalog_version_id, build.fingerprint, variant) not in have:
+                    missing.append((build, language))
     return missing[:limit]
 
 

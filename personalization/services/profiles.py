@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -95,20 +96,28 @@ def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | 
     return profile
 
 
+# A sweep runs every ATELIER_SWEEP_SECONDS: a profile computed this recently is still checked
+# for an event that committed after its recompute read the events.
+LATE_COMMIT_WINDOW = timedelta(minutes=10)
+
+
 def profiles_stale() -> Iterable[uuid.UUID]:
     """Consented shoppers with events their profile has not counted (or with events and no
     profile). The newest id alone is not enough: ids are handed out at INSERT, so an event that
-    commits late (a save's, in a longer transaction) can hold a lower id than one a recompute
-    already counted; the number of events tells."""
+    commits late (a save's, in a request's transaction) can hold a lower id than one a recompute
+    already counted. That can only happen within seconds of a recompute, so the events are
+    counted only for profiles computed in the last LATE_COMMIT_WINDOW; for the others the index
+    lookup of the newest id is enough."""
     mine = Event.objects.filter(shopper_id=OuterRef("pk")).order_by()
     newest = mine.order_by("-id").values("id")[:1]
     counted = mine.values("shopper_id").annotate(n=Count("id")).values("n")
+    recent = timezone.now() - LATE_COMMIT_WINDOW
     return (
         Shopper.objects.filter(personalization=True)
-        .annotate(newest=Subquery(newest), counted=Subquery(counted))
+        .alias(newest=Subquery(newest), counted=Subquery(counted))
         .filter(newest__isnull=False)
         .filter(Q(profile__isnull=True) | Q(newest__gt=F("profile__last_event_id"))
-                | ~Q(counted=F("profile__event_count")))
+                | (Q(profile__computed_at__gte=recent) & ~Q(counted=F("profile__event_count"))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

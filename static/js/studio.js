@@ -7,6 +7,27 @@
     var id = event.target && event.target.id;
     if (id && id.indexOf("o:") === 0) { lastOption = id; }
   });
+  // A click the server refused (429 over a limit, 503 while the database restarts) or that never
+  // reached it: htmx swaps nothing then, so say why, in the server's words when it gave some.
+  function problem(text) {
+    var box = document.getElementById("request-error");
+    if (!box) { return; }
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var detail = "";
+    try { detail = JSON.parse(event.detail.xhr.responseText).detail || ""; } catch (e) { detail = ""; }
+    var box = document.getElementById("request-error");
+    problem(typeof detail === "string" && detail ? detail : box && box.dataset.failed);
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    var box = document.getElementById("request-error");
+    problem(box && box.dataset.offline);
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) { problem(""); }
+  });
   document.body.addEventListener("htmx:afterSettle", function () {
     var repair = document.getElementById("repair");
     if (repair && !repair.hidden) {

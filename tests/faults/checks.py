@@ -40,23 +40,34 @@ def missing_acknowledged(stack, tally: Tally) -> dict[str, int]:
 
 
 def stale_profiles(stack) -> int:
-    """Consented shoppers whose profile is missing or older than their newest event."""
+    """Consented shoppers whose profile is missing, older than their newest event, or has not
+    counted all of their events (one that committed late, with a lower id)."""
     return stack.scalar("""
         SELECT count(*) FROM personalization_shopper s
-        JOIN (SELECT shopper_id, max(id) AS newest FROM personalization_event GROUP BY shopper_id) e
+        JOIN (SELECT shopper_id, max(id) AS newest, count(*) AS n FROM personalization_event
+              GROUP BY shopper_id) e
           ON e.shopper_id = s.id
         LEFT JOIN personalization_profile p ON p.shopper_id = s.id
-        WHERE s.personalization AND (p.shopper_id IS NULL OR p.last_event_id < e.newest)""")
+        WHERE s.personalization
+          AND (p.shopper_id IS NULL OR p.last_event_id < e.newest OR p.event_count <> e.n)""")
 
 
-def shares_without_cards(stack, languages: int = 2) -> int:
-    """Shared builds with fewer social cards than languages."""
-    return stack.scalar("""
-        SELECT count(*) FROM configurator_build b
-        WHERE b.shared_at IS NOT NULL AND (
-          SELECT count(*) FROM configurator_renderedimage r
-          WHERE r.kind = 'social' AND r.catalog_version_id = b.catalog_version_id
-            AND r.fingerprint = b.fingerprint) < %s""", (languages,))
+def shares_without_cards(stack, languages: tuple[str, ...] = ("en", "nl")) -> int:
+    """Shared builds lacking their own card (per language, and per name: the card shows it) in
+    some language."""
+    from types import SimpleNamespace
+
+    from configurator.previews import social_card_variant
+
+    cards = set(stack.sql("SELECT catalog_version_id, fingerprint, variant FROM configurator_renderedimage "
+                          "WHERE kind = 'social'"))
+    shares = stack.sql("SELECT catalog_version_id, fingerprint, name FROM configurator_build "
+                       "WHERE shared_at IS NOT NULL")
+    return sum(
+        any((version, fingerprint, social_card_variant(build=SimpleNamespace(name=name), language=language))
+            not in cards for language in languages)
+        for version, fingerprint, name in shares
+    )
 
 
 def rollup_gap(stack) -> dict[str, tuple[int, int]]:
