@@ -40,7 +40,7 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 SECRET = "a" * 32  # a well-formed CSRF secret: the cookie a real browser of the site would hold
 DELIBERATELY_EXEMPT = {api_not_found}
 # Paths for the patterns without a name that cannot be filled in from their route.
-UNNAMED_REGEX_SAMPLES = {r"^(?:.*/)?$": "no-such-endpoint/", r"(?P<url>.*)$": "no-such-page/"}
+UNNAMED_REGEX_SAMPLES = {r"^api/(?:.*/)?$": "api/no-such-endpoint/", r"(?P<url>.*)$": "no-such-page/"}
 
 
 def walk(patterns, prefix: str = "", namespace: str | None = None):
