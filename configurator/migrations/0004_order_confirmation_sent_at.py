@@ -20,10 +20,5 @@ class Migration(migrations.Migration):
             name="confirmation_sent_at",
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="confirmation sent"),
         ),
-        migrations.AddField(
-            model_name="order",
-            name="confirmation_failures",
-            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="confirmation failures"),
-        ),
         migrations.RunPython(_existing_orders_were_confirmed, migrations.RunPython.noop),
     ]
