@@ -333,7 +333,6 @@ _check_rates(ATELIER_RATELIMITS)
 # Behind a load balancer or proxy, the number of them in front of Django: the client IP is then
 # read from X-Forwarded-For. 0 (the default) uses the connection's address.
 ATELIER_RATELIMIT_PROXIES = env.int("ATELIER_RATELIMIT_PROXIES", default=0)
-RATELIMIT_ENABLE = ATELIER_RATELIMIT_ENABLED
 RATELIMIT_FAIL_OPEN = True  # a cache that does not answer lets requests through (see ratelimits.py)
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # `make run` and tests: one process, so a per-process cache counts correctly. Production runs

@@ -51,6 +51,15 @@ SHARED: list[dict] = []  # every share so far: {"code", "build", "user"}, for ot
 _numbers = count(1)
 
 
+
+def new_journal(user: int) -> dict:
+    """What one shopper did and the server acknowledged (loadtest.expected_events reads it)."""
+    journal = {"user": user, "shopper": None, "consent": None, "clicks": [], "saves": [], "shares": [],
+               "share_views": [], "remixes": [], "orders": [], "client_events": [], "in_flight": None,
+               "failures": 0}
+    JOURNALS.append(journal)
+    return journal
+
 class Page(HTMLParser):
     """What a shopper's browser holds of a page (or of an htmx response's out-of-band parts):
     the studio's steps with their options, the digest, the save form's state, the repair offer,
@@ -153,10 +162,7 @@ class Shopper(FastHttpUser):
         self.number = next(_numbers)
         self.rng = random.Random(self.number * 7919)
         self.declines = self.rng.random() < DECLINE_SHARE
-        self.journal = {"user": self.number, "shopper": None, "consent": None, "clicks": [], "saves": [],
-                        "shares": [], "share_views": [], "remixes": [], "orders": [], "client_events": [],
-                        "in_flight": None, "failures": 0}
-        JOURNALS.append(self.journal)
+        self.journal = new_journal(self.number)
         self.journey = self._journeys()
 
     @task
@@ -572,9 +578,7 @@ def _seed_shares(environment, **kwargs) -> None:
 
     host = environment.host.rstrip("/")
     session = requests.Session()
-    journal = {"user": 0, "shopper": None, "consent": None, "clicks": [], "saves": [], "shares": [],
-               "share_views": [], "remixes": [], "orders": [], "client_events": [], "in_flight": None, "failures": 0}
-    JOURNALS.append(journal)
+    journal = new_journal(0)
     try:
         for slug in PRODUCTS:
             page = Page(session.get(f"{host}/en/configure/{slug}/", timeout=60).text)

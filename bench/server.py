@@ -16,7 +16,7 @@ BENCH_DB = "atelier_bench"
 BENCH_BROKER = "redis://127.0.0.1:6379/6"
 
 
-def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
@@ -35,7 +35,7 @@ def stack_env() -> tuple[dict[str, str], str]:
     # One client sends every benchmark's requests; the rate limits have their own tests.
     env["ATELIER_RATELIMIT_ENABLED"] = "0"
     env["PYTHONPATH"] = str(ROOT)
-    if not _port_open(5432):
+    if not port_open(5432):
         raise RuntimeError("PostgreSQL is not reachable on 127.0.0.1:5432")
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
@@ -47,7 +47,7 @@ def stack_env() -> tuple[dict[str, str], str]:
     )
     env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
     described = "gunicorn (2 sync workers) + PostgreSQL"
-    if _port_open(6379):
+    if port_open(6379):
         env["CACHE_URL"] = "redis://127.0.0.1:6379/5"
         # Tasks go to a broker as in production (no worker consumes them; run.py empties it).
         env["CELERY_BROKER_URL"] = BENCH_BROKER
@@ -96,7 +96,7 @@ def gunicorn(env: dict[str, str], workers: int = 2):
     )
     try:
         deadline = time.monotonic() + 30
-        while not _port_open(port):
+        while not port_open(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)

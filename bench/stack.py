@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import ROOT
-from bench.server import _port_open, free_port
+from bench.server import free_port, port_open
 
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
@@ -58,7 +58,7 @@ class StackSpec:
 def services_missing() -> str:
     """Why the stack cannot run here ("" when PostgreSQL and Redis both answer on loopback)."""
     missing = [name for name, port in (("PostgreSQL on 127.0.0.1:5432", 5432), ("Redis on 127.0.0.1:6379", 6379))
-               if not _port_open(port)]
+               if not port_open(port)]
     return ", ".join(missing)
 
 
@@ -183,7 +183,7 @@ def gunicorn(env: dict[str, str], log: Path, *, workers: int = 4, threads: int =
     args = [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), *worker_class, "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds),
             "--log-level", "warning"]
-    with _started(args, env, log, name="gunicorn", ready=lambda: _port_open(port),
+    with _started(args, env, log, name="gunicorn", ready=lambda: port_open(port),
                   stop_seconds=graceful_seconds + 10, url=f"http://127.0.0.1:{port}") as running:
         yield running
 

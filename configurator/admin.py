@@ -48,6 +48,20 @@ def _pretty_json(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
+class ViewOnlyAdminMixin:
+    """Rows staff may look at but never add, change or delete here (the view permission shows
+    the pages): what services write, such as catalog versions, profiles and consent records."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class CatalogCheckOnSaveMixin:
     """After a save (with its inlines), check the catalog of the product the object belongs to."""
 
@@ -246,7 +260,7 @@ class RuleAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(CatalogVersion)
-class CatalogVersionAdmin(admin.ModelAdmin):
+class CatalogVersionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Versions are immutable: builds keep the version they were priced with."""
 
     list_display = ("product", "number", "created_at", "note")
@@ -256,14 +270,6 @@ class CatalogVersionAdmin(admin.ModelAdmin):
     fields = ("product", "number", "created_at", "note", "checksum", "snapshot_pretty")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("snapshot"))
     def snapshot_pretty(self, obj: CatalogVersion) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
@@ -35,17 +34,17 @@ class BodySizeLimitMiddleware:
             return JsonResponse({"detail": _("Invalid Content-Length header.")}, status=400)
         if length > limit:
             return _too_large(limit)
-        if not declared and _unsized_body(request) > limit:
+        if not declared and _unsized_body(request, limit) > limit:
             return _too_large(limit)
         return self.get_response(request)
 
 
 def _too_large(limit: int) -> HttpResponse:
     body = {"detail": _("The request body is too large (at most %(limit)s bytes).") % {"limit": limit}}
-    return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+    return JsonResponse(body, status=413)
 
 
-def _unsized_body(request: HttpRequest) -> int:
+def _unsized_body(request: HttpRequest, limit: int) -> int:
     """The size of a body that came without a Content-Length, read up to one byte past the
     limit (0 when there is none)."""
     stream = getattr(request, "_stream", None)
@@ -55,7 +54,7 @@ def _unsized_body(request: HttpRequest) -> int:
         return size
     if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() or "wsgi.input" not in request.META:
         return 0
-    data = request.META["wsgi.input"].read(settings.ATELIER_MAX_BODY_BYTES + 1)
+    data = request.META["wsgi.input"].read(limit + 1)
     request.META["CONTENT_LENGTH"] = str(len(data))
     request._stream = LimitedStream(io.BytesIO(data), len(data))
     return len(data)

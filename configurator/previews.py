@@ -124,10 +124,10 @@ def preview_fetch(
     """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
     build of that version whose fingerprint is the one asked for. `before_render` runs only when
     it is about to draw (the web view counts renders against a rate limit there)."""
-    row = RenderedImage.objects.filter(
+    row = None if redraw else RenderedImage.objects.filter(
         catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
     ).first()
-    if row is not None and not redraw:
+    if row is not None:
         return row
     if not CatalogVersion.objects.filter(pk=version_id).exists():
         raise PreviewRefused("unknown version")
@@ -162,11 +162,11 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
 
     language = language[:2]
     variant = social_card_variant(build=build, language=language)
-    row = RenderedImage.objects.filter(
+    row = None if redraw else RenderedImage.objects.filter(
         catalog_version_id=build.catalog_version_id, fingerprint=build.fingerprint,
         kind=ImageKind.SOCIAL, variant=variant,
     ).first()
-    if row is not None and not redraw:
+    if row is not None:
         return row
     if before_render is not None:
         before_render()

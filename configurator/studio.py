@@ -332,14 +332,19 @@ def page_from_look(
         lang=lang,
         digest=look.sketch.digest(product.version_id),
     )
-    if result.repair is not None:
-        repaired = to_plain(cat, result.repair.state)
-        page.repair = {
-            "message": repair_message(cat, result.repair, action),
-            "apply_query": query_from_plain(cat, repaired),
-            "cancel_query": repair_base,
-        }
+    page.repair = _repair_offer(cat, result, action, repair_base)
     return page
+
+
+def _repair_offer(cat: Catalog, result: Quote, action: Action | None, cancel_query: str) -> dict | None:
+    """The engine's repair of a conflicting click, as the page offers it (Apply / Cancel)."""
+    if result.repair is None:
+        return None
+    return {
+        "message": repair_message(cat, result.repair, action),
+        "apply_query": query_from_plain(cat, to_plain(cat, result.repair.state)),
+        "cancel_query": cancel_query,
+    }
 
 
 ALL_PARTS = {"preview": True, "price": True, "save": True, "missing": True}  # and the steps
@@ -378,9 +383,8 @@ def studio_update(
     after = studio_look(cat, query, action)
     if after.result.repair is not None and action is not None and previous is not None:
         before = studio_look(cat, previous)
-        repair = page_from_look(cat, product, after, action, repair_base=previous.urlencode(), steps=()).repair
         shown = page_from_look(cat, product, before)
-        shown.repair = repair
+        shown.repair = _repair_offer(cat, after.result, action, previous.urlencode())
         return StudioUpdate(shown, changed_parts(None, before.sketch), True, before.plain, before.plain)
     before_parts: Sketch | dict[str, str] | None = None
     before_plain = None

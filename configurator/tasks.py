@@ -14,17 +14,20 @@ from configurator.models import Build
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send `task` after the current transaction commits. If the broker is unreachable the
-    work is not lost: social cards are rendered by social_cards_sweep (and by a reader on a
-    miss), order confirmations sent by order_confirmations_sweep."""
+def enqueue_on_commit(task, *args, countdown: float | None = None, on_failure=None) -> None:
+    """Send `task` after the current transaction commits (after `countdown` seconds, if given).
+    If the broker is unreachable the work is not lost: every such task has a sweep or periodic
+    run that redoes it (social cards, order confirmations, profiles, segments); `on_failure`
+    runs then."""
 
     def send() -> None:
         try:
-            task.delay(*args)
+            task.delay(*args) if countdown is None else task.apply_async(args, countdown=countdown)
         except Exception as exc:  # the broker is away (no traceback per request during an outage)
             logger.warning("could not enqueue %s%r (%s: %s); the fallback will do the work", task.name, args,
                            type(exc).__name__, exc)
+            if on_failure is not None:
+                on_failure()
 
     transaction.on_commit(send)
 

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,7 +30,7 @@ from configurator.ratelimits import lookup, ratelimited
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, studio_page, studio_update
-from configurator.templatetags.atelier import fragments, save_state
+from configurator.templatetags.atelier import digest_input, fragments, memo_key, save_state
 
 STUDIO = "configurator/studio.html"
 
@@ -125,23 +124,23 @@ def _update_html(context: dict, page, parts: dict) -> str:
     taken as remembered by {% memo %} when it is (under the key the partial itself uses), else
     rendered from its partial, which remembers it. The parts use nothing of the request (no CSRF
     token, no user), so no context processors run."""
-    lang = get_language()
     context = {**context, "page": page, "parts": parts, "oob": True}
-    pieces: list[tuple[str, tuple | None, dict]] = []
-    for name, key in (("preview", page.preview_memo), ("price", page.price_memo), ("save", None),
-                      ("missing", page.status_memo)):
-        if parts[name]:
-            pieces.append((name, key, context))
-    pieces.append(("repair", page.repair_memo, context))
-    pieces.extend(("step", (step.key, context["studio_url"]), {**context, "step": step}) for step in page.steps)
-    # The digest partial, as plain markup (test_the_quick_update_assembly_equals_the_update_partial).
-    html = [format_html('<input type="hidden" id="page-digest" name="_d" value="{}" hx-swap-oob="true">', page.digest)]
-    for name, key, ctx in pieces:
-        if name == "save":
-            html.append(save_state(page.query, page.valid, oob=True))
-            continue
-        remembered = fragments.peek((lang, *(key if name == "step" else (key,)), True)) if key else None
-        html.append(remembered if remembered is not None else _partial(name).render(ctx))
+
+    def part(name: str, ctx: dict, *keys) -> str:  # a None key: the partial remembers nothing
+        remembered = fragments.peek(memo_key(*keys, True)) if None not in keys else None
+        return remembered if remembered is not None else _partial(name).render(ctx)
+
+    html = [digest_input(page.digest, oob=True)]
+    if parts["preview"]:
+        html.append(part("preview", context, page.preview_memo))
+    if parts["price"]:
+        html.append(part("price", context, page.price_memo))
+    if parts["save"]:
+        html.append(save_state(page.query, page.valid, oob=True))
+    if parts["missing"]:
+        html.append(part("missing", context, page.status_memo))
+    html.append(part("repair", context, page.repair_memo))
+    html.extend(part("step", {**context, "step": step}, step.key, context["studio_url"]) for step in page.steps)
     return "\n".join(html)
 
 

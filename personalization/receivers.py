@@ -16,7 +16,7 @@ from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
 from personalization.pending import pending_add
 from personalization.services.events import events_record, events_record_click
-from personalization.services.shoppers import shopper_known
+from personalization.services.shoppers import shopper_for_owner, shopper_known
 
 
 def _record_for_request(request, items: list[dict]) -> None:
@@ -59,7 +59,7 @@ def on_share_viewed(sender, request, build, **kwargs) -> None:
 
 def _record_for_owner(owner_key, items: list[dict]) -> Shopper | None:
     """Events of a build's owner, if they consented (their row says so)."""
-    shopper = Shopper.objects.filter(pk=owner_key).first() if owner_key else None
+    shopper = shopper_for_owner(owner_key)
     if shopper is not None and (shopper.analytics or shopper.personalization):
         events_record(shopper_id=shopper.pk, items=items, fresh_keys=True)
     return shopper

@@ -24,7 +24,7 @@ from personalization.consent import Consents, consents_from_request, gpc, set_co
 from personalization.models import Shopper
 from personalization.pending import pending_clear, pending_read
 from personalization.selectors import profile_display, shopper_data_counts
-from personalization.services import consent_decide
+from personalization.services import consent_decide, shopper_for_owner
 from personalization.services.privacy import shopper_erase, shopper_export, shopper_gpc_record
 from personalization.templatetags.consent_tags import purposes
 
@@ -67,13 +67,14 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 def _decide(request: HttpRequest, wanted: Consents, source: str) -> Shopper | None:
     """Record the decision. A shopper id is minted only when something is granted; declining
     everything stores nothing (but a shopper who had a row gets the withdrawal recorded)."""
+    pending = pending_read(request)
     shopper = consent_decide(
         shopper_id=ensure_shopper(request) if wanted.granted() else request.shopper_id,
         analytics=wanted.analytics, personalization=wanted.personalization, marketing=wanted.marketing,
-        source=source, gpc=wanted.gpc, language=get_language() or "", pending=pending_read(request),
+        source=source, gpc=wanted.gpc, language=get_language() or "", pending=pending,
     )
     # Consent given: the choices are now events. Declined: they are dropped, not kept for later.
-    if pending_read(request):
+    if pending:
         pending_clear(request)
     return shopper
 
@@ -104,7 +105,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 @never_cache
 def privacy(request: HttpRequest) -> HttpResponse:
     consents = consents_from_request(request)
-    shopper = Shopper.objects.filter(pk=request.shopper_id).first() if request.shopper_id else None
+    shopper = shopper_for_owner(request.shopper_id)
     if shopper is not None and consents.gpc and (shopper.marketing or not shopper.gpc):
         shopper_gpc_record(shopper_id=shopper.pk)
         shopper.refresh_from_db()

@@ -49,6 +49,15 @@ def _service_markers(request):
             missing_service(f"Redis at {url}: {exc}")
 
 
+@pytest.fixture
+def car(db):
+    """The small test car of tests/configurator/conftest.py (make_car): trim, wheels, packs and a
+    badge, with every kind of rule."""
+    from tests.configurator.conftest import make_car
+
+    return make_car()
+
+
 @pytest.fixture(scope="session")
 def demo_layer_cache(tmp_path_factory):
     """Layer art drawn by the first demo seed of the session (drawing takes ~15 s)."""

@@ -18,7 +18,6 @@ from configurator.services import product_publish
 from personalization.models import MotivationMap, Profile
 from personalization.reports import REPORTS
 from personalization.services.motivations import motivation_map_seed
-from tests.configurator.conftest import make_car
 from tests.configurator.test_admin import NO_ADD_PAGE, REGISTERED_MODELS, admin_url, make
 from tests.factories import MotivationWeightFactory, ProfileFactory, RescoreJobFactory
 
@@ -97,10 +96,6 @@ def htmx_config(response) -> dict:
     assert found, "no htmx-config"
     return json.loads(found.group(1))
 
-
-@pytest.fixture
-def car(db):
-    return make_car()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from configurator.snapshot import catalog_for
 from configurator.tasks import enqueue_on_commit, order_confirmation_email
 
 ORDER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+logger = logging.getLogger(__name__)
 
 
 def new_order_number() -> str:
@@ -129,8 +132,6 @@ def order_confirmations_sweep(*, limit: int = 100) -> int:
     """The outbox: send the confirmations that could not be queued (the broker was away) or
     whose task was lost. One that fails is counted and skipped, so it never holds up the
     others; after CONFIRMATION_MAX_FAILURES it is given up. Returns how many were sent."""
-    import logging
-
     from django.utils import timezone
 
     now = timezone.now()
@@ -144,7 +145,7 @@ def order_confirmations_sweep(*, limit: int = 100) -> int:
             sent += order_confirmation_send(order_id=order_id)
         except Exception as exc:  # the mail server refused this one (an address, a hiccup): try the next
             failures = Order.objects.filter(pk=order_id).update(confirmation_failures=F("confirmation_failures") + 1)
-            logging.getLogger(__name__).warning("order %s: confirmation not sent (%s: %s)%s", order_id,
+            logger.warning("order %s: confirmation not sent (%s: %s)%s", order_id,
                                                 type(exc).__name__, exc, "" if failures else " (order gone)")
     return sent
 

@@ -1,6 +1,7 @@
 """Social cards a share could not queue: sharing commits even while Redis (the broker) is away,
 so a periodic sweep (beat: configurator.social_cards_sweep) renders the cards of recent shares
-that have none yet. Rendering replaces a cached file, so racing the share's own task is harmless."""
+that have none yet. Racing the share's own task is harmless: the cache row then points at
+whichever file was stored last, and no file is replaced under a reader."""
 
 from __future__ import annotations
 

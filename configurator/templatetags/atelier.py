@@ -63,6 +63,18 @@ def save_state(query: str, valid: bool, oob: bool = False) -> SafeString:
     )
 
 
+@register.simple_tag
+def digest_input(digest: str, oob: bool = False) -> SafeString:
+    """The page's digest (see studio.Sketch.digest), which htmx sends back with each click."""
+    return format_html('<input type="hidden" id="page-digest" name="_d" value="{}"{}>', digest,
+                       mark_safe(' hx-swap-oob="true"' if oob else ""))  # noqa: S308 (constant markup)
+
+
+def memo_key(*keys) -> tuple:
+    """The key {% memo keys… %} remembers a fragment under: the active language, then the keys."""
+    return (get_language(), *keys)
+
+
 # Rendered fragments by (language, keys); see {% memo %}.
 fragments: LRU[str] = LRU(4096)
 
@@ -73,7 +85,7 @@ class MemoNode(template.Node):
         self.keys = keys
 
     def render(self, context) -> str:
-        key = (get_language(), *(k.resolve(context) for k in self.keys))
+        key = memo_key(*(k.resolve(context) for k in self.keys))
         return fragments.get(key, lambda: self.nodelist.render(context))
 
 

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from configurator.admin import ViewOnlyAdminMixin
 from configurator.i18n import pick
 from personalization.models import Motivation, MotivationMap, MotivationWeight, RescoreJob, RescoreStatus
 from personalization.services.motivations import (
@@ -248,7 +249,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
 
 
 @admin.register(MotivationWeight)
-class MotivationWeightAdmin(admin.ModelAdmin):
+class MotivationWeightAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: weights change by saving a map version's grid, which makes a new version."""
 
     list_display = ("map", "product", "group", "option", "motivation", "weight")
@@ -256,14 +257,6 @@ class MotivationWeightAdmin(admin.ModelAdmin):
     search_fields = ("group", "option")
     list_select_related = ("map", "product", "motivation")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: MotivationWeight | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: MotivationWeight | None = None) -> bool:
-        return False
 
 
 @admin.register(RescoreJob)

@@ -10,13 +10,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from configurator.admin import ViewOnlyAdminMixin
 from personalization.models import Motivation, Profile
 from personalization.selectors import evidence_rows
 from personalization.services.profiles import profile_recompute
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("shopper", "dominant", "confidence_shown", "event_count", "map_version", "computed_at")
     list_filter = ("dominant", "map_version")
     list_select_related = ("shopper", "dominant")
@@ -71,11 +72,3 @@ class ProfileAdmin(admin.ModelAdmin):
         kept = sum(profile_recompute(shopper_id=shopper_id) is not None for shopper_id in ids)
         messages.success(request, ngettext("%(n)s profile recomputed.", "%(n)s profiles recomputed.", kept) % {"n": kept})
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Profile | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Profile | None = None) -> bool:
-        return False

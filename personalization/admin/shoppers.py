@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from configurator.admin import ViewOnlyAdminMixin
 from personalization.models import ConsentChange, Shopper
 from personalization.services.privacy import Erasure, shopper_erase, shoppers_erase_by_email
 
@@ -47,7 +48,7 @@ def _report(request: HttpRequest, erasures: list[Erasure]) -> None:
 
 
 @admin.register(Shopper)
-class ShopperAdmin(admin.ModelAdmin):
+class ShopperAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "created_at", "analytics", "personalization", "marketing", "gpc", "email",
                     "country", "language", "last_seen_at")
     list_filter = ("analytics", "personalization", "marketing", "gpc", "language")
@@ -61,14 +62,6 @@ class ShopperAdmin(admin.ModelAdmin):
     change_list_template = "personalization/consent_admin_changelist.html"
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
-        return False  # a shopper row comes from the shopper's own consent
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # view only (the view permission shows the page)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # a delete would leave events and orders linked; erase instead
 
     def get_urls(self):
         urls = [path("erase-by-email/", self.admin_site.admin_view(self.erase_by_email_view),
@@ -122,7 +115,7 @@ class ShopperAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(admin.ModelAdmin):
+class ConsentChangeAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "shopper", "source", "analytics", "personalization", "marketing")
     list_filter = ("source", "analytics", "personalization", "marketing")
     search_fields = ("shopper__id", "shopper__email")
@@ -132,11 +125,3 @@ class ConsentChangeAdmin(admin.ModelAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # the audit trail goes only with its shopper's erasure

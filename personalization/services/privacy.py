@@ -16,7 +16,7 @@ from django.utils import timezone
 from configurator.models import Build, Order
 from configurator.services import orders_unlink_owner
 from personalization.models import ConsentChange, Event, Profile, SegmentMembership, Shopper
-from personalization.services.shoppers import shopper_forget
+from personalization.services.shoppers import shopper_collected_delete, shopper_for_owner, shopper_forget
 
 EXPORT_FORMAT = 1
 
@@ -89,7 +89,7 @@ def _events(shopper_id: uuid.UUID) -> list[dict[str, Any]]:
 def shopper_export(*, shopper_id: uuid.UUID | None) -> dict[str, Any]:
     """Everything held about the shopper, as plain JSON-ready data (dates and decimals are left to
     the JSON encoder). An unknown or missing id gets the same shape, empty."""
-    shopper = Shopper.objects.filter(pk=shopper_id).first() if shopper_id else None
+    shopper = shopper_for_owner(shopper_id)
     data: dict[str, Any] = {
         "format": EXPORT_FORMAT, "generated_at": timezone.now(),
         "shopper_id": str(shopper_id) if shopper_id else None,
@@ -123,9 +123,7 @@ def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     # Lock the row first: a profile recompute (which locks it too) then either finishes before
     # the erasure or finds no shopper afterwards, and never writes a profile back.
     list(Shopper.objects.select_for_update().filter(pk=shopper_id).values_list("pk", flat=True))
-    events, _ = Event.objects.filter(shopper_id=shopper_id).delete()
-    profile, _ = Profile.objects.filter(shopper_id=shopper_id).delete()
-    memberships, _ = SegmentMembership.objects.filter(shopper_id=shopper_id).delete()
+    events, profile, memberships = shopper_collected_delete(shopper_id)
     consent_changes, _ = ConsentChange.objects.filter(shopper_id=shopper_id).delete()
     shopper, _ = Shopper.objects.filter(pk=shopper_id).delete()
     transaction.on_commit(lambda: shopper_forget(shopper_id))

@@ -54,14 +54,16 @@ def consent_decide(*, shopper_id: uuid.UUID | None, analytics: bool, personaliza
     return shopper
 
 
-def _forget_collected(shopper_id: uuid.UUID) -> None:
-    """Consent to both analytics and personalization withdrawn: what was collected under it goes
-    (events, profile, segment memberships); the row keeps the choice and its audit trail."""
+def shopper_collected_delete(shopper_id: uuid.UUID) -> tuple[int, int, int]:
+    """Delete what was collected under consent to analytics or personalization: events, profile,
+    segment memberships (withdrawal keeps the row with the choice and its audit trail; erasure
+    then deletes those too). Returns how many of each were deleted."""
     from personalization.models import Event, Profile, SegmentMembership
 
-    Event.objects.filter(shopper_id=shopper_id).delete()
-    Profile.objects.filter(shopper_id=shopper_id).delete()
-    SegmentMembership.objects.filter(shopper_id=shopper_id).delete()
+    events, _ = Event.objects.filter(shopper_id=shopper_id).delete()
+    profile, _ = Profile.objects.filter(shopper_id=shopper_id).delete()
+    memberships, _ = SegmentMembership.objects.filter(shopper_id=shopper_id).delete()
+    return events, profile, memberships
 
 
 def shopper_for_owner(owner_key: uuid.UUID | None) -> Shopper | None:
@@ -81,7 +83,7 @@ def consent_set(*, shopper_id: uuid.UUID, analytics: bool, personalization: bool
         return None
     now = timezone.now()
     if shopper is not None and not (analytics or personalization):
-        _forget_collected(shopper_id)
+        shopper_collected_delete(shopper_id)
     if shopper is None:
         shopper = Shopper(id=shopper_id)
     shopper.analytics, shopper.personalization, shopper.marketing = analytics, personalization, marketing

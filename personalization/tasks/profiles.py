@@ -9,7 +9,6 @@ import uuid
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from configurator.lru import LRU
 
@@ -23,19 +22,12 @@ _queued: LRU[bool] = LRU(50_000, ttl=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS)
 def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
     """Queue a recompute of the shopper's profile after the current transaction commits,
     debounced per shopper. If the broker is down nothing is lost: profiles_sweep catches up."""
+    from configurator.tasks import enqueue_on_commit
+
     key = str(shopper_id)
-    if not _queued.add(key, True):
-        return
-
-    def send() -> None:
-        try:
-            profile_recompute.apply_async((key,), countdown=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS)
-        except Exception as exc:  # the broker is away: the sweep catches up (no traceback per click)
-            _queued.discard(key)
-            logger.warning("could not queue the profile of %s (%s: %s); the sweep will", key[:8],
-                           type(exc).__name__, exc)
-
-    transaction.on_commit(send)
+    if _queued.add(key, True):  # a burst of clicks queues one refresh
+        enqueue_on_commit(profile_recompute, key, countdown=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS,
+                          on_failure=lambda: _queued.discard(key))
 
 
 @shared_task(name="personalization.profile_recompute", acks_late=True, reject_on_worker_lost=True,

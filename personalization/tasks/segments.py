@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +52,6 @@ def segments_materialize_all() -> dict:
 def segment_materialize_soon(segment_id: int) -> None:
     """Queue a materialization once the current transaction commits. If the broker is down the
     next beat run catches up."""
+    from configurator.tasks import enqueue_on_commit
 
-    def send() -> None:
-        try:
-            segment_materialize.delay(segment_id)
-        except Exception:
-            logger.warning("could not queue segment %s; the periodic run will", segment_id, exc_info=True)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(segment_materialize, segment_id)

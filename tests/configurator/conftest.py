@@ -71,10 +71,6 @@ def make_car() -> Product:
     return car
 
 
-@pytest.fixture
-def car(db) -> Product:
-    return make_car()
-
 
 @pytest.fixture
 def owner() -> Owner:

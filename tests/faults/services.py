@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,8 @@ from unittest import mock
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench.common import ROOT
+from bench.server import free_port, port_open
 
 
 def _pg_bin() -> Path:
@@ -42,18 +42,6 @@ def missing_binaries() -> list[str]:
     if shutil.which(REDIS_SERVER) is None:
         missing.append(REDIS_SERVER)
     return missing
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, interval: float = 0.2) -> object:

@@ -12,12 +12,6 @@ from configurator.identity import sign_shopper
 from personalization.consent import COOKIE as CONSENT_COOKIE
 from personalization.consent import Consents, consent_cookie_value
 from personalization.services import consent_set
-from tests.configurator.conftest import make_car
-
-
-@pytest.fixture
-def car(db):
-    return make_car()
 
 
 def shopper_client(*, analytics: bool = True, personalization: bool = True, marketing: bool = False,

@@ -48,3 +48,14 @@ def shopper() -> Owner:
 def shopper_header(shopper) -> dict[str, str]:
     """Django test-client headers that act as `shopper` through the X-Atelier-Shopper header."""
     return {"HTTP_X_ATELIER_SHOPPER": sign_shopper(shopper.shopper_id)}
+
+
+def db_snapshot(app_labels: tuple[str, ...] | None = None) -> dict[str, list]:
+    """Every row of every model (of `app_labels`, if given), to compare before and after."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models()
+        if app_labels is None or model._meta.app_label in app_labels
+    }

@@ -33,6 +33,7 @@ from personalization.consent import Consents, consent_cookie_value
 from personalization.services import consent_set
 from tests.configurator.conftest import make_car
 from tests.factories import CampaignFactory, UserFactory
+from tests.security.conftest import db_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -126,11 +127,7 @@ def every_url(world) -> list[tuple[str, object]]:
     return urls
 
 
-def snapshot() -> dict[str, list]:
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_models()
-    }
+snapshot = db_snapshot
 
 
 def shopper_browser(world) -> Client:

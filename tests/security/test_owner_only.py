@@ -7,7 +7,6 @@ import json
 import uuid
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.test import Client
 
@@ -17,16 +16,13 @@ from personalization.services import consent_set
 from personalization.services.events import events_ingest
 from tests.configurator.conftest import make_car
 from tests.factories import UserFactory
+from tests.security.conftest import db_snapshot
 
 pytestmark = pytest.mark.django_db
 
 
 def snapshot() -> dict[str, list]:
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_models()
-        if model._meta.app_label in ("configurator", "personalization")
-    }
+    return db_snapshot(("configurator", "personalization"))
 
 
 @pytest.fixture

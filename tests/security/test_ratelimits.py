@@ -19,7 +19,6 @@ from configurator.models import Build, Order, RenderedImage
 from configurator.previews import preview_ref
 from configurator.snapshot import catalog_for
 from personalization.models import Event
-from tests.configurator.conftest import make_car
 from tests.factories import ShopperFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +50,6 @@ def limits(request, settings):
     settings.ATELIER_RATELIMITS = dict(LOW)
     return request.param
 
-
-@pytest.fixture
-def car(db):
-    return make_car()
 
 
 def shopper_client(shopper_id: uuid.UUID | None = None, ip: str = "127.0.0.1", **extra) -> Client:
