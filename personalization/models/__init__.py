@@ -2,7 +2,15 @@
 
 from .campaigns import Campaign, CampaignGroup, Placement
 from .events import Event, EventType
-from .motivations import Motivation, MotivationMap, MotivationWeight, RescoreJob, RescoreStatus
+from .motivations import (
+    MapLearningJob,
+    Motivation,
+    MotivationEvaluation,
+    MotivationMap,
+    MotivationWeight,
+    RescoreJob,
+    RescoreStatus,
+)
 from .profiles import Profile
 from .rollups import DailyRollup, LineageRollup
 from .segments import Segment, SegmentMembership
@@ -16,7 +24,9 @@ __all__ = [
     "Event",
     "EventType",
     "LineageRollup",
+    "MapLearningJob",
     "Motivation",
+    "MotivationEvaluation",
     "MotivationMap",
     "MotivationWeight",
     "Placement",

@@ -34,6 +34,12 @@ class MotivationMap(models.Model):
                                    related_name="+")
     note = models.CharField(max_length=200, blank=True)
     is_current = models.BooleanField(default=False)
+    # The choice model's settings for this version (see personalization.choice_model.ModelParams):
+    # sensitivity, class prior, behaviour weights, the "undetermined" threshold. Empty: the defaults.
+    parameters = models.JSONField(default=dict, blank=True)
+    # A version the map-learning job proposed: staff review its diff before it becomes current.
+    learned_by = models.ForeignKey("personalization.MapLearningJob", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
     class Meta:
         verbose_name = _("motivation map")
@@ -99,3 +105,51 @@ class RescoreJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == RescoreStatus.DONE else int(100 * self.done / self.total) if self.total else 0
+
+
+class MapLearningJob(models.Model):
+    """'Learn a new map from the stored choices': expectation-maximization over the choice model,
+    with a base version as the prior. Runs in slices on Celery (resumable from `state`) and ends
+    with a proposed version that staff review as a diff."""
+
+    base = models.ForeignKey(MotivationMap, on_delete=models.CASCADE, related_name="learning_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=RescoreStatus.choices, default=RescoreStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)  # EM iterations planned
+    done = models.PositiveIntegerField(default=0)
+    state = models.JSONField(default=dict, blank=True)  # the model after the last finished iteration
+    log = models.JSONField(default=list, blank=True)  # per iteration: log-likelihood, shoppers
+    proposed = models.ForeignKey(MotivationMap, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("map learning job")
+        verbose_name_plural = _("map learning jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"learn from v{self.base.version}: {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == RescoreStatus.DONE else int(100 * self.done / self.total) if self.total else 0
+
+
+class MotivationEvaluation(models.Model):
+    """One run of `manage.py evaluate_motivations`: accuracy against simulated shoppers whose
+    motivation is known, with the Bayes-optimal ceiling, for the admin report."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    settings = models.JSONField(default=dict)
+    results = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("motivation evaluation")
+        verbose_name_plural = _("motivation evaluations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"evaluation {self.created_at:%Y-%m-%d %H:%M}"

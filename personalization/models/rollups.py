@@ -20,6 +20,9 @@ class DailyRollup(models.Model):
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     selections = models.PositiveIntegerField(default=0)  # option_selected events
     weight = models.FloatField(default=0.0)  # summed motivation weight of the day's choices
+    # The summed probability of the row's motivation over the day's configuring shoppers (every
+    # one of them, whatever their dominant motivation): the motivation mix sums these.
+    probability = models.FloatField(default=0.0)
 
     class Meta:
         verbose_name = _("daily rollup")
