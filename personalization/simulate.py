@@ -10,6 +10,14 @@ for shoppers who consented. A shopper who declines leaves builds and orders but 
 Journeys are spread over the last `days` days and played in time order, so a share is viewed
 only after it was made. The rows the services date "now" (events, builds, orders, the shopper)
 are dated at the simulated moment, in the journey's transaction.
+
+The ground truth is the demo catalog's motivation tags (`motivation_tags`), whatever the staff
+map says. With `trace=True` every draw that depends on a shopper's hidden mix is recorded (a
+`Trace` per shopper): what was on offer and what they did. That is all the Bayes-optimal
+classifier of personalization.evaluation needs to compute the accuracy ceiling.
+
+Co-creation depth: deeper builders (more steps changed, personal text, time) order more often
+(`depth.order_boost`). This is a modelled effect, so the depth report says it is simulated.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from configurator.personal_text import text_problems
 from configurator.services import BuildInvalid, build_remix, build_save, build_share, build_update, order_place
 from configurator.snapshot import catalog_for
 from personalization.capture import choice_events, event_dict
+from personalization.depth import build_depth, order_boost
 from personalization.models import ConsentChange, Event, EventType, Shopper
 from personalization.services.events import events_record
 from personalization.services.rollups import rollups_refresh
@@ -98,6 +107,13 @@ class Persona:
         return sum(share * RATES[m][what] for m, share in self.mix.items())
 
 
+# One record per draw that depends on the mix (see personalization/evaluation/truth.py):
+#   ("click", ((tags, add), ...) per step offered, (step index, action index))
+#   ("text", tags, personalized)      ("rate", what, happened)      ("clicks", n)
+#   ("product", (tags of each product's options, ...), chosen index)
+Trace = list[tuple]
+
+
 @dataclass
 class Report:
     shoppers: int = 0
@@ -106,6 +122,7 @@ class Report:
     counts: Counter = field(default_factory=Counter)  # saved, shared, viewed, remixed, ordered, skipped
     personas: list[Persona] = field(default_factory=list)
     profiles: int = 0  # profiles recomputed
+    traces: dict[uuid.UUID, Trace] = field(default_factory=dict)  # with trace=True
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, float]]) -> Any:
@@ -195,13 +212,23 @@ def _pick(rng: random.Random, choices: dict[str, list[tuple[Action, float]]]) ->
     return _weighted(rng, step)
 
 
+def _click_record(choices: dict[str, list[tuple[Action, float]]], action: Action, tags: dict) -> tuple:
+    offered = tuple(tuple((tags.get((a.group, a.option)) or {}, a.selected) for a, _w in options)
+                    for options in choices.values())
+    for s, options in enumerate(choices.values()):
+        for o, (a, _w) in enumerate(options):
+            if a == action:
+                return ("click", offered, (s, o))
+    raise ValueError(action)
+
+
 def _text_value(rng: random.Random, group) -> str | None:
     fits = [t for t in TEXTS if len(t) <= group.text.max_length and all(re.fullmatch(group.text.pattern, ch) for ch in t)]
     return rng.choice(fits) if fits else None
 
 
 def walk(rng: random.Random, item: Configurable, persona: Persona, plain: dict, clicks: int, clock: Clock,
-         version_id: int) -> tuple[dict, list[dict]]:
+         version_id: int, trace: Trace | None = None) -> tuple[dict, list[dict]]:
     """A walk of `clicks` clicks from `plain`: (the build it ends on, the events it made)."""
     cat, events = item.cat, []
     for _ in range(clicks):
@@ -215,10 +242,18 @@ def walk(rng: random.Random, item: Configurable, persona: Persona, plain: dict, 
                 new_plain = to_plain(cat, after.state)
                 events += choice_events(cat, item.product.pk, version_id, plain, new_plain, action,
                                         clock.tick(rng, 4, 45))
+                if trace is not None:
+                    trace.append(_click_record(choices, action, item.tags))
                 plain = new_plain
                 break
     for group in cat.groups:  # personal text: a self-expression signal
-        if group.kind == TEXT and rng.random() < 0.05 + 0.9 * affinity(persona.mix, item.tags.get((group.code, ""))):
+        if group.kind != TEXT:
+            continue
+        text_tags = item.tags.get((group.code, "")) or {}
+        personalizes = rng.random() < 0.05 + 0.9 * affinity(persona.mix, text_tags)
+        if trace is not None:
+            trace.append(("text", text_tags, personalizes))
+        if personalizes:
             value = _text_value(rng, group)
             candidate = {**plain, group.code: value}
             result = quote(cat, candidate)
@@ -241,13 +276,21 @@ class Journey:
     """One shopper's visit, played in one transaction. Its tallies and shares count only once
     that transaction commits."""
 
-    def __init__(self, rng: random.Random, persona: Persona, clock: Clock) -> None:
-        self.rng, self.persona, self.clock = rng, persona, clock
+    def __init__(self, rng: random.Random, persona: Persona, clock: Clock, trace: Trace | None = None) -> None:
+        self.rng, self.persona, self.clock, self.trace = rng, persona, clock, trace
         self.wall = timezone.now()  # rows the services write from here on are dated "now"
         self.events = 0
         self.counts: Counter = Counter()
         self.shares: list[Share] = []
         self.consented = False
+
+    def draw(self, what: str, factor: float = 1.0) -> bool:
+        """Does the shopper do `what` (save, share, order, remix), at their rate times `factor`?
+        Recorded in the trace."""
+        happened = self.rng.random() < self.persona.rate(what) * factor
+        if self.trace is not None:
+            self.trace.append(("rate", what, happened, factor))
+        return happened
 
     def record(self, items: list[dict]) -> None:
         if items and self.persona.records_events:
@@ -326,8 +369,15 @@ class Journey:
         return order
 
 
+CLICKS_SD = 2.5
+
+
+def clicks_mean(mix: dict[str, float]) -> float:
+    return sum(share * RATES[m]["clicks"] for m, share in mix.items())
+
+
 def _clicks(rng: random.Random, persona: Persona) -> int:
-    return max(2, int(rng.gauss(sum(share * RATES[m]["clicks"] for m, share in persona.mix.items()), 2.5)))
+    return max(2, int(rng.gauss(clicks_mean(persona.mix), CLICKS_SD)))
 
 
 def _appeal(item: Configurable, mix: dict[str, float]) -> float:
@@ -337,26 +387,31 @@ def _appeal(item: Configurable, mix: dict[str, float]) -> float:
 
 
 def play(rng: random.Random, persona: Persona, clock: Clock, products: list[Configurable],
-         shares: list[Share]) -> Journey:
+         shares: list[Share], trace: Trace | None = None) -> Journey:
     """One shopper's whole visit: maybe a share someone sent them, then one or two products."""
-    journey = Journey(rng, persona, clock)
+    journey = Journey(rng, persona, clock, trace)
     journey.start()
     by_id = {item.product.pk: item for item in products}
     appeal = [(item, _appeal(item, persona.mix)) for item in products]
     todo = [_weighted(rng, appeal)]
+    if trace is not None:
+        trace.append(("product", tuple(tuple(item.tags.values()) for item in products), products.index(todo[0])))
     if len(products) > 1 and rng.random() < 0.35:
         todo.append(_weighted(rng, [(item, w) for item, w in appeal if item is not todo[0]]))
     if shares and rng.random() < 0.3:
         share = _weighted(rng, [(s, s.pull) for s in shares[-200:]])
         journey.view(share)
         item = by_id.get(share.build.product_id)
-        if item is not None and rng.random() < persona.rate("remix"):
+        if item is not None and journey.draw("remix"):
             draft = journey.remix(share)
             _configure(journey, item, draft.selections, draft.catalog_version_id, rng.randint(1, 5), draft)
             todo = todo[1:]
     for item in todo:
         start = to_plain(item.cat, quote(item.cat, {}).state)
-        _configure(journey, item, start, item.product.current_version_id, _clicks(rng, persona))
+        clicks = _clicks(rng, persona)
+        if trace is not None:
+            trace.append(("clicks", clicks))
+        _configure(journey, item, start, item.product.current_version_id, clicks)
     journey.finish()
     return journey
 
@@ -367,15 +422,16 @@ def _configure(journey: Journey, item: Configurable, plain: dict, version_id: in
     rng, persona = journey.rng, journey.persona
     if version_id != item.product.current_version_id:  # a remix of a build on an older catalog
         item = Configurable(item.product, catalog_for(version_id), item.tags)
-    plain, events = walk(rng, item, persona, plain, clicks, journey.clock, version_id)
+    plain, events = walk(rng, item, persona, plain, clicks, journey.clock, version_id, journey.trace)
     journey.record(events)
-    if draft is None and rng.random() >= persona.rate("save"):
+    if draft is None and not journey.draw("save"):
         return
     build = journey.save(item.product, plain, draft)
-    if rng.random() < persona.rate("share"):
+    if journey.draw("share"):
         build = journey.share(build)
     boost = 1.3 if draft is not None else 1.0  # a remix starts from a design someone liked
-    if build.is_complete and rng.random() < persona.rate("order") * boost:
+    boost *= order_boost(build_depth(item.cat, plain, remix=draft is not None).depth)  # a modelled effect
+    if build.is_complete and journey.draw("order", boost):
         journey.order(build)
 
 
@@ -390,10 +446,10 @@ def simulated_shoppers_exist() -> bool:
 
 
 def simulate(*, shoppers: int, seed: int | None = None, days: int = 60,
-             progress: Callable[[int], None] | None = None) -> Report:
+             progress: Callable[[int], None] | None = None, trace: bool = False) -> Report:
     """Play `shoppers` journeys spread over the last `days` days. Adds shoppers on every run
-    (their ids are always new; `seed` fixes their behaviour). Raises LookupError without a
-    published product."""
+    (their ids are always new; `seed` fixes their behaviour). With `trace`, the report keeps
+    each shopper's Trace. Raises LookupError without a published product."""
     products = _products()
     if not products:
         raise LookupError("No published product: run `python manage.py seed_demo` first.")
@@ -411,14 +467,17 @@ def simulate(*, shoppers: int, seed: int | None = None, days: int = 60,
     with quiet:
         for start, persona, salt in plans:
             journey_rng = random.Random(f"{seed}:{salt}") if seed is not None else random.Random()
+            journey_trace: Trace | None = [] if trace else None
             try:
                 with transaction.atomic():
-                    journey = play(journey_rng, persona, Clock(start, ceiling), products, shares)
+                    journey = play(journey_rng, persona, Clock(start, ceiling), products, shares, journey_trace)
             except BuildInvalid as exc:  # a catalog rule the walk did not foresee: skip this shopper
                 logger.warning("simulated shopper %s skipped: %s", persona.shopper_id.hex[:8], exc.errors)
                 report.counts["skipped"] += 1
             else:
                 report.personas.append(persona)
+                if journey_trace is not None:
+                    report.traces[persona.shopper_id] = journey_trace
                 report.shoppers += 1
                 report.consented += journey.consented
                 report.events += journey.events

@@ -12,8 +12,11 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from personalization.choice_model import score
+from personalization.depth import shopper_depth
 from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, Profile, Shopper
-from personalization.scoring import ScoringConfig, WeightMap, score_events
+from personalization.scoring import ScoringConfig, WeightMap, event_signal
+from personalization.services.choice_models import model_for
 
 EVENT_FIELDS = ("id", "type", "occurred_at", "product_id", "group", "option", "build_id", "properties")
 
@@ -55,6 +58,20 @@ def _record_event_scores(rows: list[dict], event_scores: dict[int, dict[str, flo
     return len(changed)
 
 
+def _event_scores(events: list[dict], weights: WeightMap, motivations: list[str]) -> dict[int, dict[str, float]]:
+    """What each event says by itself (its option's weights), as the events record it for the
+    "what the choices say" report."""
+    from personalization.scoring import coerce_event
+
+    wanted, config, out = set(motivations), scoring_config(), {}
+    for raw in events:
+        event = coerce_event(raw)
+        if event is not None:
+            out[event.id] = {line.motivation: round(line.contribution, 6)
+                             for line in event_signal(event, weights, config) if line.motivation in wanted}
+    return out
+
+
 def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | None = None,
                       weights: WeightMap | None = None, motivations: list[str] | None = None) -> Profile | None:
     """Recompute the shopper's profile from all their events with the current map (or the
@@ -76,23 +93,25 @@ def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | 
             motivations = active_motivations()
         rows = list(Event.objects.filter(shopper_id=shopper_id).order_by("id").values(
             *EVENT_FIELDS, "scored_with_id", "scores"))
-        now = timezone.now()
-        result = score_events(
-            [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows], weights,
-            now=now, motivations=motivations, config=scoring_config(),
-        )
+        events = [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows]
+        result = score(events, model_for(motivation_map, weights, motivations))
+        depth = shopper_depth(events)
         dominant = Motivation.objects.filter(code=result.dominant).first() if result.dominant else None
         profile, _created = Profile.objects.update_or_create(shopper_id=shopper_id, defaults={
-            "scores": result.scores,
+            "scores": result.probabilities,
             "dominant": dominant,
             "confidence": result.confidence,
+            "determined": result.determined,
             "evidence": [line.as_dict() for line in result.evidence],
             "event_count": result.event_count,
             "last_event_id": result.last_event_id,
-            "computed_at": now,
+            "depth": depth.depth,
+            "depth_band": depth.band,
+            "depth_detail": depth.per_product,
+            "computed_at": timezone.now(),
             "map_version": motivation_map.version if motivation_map else None,
         })
-        _record_event_scores(rows, result.event_scores, motivation_map)
+        _record_event_scores(rows, _event_scores(events, weights, motivations), motivation_map)
     return profile
 
 

@@ -1,0 +1,201 @@
+"""A map that learns: expectation-maximization over the choice model, with the staff map as the
+prior. Pure: features in, parameters out.
+
+Staff write the first map by hand and get it partly wrong. The stored choices say what each
+kind of shopper really picks, but not who is which kind: that is a latent-class model, and EM
+fits it.
+- E-step: every shopper's class probabilities under the current model (choice_model.posterior).
+- M-step: per class, the option utilities that best explain the choices weighed by those
+  probabilities (a multinomial logit per product, solved by Newton's method), pulled towards the
+  staff map's utilities by a Gaussian prior of strength `prior_strength`; the rates of personal
+  text, sharing, clicks per product and which products are configured, each with a Beta or
+  Dirichlet prior; and the class prior (the motivation mix) from the probabilities.
+The staff map anchors which class is which motivation: without it EM would find groups of
+shoppers but not their names. Each iteration raises the (penalized) log-likelihood; the log is
+kept so staff can see it settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+
+from personalization.choice_model import Features, Model, ModelParams, option_key, posterior, step_key
+
+
+@dataclass(frozen=True)
+class Stacked:
+    """Many shoppers' features as matrices (one row per shopper)."""
+
+    choices: sparse.csr_matrix  # (N, G) weighted option choices
+    removed: sparse.csr_matrix  # (N, G)
+    text_yes: sparse.csr_matrix  # (N, T)
+    text_no: sparse.csr_matrix  # (N, T)
+    shares: np.ndarray  # (N,)
+    not_shared: np.ndarray  # (N,)
+    clicks: np.ndarray  # (N,)
+    products: sparse.csr_matrix  # (N, P) configured
+
+    @property
+    def size(self) -> int:
+        return self.choices.shape[0]
+
+
+def stack(feats: Sequence[Features], model: Model) -> Stacked:
+    n, g, t, p = len(feats), len(model.utility), len(model.text_keys), len(model.products)
+
+    def matrix(cols: int, pick) -> sparse.csr_matrix:
+        rows, columns, values = [], [], []
+        for i, f in enumerate(feats):
+            c, v = pick(f)
+            rows.extend([i] * len(c))
+            columns.extend(c.tolist())
+            values.extend(v.tolist())
+        return sparse.csr_matrix((values, (rows, columns)), shape=(n, cols))
+
+    return Stacked(
+        choices=matrix(g, lambda f: (f.choice_rows, f.choice_weights)),
+        removed=matrix(g, lambda f: (f.removed_rows, f.removed_weights)),
+        text_yes=matrix(t, lambda f: (f.text_rows[f.text_filled > 0], f.text_weights[f.text_filled > 0])),
+        text_no=matrix(t, lambda f: (f.text_rows[f.text_filled == 0], f.text_weights[f.text_filled == 0])),
+        shares=np.array([f.shares for f in feats], dtype=float),
+        not_shared=np.array([f.not_shared for f in feats], dtype=float),
+        clicks=np.array([f.clicks for f in feats], dtype=float),
+        products=matrix(p, lambda f: (f.product_rows, np.ones(len(f.product_rows)))),
+    )
+
+
+def batch_loglik(data: Stacked, model: Model) -> np.ndarray:
+    """(N, K) every shopper's log-likelihood under each class (choice_model.loglik, in bulk)."""
+    log_choice = model.log_choice
+    out = data.choices @ log_choice
+    if data.removed.nnz:
+        out += data.removed @ np.log(np.clip(-np.expm1(log_choice), 1e-12, 1.0))
+    if model.text_yes.size:
+        out += data.text_yes @ model.text_yes + data.text_no @ model.text_no
+    out += data.shares[:, None] * model.share_yes + data.not_shared[:, None] * model.share_no
+    configured = np.asarray(data.products.sum(axis=1)).ravel()
+    if model.click_rate is not None:
+        rate = configured[:, None] * model.click_rate
+        out += np.where(configured[:, None] > 0, data.clicks[:, None] * np.log(model.click_rate) - rate, 0.0)
+    if model.product_choice is not None:
+        out += data.products @ model.product_choice
+    return np.asarray(out)
+
+
+def responsibilities(data: Stacked, model: Model) -> tuple[np.ndarray, float]:
+    """(N, K) class probabilities and the total log-likelihood."""
+    joint = batch_loglik(data, model) + model.log_prior
+    top = joint.max(axis=1, keepdims=True)
+    p = np.exp(joint - top)
+    total = p.sum(axis=1, keepdims=True)
+    return p / total, float((np.log(total) + top).sum())
+
+
+def _fit_logit(counts: np.ndarray, start: np.ndarray, anchor: np.ndarray, strength: float) -> np.ndarray:
+    """argmax_u  counts . u - N logsumexp(u) - strength/2 |u - anchor|^2  (Newton's method)."""
+    u = start.copy()
+    total = counts.sum()
+    for _ in range(25):
+        s = np.exp(u - u.max())
+        s /= s.sum()
+        grad = counts - total * s - strength * (u - anchor)
+        hess = total * (np.diag(s) - np.outer(s, s)) + strength * np.eye(len(u))
+        step = np.linalg.solve(hess, grad)
+        u += step
+        if np.abs(step).max() < 1e-6:
+            break
+    return u - u.mean() + anchor.mean()
+
+
+def _rate(hits: np.ndarray, trials: np.ndarray, base: np.ndarray, strength: float) -> np.ndarray:
+    return np.clip((hits + strength * base) / (trials + strength), 1e-4, 1 - 1e-4)
+
+
+def m_step(data: Stacked, resp: np.ndarray, model: Model, anchor: Model, *, prior_strength: float) -> Model:
+    """The model that best explains the data given the class probabilities `resp`."""
+    k = len(model.classes)
+    counts = np.asarray(data.choices.T @ resp)  # (G, K)
+    utility = model.utility.copy()
+    for p_index in range(len(model.products)):
+        rows = model.option_product == p_index
+        for m in range(k):
+            utility[rows, m] = _fit_logit(counts[rows, m], model.utility[rows, m], anchor.utility[rows, m],
+                                          prior_strength)
+    log_norm = np.vstack([np.log(np.exp(utility[model.option_product == p]).sum(axis=0))
+                          for p in range(len(model.products))]) if len(model.products) else model.log_norm
+    yes = np.asarray(data.text_yes.T @ resp)
+    no = np.asarray(data.text_no.T @ resp)
+    text_p = _rate(yes, yes + no, np.exp(anchor.text_yes), 5.0) if yes.size else np.zeros((0, k))
+    share_p = _rate(data.shares @ resp, (data.shares + data.not_shared) @ resp, np.exp(anchor.share_yes), 5.0)
+    configured = np.asarray(data.products.sum(axis=1)).ravel()
+    base_clicks = float(data.clicks.sum() / max(configured.sum(), 1.0))
+    clicks = (data.clicks @ resp + 5.0 * base_clicks) / (configured @ resp + 5.0)
+    chosen = np.asarray(data.products.T @ resp) + 1.0  # (P, K)
+    prior = resp.sum(axis=0) + 1.0
+    return replace(
+        model, utility=utility, log_norm=log_norm, log_prior=np.log(prior / prior.sum()),
+        text_yes=np.log(text_p), text_no=np.log1p(-text_p), share_yes=np.log(share_p), share_no=np.log1p(-share_p),
+        click_rate=clicks, product_choice=np.log(chosen / chosen.sum(axis=0, keepdims=True)),
+    )
+
+
+def em_step(data: Stacked, model: Model, anchor: Model, *, prior_strength: float = 1.0) -> tuple[Model, float]:
+    """One EM iteration: the improved model and the log-likelihood before it."""
+    resp, ll = responsibilities(data, model)
+    return m_step(data, resp, model, anchor, prior_strength=prior_strength), ll
+
+
+def learned_params(model: Model, base: ModelParams) -> ModelParams:
+    """A learned model as the parameters a map version stores."""
+    classes = model.classes
+    utilities = {}
+    by_row = {row: key for key, row in model.option_row.items()}
+    for row in range(len(model.utility)):
+        utilities[option_key(*by_row[row])] = {c: round(float(v), 4) for c, v in zip(classes, model.utility[row],
+                                                                                      strict=True)}
+    text_rates = {step_key(*key): {c: round(float(np.exp(v)), 4) for c, v in zip(classes, model.text_yes[i],
+                                                                                  strict=True)}
+                  for i, key in enumerate(model.text_keys)}
+    prior = np.exp(model.log_prior)
+    return replace(
+        base, utilities=utilities, text_rates=text_rates,
+        share_rates={c: round(float(np.exp(v)), 4) for c, v in zip(classes, model.share_yes, strict=True)},
+        click_rates={c: round(float(v), 4) for c, v in zip(classes, model.click_rate, strict=True)}
+        if model.click_rate is not None else None,
+        product_rates={c: {str(p): round(float(np.exp(model.product_choice[i, m])), 4)
+                           for i, p in enumerate(model.products)} for m, c in enumerate(classes)}
+        if model.product_choice is not None else None,
+        prior={c: round(float(v), 4) for c, v in zip(classes, prior, strict=True)},
+    )
+
+
+def learned_weights(model: Model, sensitivity: float) -> dict[tuple[int, str, str, str], float]:
+    """The learned utilities read back as map weights, for staff to review as a diff: per class,
+    how far above the product's average an option's utility is, in units of `sensitivity`,
+    rounded to 0.05 (below 0.05: no weight)."""
+    out = {}
+    by_row = {row: key for key, row in model.option_row.items()}
+    for p_index in range(len(model.products)):
+        rows = np.flatnonzero(model.option_product == p_index)
+        centred = model.utility[rows] - model.utility[rows].mean(axis=0)
+        for i, row in enumerate(rows):
+            for m, code in enumerate(model.classes):
+                w = round(float(centred[i, m]) / max(sensitivity, 1e-6) / 0.05) * 0.05
+                if w >= 0.05:
+                    out[(*by_row[row], code)] = round(w, 2)
+    for i, key in enumerate(model.text_keys):
+        odds = model.text_yes[i] - model.text_no[i]
+        centred = odds - odds.mean()
+        for m, code in enumerate(model.classes):
+            w = round(float(centred[m]) / max(sensitivity, 1e-6) / 0.05) * 0.05
+            if w >= 0.05:
+                out[(*key, "", code)] = round(w, 2)
+    return out
+
+
+__all__ = ["Stacked", "batch_loglik", "em_step", "learned_params", "learned_weights", "posterior",
+           "stack"]
