@@ -41,7 +41,7 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def write_report(results: list[Result], path: Path, header: str) -> None:
+def write_report(results: list[Result], path: Path, header: str, details: str = "") -> None:
     lines = [
         "# Benchmark report",
         "",
@@ -57,4 +57,4 @@ def write_report(results: list[Result], path: Path, header: str) -> None:
             f"| #{r.issue} | {r.name} | {r.measured:.3f} {r.unit} | {base} | {ratio} | {r.target} | "
             f"{'yes' if r.ok else '**no**'} {r.note} |"
         )
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + (f"\n{details}" if details else ""))

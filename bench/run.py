@@ -86,6 +86,11 @@ def main() -> int:
 
     say("engine: 20 steps x 20 options, 300 rules ...")
     report(engine.run(clicks=300 if args.quick else 1500))
+    say("motivations: accuracy against the Bayes-optimal ceiling on simulated shoppers ...")
+    from bench import motivations
+
+    rows, motivation_section = motivations.run(shoppers=300 if args.quick else 1500)
+    report(rows)
     if env is None:
         say(f"stack benchmarks not run: {why}")
         report(not_run(why, RENDERED + SERVED))
@@ -121,7 +126,7 @@ def main() -> int:
         f"HTTP stack: {stack}; took {time.time() - started:.0f}s; "
         f"1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)."
     )
-    write_report(results, ROOT / "bench" / "REPORT.md", header)
+    write_report(results, ROOT / "bench" / "REPORT.md", header, motivation_section)
     print(f"wrote {ROOT / 'bench' / 'REPORT.md'} (took {time.time() - started:.0f}s)")
     return 0
 

@@ -72,7 +72,7 @@ class ModelParams:
     """A map version's settings (MotivationMap.parameters). Every field has a default, so an
     empty JSON object is a valid model."""
 
-    sensitivity: float = 2.5  # how strongly a weight of 1 pulls a choice
+    sensitivity: float = 1.5  # how strongly a weight of 1 pulls a choice
     spill: float = 0.2  # how much an option's other motivations count for a class
     price: Mapping[str, float] = field(default_factory=lambda: {"value": 1.0, "status": -0.3})
     text_base: float = -2.0  # the utility of personal text for a class with no weight on it
@@ -415,6 +415,8 @@ def loglik(feats: Features, model: Model) -> np.ndarray:
 
 
 def posterior(log_likelihood: np.ndarray, model: Model) -> np.ndarray:
+    if not len(model.classes):  # no active motivation: nothing to say
+        return np.zeros(0)
     joint = log_likelihood + model.log_prior
     joint = joint - joint.max()
     p = np.exp(joint)
@@ -437,7 +439,9 @@ def _reason(event: EventIn | None, kind: str) -> str:
         if event.properties.get("cheapest") is True:
             return "cheapest"
         return "trade_off" if event.properties.get("previous") else "choice"
-    return {"removed": "removed", "text": "text", "share": "shared"}.get(kind, kind)
+    if kind == "text":
+        return "text" if event is not None else "no_text"
+    return {"removed": "removed", "share": "shared"}.get(kind, kind)
 
 
 def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: int) -> tuple[Evidence, ...]:

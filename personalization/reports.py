@@ -8,6 +8,12 @@ rollups keep no options.
 Counts read from daily rollups are distinct shoppers per day: summed over a date range they are
 shopper-days (a shopper active on three days counts three times). Rates are ratios of those.
 The average order value is revenue per ordering shopper-day.
+
+The motivation mix sums the shoppers' motivation probabilities (a profile is a probability per
+motivation), with a Wilson interval per share (see motivation_mix). The funnel, the KPIs and the
+top options group shoppers by their dominant motivation, and say so; the KPIs add an average
+order value index against the products bought (see AovIndex). Segment rows take membership at
+the time of the event (see personalization.services.rollups).
 """
 
 from __future__ import annotations
@@ -27,7 +33,17 @@ from django.utils.translation import gettext as _
 
 from configurator.models import Option, Product
 from personalization.charts import ChartSpec, Series
-from personalization.models import Campaign, DailyRollup, Event, EventType, LineageRollup, Motivation, Segment, SegmentMembership
+from personalization.models import (
+    Campaign,
+    DailyRollup,
+    Event,
+    EventType,
+    LineageRollup,
+    Motivation,
+    Segment,
+    SegmentMembership,
+)
+from personalization.stats import wilson_interval
 
 DEFAULT_DAYS = 90
 UNKNOWN_COLOUR = "#8a8f98"
@@ -137,66 +153,136 @@ def _bucket(f: Filters) -> str:
 # ---------------------------------------------------------------- the reports
 
 
+def _share_interval(expected: float, n: int) -> tuple[float, float, float]:
+    """The share `expected` / `n` and its 95% Wilson interval, in percent."""
+    if not n:
+        return 0.0, 0.0, 0.0
+    expected = min(max(float(expected), 0.0), float(n))  # a float sum may overshoot by a hair
+    low, high = wilson_interval(expected, n)
+    return round(100 * expected / n, 1), round(100 * low, 1), round(100 * high, 1)
+
+
+@dataclass
+class _Mix:
+    """Summed rollups per key (a product or a period) and motivation."""
+
+    configured: dict[Any, int] = field(default_factory=lambda: defaultdict(int))  # every configuring shopper-day
+    undetermined: dict[Any, int] = field(default_factory=lambda: defaultdict(int))  # those without a dominant
+    expected: dict[tuple[Any, str], float] = field(default_factory=lambda: defaultdict(float))
+    weight: dict[tuple[Any, str], float] = field(default_factory=lambda: defaultdict(float))
+
+    @classmethod
+    def of(cls, found: list[dict], key: str) -> _Mix:
+        mix = cls()
+        for r in found:
+            k, code = r[key], r["motivation"]
+            mix.configured[k] += r["configured"] or 0
+            if code:
+                mix.expected[(k, code)] += r["probability"] or 0.0
+                mix.weight[(k, code)] += r.get("weight") or 0.0
+            else:
+                mix.undetermined[k] += r["configured"] or 0
+        return mix
+
+    def codes(self, m: _Motivations) -> list[str]:
+        return m.sort({c for (_k, c), v in self.expected.items() if v > 0})
+
+    def share(self, k: Any, code: str) -> tuple[float, float, float]:
+        return _share_interval(self.expected.get((k, code), 0.0), self.configured[k])
+
+    def unprofiled(self, k: Any) -> float:
+        """Configuring shopper-days without a profile: each profile's probabilities sum to 1, so
+        the rest of the count after the summed probabilities."""
+        return max(0.0, self.configured[k] - sum(v for (key, _c), v in self.expected.items() if key == k))
+
+
 def motivation_mix(f: Filters) -> Report:
+    """Who configures what, as the sum of the shoppers' motivation probabilities.
+
+    Per product and motivation, the expected shoppers are the summed probability of that
+    motivation over the product's configuring shopper-days (DailyRollup.probability), and the
+    share is that sum over n, the product's configuring shopper-days (every one of them: those
+    without a profile add no probability, so the shares can add up to less than 100%).
+
+    The interval is Wilson's 95% score interval with p̂ = share and n as above. Why that holds:
+    a shopper's true motivation is unknown; given their profile it is "this motivation" with
+    probability p_i, a Bernoulli(p_i) draw B_i. The share estimates the mean of B_i over the
+    shoppers a sample like this one is drawn from. By the law of total variance,
+    Var(B_i) = E[Var(B_i | p_i)] + Var(E[B_i | p_i]) = E[p_i(1 − p_i)] + Var(p_i) = p̄ − p̄²:
+    unconditionally each B_i is Bernoulli(p̄), so the share of a sum of them over n has variance
+    p̄(1 − p̄)/n, that of a binomial proportion, and the binomial's Wilson interval applies
+    (summed probabilities are not whole numbers; the formula takes them as they are). Caveat:
+    shopper-days of one shopper are not independent, so with many repeat visitors the interval
+    is somewhat too narrow.
+    """
     m, products = _motivations(), _product_names()
     rows = _rollups(f)
-    by_product = list(rows.values("product_id", "motivation").annotate(
-        shoppers=Sum("configured"), selections=Sum("selections"), weight=Sum("weight")).order_by())
+    mix = _Mix.of(list(rows.values("product_id", "motivation").annotate(
+        configured=Sum("configured"), probability=Sum("probability"), weight=Sum("weight")).order_by()), "product_id")
     bucket = _bucket(f)
     period = F("day") if bucket == "day" else Trunc("day", bucket, output_field=DateField())
-    over_time = list(rows.annotate(period=period).values("period", "motivation")
-                     .annotate(shoppers=Sum("configured")).order_by("period"))
+    trend_mix = _Mix.of(list(rows.annotate(period=period).values("period", "motivation").annotate(
+        configured=Sum("configured"), probability=Sum("probability")).order_by("period")), "period")
 
-    product_ids = [p for p in products if any(r["product_id"] == p for r in by_product)]
-    codes = m.sort({r["motivation"] for r in by_product})
-    shoppers = {(r["product_id"], r["motivation"]): r["shoppers"] or 0 for r in by_product}
-    weights = {(r["product_id"], r["motivation"]): r["weight"] or 0.0 for r in by_product}
-    per_product = defaultdict(int)
-    weight_per_product = defaultdict(float)
-    for r in by_product:
-        per_product[r["product_id"]] += r["shoppers"] or 0
-        weight_per_product[r["product_id"]] += r["weight"] or 0.0
+    product_ids = [p for p in products if mix.configured.get(p)]
+    codes = mix.codes(m)
     table = Table("by-product", _("Motivation mix per product"), [
-        _("Product"), _("Motivation"), _("Shoppers (shopper-days)"), _("Share of shoppers (%)"),
-        _("Options selected"), _("Choice weight"), _("Share of choice weight (%)"),
+        _("Product"), _("Motivation"), _("Expected shoppers (summed probability, shopper-days)"),
+        _("Share of shoppers (%)"), _("95% interval low (%)"), _("95% interval high (%)"),
+        _("Configuring shoppers (shopper-days)"), _("Choice weight"), _("Share of choice weight (%)"),
     ], [])
-    for r in sorted(by_product, key=lambda r: (product_ids.index(r["product_id"]), codes.index(r["motivation"]))):
-        table.rows.append([
-            products.get(r["product_id"], "?"), m.name(r["motivation"]), r["shoppers"] or 0,
-            _pct(r["shoppers"] or 0, per_product[r["product_id"]]), r["selections"] or 0, round(r["weight"] or 0.0, 2),
-            _pct(r["weight"] or 0.0, weight_per_product[r["product_id"]]),
-        ])
+    for p in product_ids:
+        weight_total = sum(v for (k, _c), v in mix.weight.items() if k == p)
+        for c in codes:
+            table.rows.append([products[p], m.name(c), round(mix.expected.get((p, c), 0.0), 2), *mix.share(p, c),
+                               mix.configured[p], round(mix.weight.get((p, c), 0.0), 2),
+                               _pct(mix.weight.get((p, c), 0.0), weight_total)])
+    undetermined = Table("undetermined", _("Shoppers without a dominant motivation"), [
+        _("Product"), _("Configuring shoppers (shopper-days)"), _("Undetermined (shopper-days)"),
+        _("Undetermined (%)"),
+    ], [[products[p], mix.configured[p], mix.undetermined[p], _pct(mix.undetermined[p], mix.configured[p])]
+        for p in product_ids])
 
-    periods = sorted({r["period"] for r in over_time})
-    time_codes = m.sort({r["motivation"] for r in over_time})
-    per_period = defaultdict(int)
-    for r in over_time:
-        per_period[r["period"]] += r["shoppers"] or 0
-    cell = {(r["period"], r["motivation"]): r["shoppers"] or 0 for r in over_time}
+    periods = sorted(trend_mix.configured)
+    time_codes = trend_mix.codes(m)
     trend = Table("over-time", _("Motivation mix over time (per %(bucket)s)") % {"bucket": BUCKETS[bucket]}, [
-        _("Period"), _("Motivation"), _("Shoppers (shopper-days)"), _("Share of shoppers (%)"),
-    ], [[p.isoformat(), m.name(c), cell.get((p, c), 0), _pct(cell.get((p, c), 0), per_period[p])]
+        _("Period"), _("Motivation"), _("Expected shoppers (summed probability, shopper-days)"),
+        _("Share of shoppers (%)"), _("95% interval low (%)"), _("95% interval high (%)"),
+    ], [[p.isoformat(), m.name(c), round(trend_mix.expected.get((p, c), 0.0), 2), *trend_mix.share(p, c)]
         for p in periods for c in time_codes])
 
-    weighted = [c for c in codes if c and any(weights.get((p, c)) for p in product_ids)]
+    unprofiled = [round(mix.unprofiled(p), 2) for p in product_ids]
+    mix_series = [Series(m.name(c), [mix.expected.get((p, c), 0.0) for p in product_ids], m.colour(c)) for c in codes]
+    if any(unprofiled):
+        mix_series.append(Series(_("No profile"), unprofiled, UNKNOWN_COLOUR))
+    weighted = [c for c in m.sort({c for (_p, c), v in mix.weight.items() if v}) if c]
     charts = [
-        ChartSpec("share", _("Shoppers per product by dominant motivation"),
-                  _("For each product, the share of the shoppers who configured it, by their dominant motivation."),
-                  [products[p] for p in product_ids],
-                  [Series(m.name(c), [shoppers.get((p, c), 0) for p in product_ids], m.colour(c)) for c in codes]),
+        ChartSpec("share", _("Motivation mix per product"),
+                  _("For each product, the summed probability of each motivation over the shoppers who configured "
+                    "it, as shares of its configuring shoppers."),
+                  [products[p] for p in product_ids], mix_series),
         ChartSpec("share", _("What the choices say, per product"),
                   _("For each product, the summed motivation weight of the options chosen, as shares."),
                   [products[p] for p in product_ids],
-                  [Series(m.name(c), [weights.get((p, c), 0.0) for p in product_ids], m.colour(c)) for c in weighted]),
+                  [Series(m.name(c), [mix.weight.get((p, c), 0.0) for p in product_ids], m.colour(c))
+                   for c in weighted]),
         ChartSpec("line", _("Motivation mix over time"),
-                  _("Per %(bucket)s, the share of configuring shoppers with each dominant motivation.")
-                  % {"bucket": BUCKETS[bucket]},
+                  _("Per %(bucket)s, the summed probability of each motivation as a share of the configuring "
+                    "shoppers.") % {"bucket": BUCKETS[bucket]},
                   [p.isoformat() for p in periods],
-                  [Series(m.name(c), [_pct(cell.get((p, c), 0), per_period[p]) for p in periods], m.colour(c))
-                   for c in time_codes], unit="%"),
+                  [Series(m.name(c), [trend_mix.share(p, c)[0] for p in periods], m.colour(c)) for c in time_codes],
+                  unit="%"),
     ]
-    return Report("mix", _("Motivation mix"), _("Who configures what, by dominant motivation, and how it changes."),
-                  [table, trend], charts)
+    notes = [
+        _("The mix sums probabilities: a shopper whose profile says status 0.6 and value 0.4 counts 0.6 toward "
+          "status and 0.4 toward value. Shares are of the configuring shopper-days, with a 95% Wilson interval; "
+          "shoppers without a profile count toward no motivation."),
+        _("Undetermined: shoppers whose profile names no dominant motivation (none reached the threshold), or who "
+          "have no profile. An undetermined profile's probabilities still count in the mix."),
+    ]
+    return Report("mix", _("Motivation mix"),
+                  _("Who configures what, as summed motivation probabilities, and how it changes."),
+                  [table, undetermined, trend], charts, notes)
 
 
 def funnel(f: Filters) -> Report:
@@ -219,7 +305,12 @@ def funnel(f: Filters) -> Report:
                       [Series(label, [found[c][s] or 0 for c in codes], STEP_COLOURS[i])
                        for i, (s, label) in enumerate(steps)])
     return Report("funnel", _("Funnel"), _("Configured → saved → shared → ordered, per dominant motivation."),
-                  [table], [chart])
+                  [table], [chart], [_by_dominant_note()])
+
+
+def _by_dominant_note() -> str:
+    return _("Grouped by each shopper's dominant motivation: the most probable one, when it reaches the map's "
+             "threshold; shoppers without one are Undetermined. The motivation mix sums probabilities instead.")
 
 
 def _kpi_row(r: dict) -> dict[str, Any]:
@@ -232,12 +323,74 @@ def _kpi_row(r: dict) -> dict[str, Any]:
     }
 
 
-def _kpi_table(slug: str, title: str, first: str, named: list[tuple[str, dict]]) -> Table:
-    return Table(slug, title, [
-        first, _("Configured"), _("Ordered"), _("Revenue (EUR)"), _("Conversion rate (%)"),
-        _("Average order value (EUR)"), _("Share rate (%)"), _("Remix rate (%)"),
-    ], [[name, k["configured"], k["ordered"], k["revenue"], k["conversion"], k["aov"], k["share"], k["remix"]]
-        for name, k in named])
+def _kpi_table(slug: str, title: str, first: str, named: list[tuple[str, dict]],
+               index: list[float | None] | None = None) -> Table:
+    """The KPIs per name; with `index` (one per name, in order), the AOV index as a last column."""
+    headers = [first, _("Configured"), _("Ordered"), _("Revenue (EUR)"), _("Conversion rate (%)"),
+               _("Average order value (EUR)"), _("Share rate (%)"), _("Remix rate (%)")]
+    if index is not None:
+        headers.append(_("AOV index (product average = 100)"))
+    rows = []
+    for i, (name, k) in enumerate(named):
+        row = [name, k["configured"], k["ordered"], k["revenue"], k["conversion"], k["aov"], k["share"], k["remix"]]
+        if index is not None:
+            row.append(_blank(index[i]))
+        rows.append(row)
+    return Table(slug, title, headers, rows)
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+@dataclass(frozen=True)
+class AovIndex:
+    """Per motivation, what it pays against the average of the products it buys.
+
+    For a product p, AOV(p) is its revenue per ordering shopper-day over all its orders in the
+    filters, and AOV(p, m) the same over the orders of shoppers of dominant motivation m. The
+    index of m on p is 100 × AOV(p, m) / AOV(p); m's index is those averaged over the products,
+    weighted by m's orders of each. So 100 means "pays what the product's buyers pay on average",
+    whatever the products: a motivation that buys the dearest product at its average price is at
+    100, not rich.
+    """
+
+    combined: dict[str, float | None]  # motivation -> index
+    per_product: list[dict[str, Any]]  # motivation, product, ordered, aov, product_aov, index
+
+
+def aov_index(found: list[dict]) -> AovIndex:
+    """The AOV index from rollup sums per product_id and motivation (ordered, revenue). Pure."""
+    totals: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+    for r in found:
+        totals[r["product_id"]][0] += r["ordered"] or 0
+        totals[r["product_id"]][1] += r["revenue"] or Decimal(0)
+    weighted: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # sum of orders × index, orders
+    per_product = []
+    for r in found:
+        ordered, revenue = r["ordered"] or 0, r["revenue"] or Decimal(0)
+        product_ordered, product_revenue = totals[r["product_id"]]
+        if not ordered or not product_revenue:
+            continue
+        aov, product_aov = revenue / ordered, product_revenue / product_ordered
+        index = float(100 * aov / product_aov)
+        weighted[r["motivation"]][0] += ordered * index
+        weighted[r["motivation"]][1] += ordered
+        per_product.append({"motivation": r["motivation"], "product_id": r["product_id"], "ordered": ordered,
+                            "aov": _money(aov), "product_aov": _money(product_aov), "index": round(index, 1)})
+    combined = {code: (round(total / n, 1) if n else None) for code, (total, n) in weighted.items()}
+    return AovIndex(combined, per_product)
+
+
+def _aov_table(m: _Motivations, index: AovIndex) -> Table:
+    products = _product_names()
+    order = m.sort({r["motivation"] for r in index.per_product})
+    rows = sorted(index.per_product, key=lambda r: (order.index(r["motivation"]), products.get(r["product_id"], "")))
+    return Table("aov-per-product", _("Average order value per product and dominant motivation"), [
+        _("Motivation"), _("Product"), _("Ordered"), _("Average order value (EUR)"),
+        _("Product average order value (EUR)"), _("AOV index (product average = 100)"),
+    ], [[m.name(r["motivation"]), products.get(r["product_id"], "?"), r["ordered"], r["aov"], r["product_aov"],
+         r["index"]] for r in rows])
 
 
 def _rate_series(named: list[tuple[str, dict]]) -> list[Series]:
@@ -249,19 +402,25 @@ def kpis(f: Filters) -> Report:
     m = _motivations()
     sums = {"configured": Sum("configured"), "shared": Sum("shared"), "remixed": Sum("remixed"),
             "ordered": Sum("ordered"), "revenue": Sum("revenue")}
-    # Rows that only carry choice weight (no shopper of that motivation) have no KPIs.
+    # Rows that only carry choice weight or probability (no shopper of that motivation) have no KPIs.
     active = Q(configured__gt=0) | Q(ordered__gt=0) | Q(shared__gt=0) | Q(remixed__gt=0)
-    per_motivation = {r["motivation"]: _kpi_row(r)
-                      for r in _rollups(f).filter(active).values("motivation").annotate(**sums).order_by()}
-    by_motivation = [(m.name(c), per_motivation[c]) for c in m.sort(set(per_motivation))]
+    rows = _rollups(f).filter(active)
+    per_motivation = {r["motivation"]: _kpi_row(r) for r in rows.values("motivation").annotate(**sums).order_by()}
+    codes = m.sort(set(per_motivation))
+    by_motivation = [(m.name(c), per_motivation[c]) for c in codes]
+    index = aov_index(list(rows.filter(ordered__gt=0).values("product_id", "motivation").annotate(
+        ordered=Sum("ordered"), revenue=Sum("revenue")).order_by()))
     segments = dict(Segment.objects.values_list("pk", "name"))
     per_segment = [(segments.get(r["segment_id"], "?"), _kpi_row(r)) for r in
                    _rollups(f, per_segment=True).filter(active).values("segment_id").annotate(**sums).order_by()]
     per_segment.sort(key=lambda item: item[0].lower())
     tables = [
-        _kpi_table("per-motivation", _("KPIs per dominant motivation"), _("Motivation"), by_motivation),
+        _kpi_table("per-motivation", _("KPIs per dominant motivation"), _("Motivation"), by_motivation,
+                   [index.combined.get(c) for c in codes]),
+        _aov_table(m, index),
         _kpi_table("per-segment", _("KPIs per segment"), _("Segment"), per_segment),
     ]
+    indexed = [c for c in codes if index.combined.get(c) is not None]
     charts = [
         ChartSpec("bar", _("Rates per dominant motivation"),
                   _("Conversion, share and remix rate (% of configuring shopper-days) per dominant motivation."),
@@ -271,13 +430,25 @@ def kpis(f: Filters) -> Report:
                   [n for n, _k in by_motivation],
                   [Series(_("Average order value"), [float(k["aov"]) for _n, k in by_motivation], STEP_COLOURS[0])],
                   unit=" €"),
+        ChartSpec("bar", _("Average order value index per dominant motivation"),
+                  _("Per dominant motivation, its average order value against that of the same products' orders "
+                    "(100 = the product average), weighted by its orders of each product."),
+                  [m.name(c) for c in indexed],
+                  [Series(_("AOV index"), [index.combined[c] for c in indexed], STEP_COLOURS[1])]),
         ChartSpec("bar", _("Rates per segment"),
                   _("Conversion, share and remix rate (% of configuring shopper-days) per segment."),
                   [n for n, _k in per_segment], _rate_series(per_segment), unit="%"),
     ]
+    notes = [
+        _by_dominant_note(),
+        _("AOV index: for each product, the motivation's average order value over that of all the product's orders "
+          "in these filters, × 100, combined across products weighted by the motivation's orders. 100 means it "
+          "pays the average of what it buys, so buying dearer products alone does not raise it."),
+        _("Segment KPIs take membership at the time of the event: a member's events count from when they joined "
+          "the segment. Rates are per configuring shopper-day."),
+    ]
     return Report("kpis", _("KPIs per motivation and segment"),
-                  _("Conversion rate, average order value, share rate and remix rate."), tables, charts,
-                  [_("Segments are their current members; rates are per configuring shopper-day.")])
+                  _("Conversion rate, average order value, share rate and remix rate."), tables, charts, notes)
 
 
 def _option_names(product_ids: set[int]) -> dict[tuple[int, str, str], tuple[str, str]]:

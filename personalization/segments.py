@@ -7,14 +7,30 @@ The JSON staff build in admin:
 
 with these conditions (one "kind" each):
 
-    {"kind": "dominant", "motivation": "status"}
-    {"kind": "score", "motivation": "value", "cmp": "gte" | "lte", "value": 0.5}
+    {"kind": "dominant", "motivation": "status"}               # undetermined profiles have none
+    {"kind": "probability", "motivation": "status", "cmp": "gte" | "lte", "value": 0.6}   # 0 to 1
+    {"kind": "score", "motivation": "value", "cmp": "gte" | "lte", "value": 0.5}          # legacy name
+    {"kind": "determined", "value": true | false}
+    {"kind": "depth", "cmp": "gte" | "lte", "value": 40}       # co-creation depth, 0 to 1000
+    {"kind": "depth_band", "value": "low" | "medium" | "high"}
     {"kind": "configured", "product": 3}                      # has option_selected events for it
     {"kind": "event_count", "event": "build_shared", "days": 30, "cmp": "gte" | "lte" | "eq", "value": 1}
     {"kind": "ordered", "value": true | false}                # from configurator orders (owner_key)
     {"kind": "country", "values": ["NL", "BE"]}
     {"kind": "language", "value": "nl"}
     {"kind": "consent", "purpose": "marketing"}
+
+The profile conditions read the shopper's motivation profile, and a shopper without a profile
+never matches one of them:
+- "probability": the profile's probability of the motivation (Profile.scores, which sum to 1);
+  a motivation missing from the scores has probability 0.
+- "score": the legacy name of "probability", kept because saved segments use it. It reads the
+  same probability; its threshold is not limited to 0..1 (a saved one may predate probabilities:
+  above 1, "gte" matches no one and "lte" every profile).
+- "determined": true holds for a profile whose most probable motivation reached the map's
+  threshold (it has a dominant motivation); false for a profile that did not ("undetermined").
+  A shopper without any profile is neither: there is nothing to be undetermined about.
+- "depth" and "depth_band": co-creation depth and its band ("I built it, therefore I own it").
 
 An empty root group ({} or {"op": "and", "items": []}) matches everyone with the purpose's
 consent. Validation is pure (plain data in, dataclasses or RulesInvalid out); compilation builds a
@@ -58,13 +74,17 @@ MAX_COUNTRIES = 60
 MAX_DAYS = 730
 MAX_COUNT = 100_000
 MAX_SCORE = 1_000_000.0
+MAX_DEPTH_VALUE = 1000.0
+DEPTH_BANDS = ("low", "medium", "high")
 
 PURPOSES = ("analytics", "personalization", "marketing")
 EVENT_TYPES = (
     "option_selected", "option_removed", "text_personalized", "build_saved", "build_shared", "share_viewed",
     "build_remixed", "order_placed", "campaign_shown", "campaign_clicked",
 )
-KINDS = ("dominant", "score", "configured", "event_count", "ordered", "country", "language", "consent")
+KINDS = ("dominant", "probability", "score", "determined", "depth", "depth_band", "configured", "event_count",
+         "ordered", "country", "language", "consent")
+PROFILE_KINDS = frozenset({"dominant", "probability", "score", "determined", "depth", "depth_band"})
 # No "__" (it would read as a lookup), as a motivation's slug code.
 _CODE = re.compile(r"^(?!.*__)[a-z0-9][a-z0-9_-]{0,39}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -74,11 +94,11 @@ _BEHAVIOUR = frozenset({"personalization"})
 SIGNAL_CONSENT: dict[str, dict[str, frozenset[str]]] = {
     "personalization": {kind: frozenset() for kind in KINDS},
     "marketing": {
-        "dominant": _BEHAVIOUR, "score": _BEHAVIOUR, "configured": _BEHAVIOUR, "event_count": _BEHAVIOUR,
+        **{kind: _BEHAVIOUR for kind in PROFILE_KINDS}, "configured": _BEHAVIOUR, "event_count": _BEHAVIOUR,
         "ordered": _BEHAVIOUR, "country": frozenset(), "language": frozenset(), "consent": frozenset(),
     },
     "analytics": {
-        "dominant": _BEHAVIOUR, "score": _BEHAVIOUR, "configured": frozenset(), "event_count": frozenset(),
+        **{kind: _BEHAVIOUR for kind in PROFILE_KINDS}, "configured": frozenset(), "event_count": frozenset(),
         "ordered": frozenset(), "country": frozenset(), "language": frozenset(), "consent": frozenset(),
     },
 }
@@ -106,7 +126,9 @@ class Condition:
 
     def as_json(self) -> dict[str, Any]:
         fields = {
-            "dominant": ("motivation",), "score": ("motivation", "cmp", "value"), "configured": ("product",),
+            "dominant": ("motivation",), "probability": ("motivation", "cmp", "value"),
+            "score": ("motivation", "cmp", "value"), "determined": ("value",), "depth": ("cmp", "value"),
+            "depth_band": ("value",), "configured": ("product",),
             "event_count": ("event", "days", "cmp", "value"), "ordered": ("value",), "country": ("values",),
             "language": ("value",), "consent": ("purpose",),
         }[self.kind]
@@ -136,6 +158,11 @@ EVERYONE = Group("and", ())
 
 
 # Validation ------------------------------------------------------------------------------------
+
+def _number_between(value: Any, low: float, high: float) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+            and low <= value <= high)
+
 
 class _Checker:
     def __init__(self, motivations: set[str] | None, products: set[int] | None, languages: set[str]) -> None:
@@ -228,6 +255,37 @@ class _Checker:
             self.fail(where, _("A score threshold is a number."))
             return None
         return Condition("score", motivation=code, cmp=cmp, value=float(value)) if code and cmp else None
+
+    def _probability(self, data: dict, where: str) -> Condition | None:
+        code = self._motivation(data, where)
+        cmp = self._cmp(data, where, ("gte", "lte"))
+        value = data.get("value")
+        if not _number_between(value, 0.0, 1.0):
+            self.fail(where, _("A probability is a number from 0 to 1."))
+            return None
+        return Condition("probability", motivation=code, cmp=cmp, value=float(value)) if code and cmp else None
+
+    def _determined(self, data: dict, where: str) -> Condition | None:
+        value = data.get("value")
+        if not isinstance(value, bool):
+            self.fail(where, _("Say yes (true) or no (false)."))
+            return None
+        return Condition("determined", value=value)
+
+    def _depth(self, data: dict, where: str) -> Condition | None:
+        cmp = self._cmp(data, where, ("gte", "lte"))
+        value = data.get("value")
+        if not _number_between(value, 0.0, MAX_DEPTH_VALUE):
+            self.fail(where, _("A depth is a number from 0 to %(n)s.") % {"n": int(MAX_DEPTH_VALUE)})
+            return None
+        return Condition("depth", cmp=cmp, value=float(value)) if cmp else None
+
+    def _depth_band(self, data: dict, where: str) -> Condition | None:
+        value = data.get("value")
+        if value not in DEPTH_BANDS:
+            self.fail(where, _("Choose a depth band: low, medium or high."))
+            return None
+        return Condition("depth_band", value=value)
 
     def _configured(self, data: dict, where: str) -> Condition | None:
         product = data.get("product")
@@ -329,6 +387,16 @@ def _count_events(cond: Condition, now: datetime):
     return Q(lookup(counted, cond.value))
 
 
+def _probability_q(cond: Condition) -> Q:
+    """A profile's probability of the motivation against the threshold; a motivation missing from
+    its scores has probability 0 (so "<= 0.3" holds for it). No profile, no match."""
+    q = Q(**{f"profile__scores__{cond.motivation}__{cond.cmp}": cond.value})
+    zero_matches = cond.value <= 0 if cond.cmp == "gte" else cond.value >= 0
+    if zero_matches:
+        q |= Q(profile__isnull=False) & ~Q(**{"profile__scores__has_key": cond.motivation})
+    return q
+
+
 def condition_q(cond: Condition, now: datetime) -> Q:
     """One condition as a filter over Shopper, without any consent guard."""
     from configurator.models import Order
@@ -336,8 +404,14 @@ def condition_q(cond: Condition, now: datetime) -> Q:
 
     if cond.kind == "dominant":
         return Q(profile__dominant__code=cond.motivation)
-    if cond.kind == "score":
-        return Q(**{f"profile__scores__{cond.motivation}__{cond.cmp}": cond.value})
+    if cond.kind in ("probability", "score"):
+        return _probability_q(cond)
+    if cond.kind == "determined":
+        return Q(profile__isnull=False, profile__determined=cond.value)
+    if cond.kind == "depth":
+        return Q(**{f"profile__depth__{cond.cmp}": cond.value})
+    if cond.kind == "depth_band":
+        return Q(profile__depth_band=cond.value)
     if cond.kind == "configured":
         return Q(Exists(Event.objects.filter(shopper=OuterRef("pk"), type="option_selected", product_id=cond.product)))
     if cond.kind == "event_count":

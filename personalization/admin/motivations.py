@@ -3,7 +3,11 @@
 A map version is never edited in place: its page shows the weights of one product as a grid
 (options x motivations), and saving the grid creates the next version through
 services.motivations.motivation_map_edit. "Rescore history with this version" starts a job whose
-progress the job list shows (the list reloads itself while a job runs)."""
+progress the job list shows (the list reloads itself while a job runs).
+
+"Learn a new map from the stored choices" starts a map-learning job with a version as the base;
+it ends in a proposed (not current) version whose page shows the diff against its base and an
+"Accept" button: the version becomes current and history is rescored with it."""
 
 from __future__ import annotations
 
@@ -20,7 +24,15 @@ from django.utils.translation import gettext_lazy
 
 from configurator.admin import ViewOnlyAdminMixin
 from configurator.i18n import pick
-from personalization.models import Motivation, MotivationMap, MotivationWeight, RescoreJob, RescoreStatus
+from personalization.models import (
+    MapLearningJob,
+    Motivation,
+    MotivationMap,
+    MotivationWeight,
+    RescoreJob,
+    RescoreStatus,
+)
+from personalization.services.learning import map_learning_start, map_proposal_accept, map_proposal_diff
 from personalization.services.motivations import (
     MotivationMapInvalid,
     map_weights,
@@ -130,11 +142,12 @@ class WeightGridForm(forms.ModelForm):
 
 @admin.register(MotivationMap)
 class MotivationMapAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "is_current", "note", "weight_count", "created_by", "created_at", "rescore_status")
+    list_display = ("__str__", "is_current", "learned", "note", "weight_count", "created_by", "created_at",
+                    "rescore_status")
     list_filter = ("is_current",)
     fieldsets = ((None, {"fields": ("version", "is_current", "created_by", "created_at", "note")}),)
     readonly_fields = ("version", "is_current", "created_by", "created_at")
-    actions = ("rescore_with_version",)
+    actions = ("rescore_with_version", "learn_from_version")
     form = WeightGridForm
     change_form_template = "admin/personalization/motivationmap/change_form.html"
 
@@ -145,6 +158,12 @@ class MotivationMapAdmin(admin.ModelAdmin):
     def weight_count(self, obj: MotivationMap) -> str:
         url = reverse("admin:personalization_motivationweight_changelist") + f"?map__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_weights)
+
+    @admin.display(description=gettext_lazy("learned"))
+    def learned(self, obj: MotivationMap) -> str:
+        if obj.learned_by_id is None:
+            return "–"
+        return _("learned") if obj.is_current else _("proposed (learned)")
 
     @admin.display(description=gettext_lazy("rescore"))
     def rescore_status(self, obj: MotivationMap) -> str:
@@ -183,6 +202,8 @@ class MotivationMapAdmin(admin.ModelAdmin):
         context["grid_products"] = [(p, p.pk == product_id) for p in Product.objects.order_by("position", "slug")]
         context["grid_motivations"] = Motivation.objects.order_by("position", "code")
         context["grid_product"] = product_id
+        if obj is not None and obj.learned_by_id is not None:
+            context["learning_diff"] = map_proposal_diff(proposed=obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: MotivationMap, form: WeightGridForm, change: bool) -> None:
@@ -222,6 +243,8 @@ class MotivationMapAdmin(admin.ModelAdmin):
         return [
             path("<int:object_id>/rescore/", self.admin_site.admin_view(self.rescore_view),
                  name="personalization_motivationmap_rescore"),
+            path("<int:object_id>/accept/", self.admin_site.admin_view(self.accept_view),
+                 name="personalization_motivationmap_accept"),
             *super().get_urls(),
         ]
 
@@ -245,6 +268,32 @@ class MotivationMapAdmin(admin.ModelAdmin):
             messages.error(request, _("Pick exactly one version to rescore history with."))
             return None
         self._start(request, queryset.get())
+        return HttpResponseRedirect(reverse("admin:personalization_rescorejob_changelist"))
+
+    # --- learning ------------------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Learn a new map from the stored choices"), permissions=["change"])
+    def learn_from_version(self, request: HttpRequest, queryset: QuerySet[MotivationMap]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            messages.error(request, _("Pick exactly one version to learn from."))
+            return None
+        base = queryset.get()
+        map_learning_start(base=base, user=request.user)
+        messages.success(request, _("Learning a new map from version %(version)s has started. The proposed version "
+                                    "appears here when it is done.") % {"version": base.version})
+        return HttpResponseRedirect(reverse("admin:personalization_maplearningjob_changelist"))
+
+    def accept_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Accept a proposed (learned) version: POST only; a GET goes back to its page."""
+        change_url = reverse("admin:personalization_motivationmap_change", args=[object_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        motivation_map = get_object_or_404(MotivationMap, pk=object_id, learned_by__isnull=False)
+        map_proposal_accept(motivation_map=motivation_map, user=request.user)
+        messages.success(request, _("Version %(version)s is now the current version; rescoring history with it has "
+                                    "started.") % {"version": motivation_map.version})
         return HttpResponseRedirect(reverse("admin:personalization_rescorejob_changelist"))
 
 
@@ -283,10 +332,7 @@ class RescoreJobAdmin(admin.ModelAdmin):
         return False
 
     def _refreshing(self, response: HttpResponse) -> HttpResponse:
-        # While a job runs the page reloads itself (the HTTP Refresh header: no script needed).
-        if RescoreJob.objects.filter(status__in=ACTIVE_JOB).exists():
-            response.headers["Refresh"] = str(REFRESH_SECONDS)
-        return response
+        return _refreshing(response, RescoreJob)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         return self._refreshing(super().changelist_view(request, extra_context))
@@ -294,3 +340,55 @@ class RescoreJobAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
         return self._refreshing(super().change_view(request, object_id, form_url, extra_context))
+
+
+def _refreshing(response: HttpResponse, model: type[RescoreJob] | type[MapLearningJob]) -> HttpResponse:
+    # While a job runs the page reloads itself (the HTTP Refresh header: no script needed).
+    if model.objects.filter(status__in=ACTIVE_JOB).exists():
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@admin.register(MapLearningJob)
+class MapLearningJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Map-learning jobs: started by the map list's action, viewed here; their result is a
+    proposed version, reviewed on its own page."""
+
+    list_display = ("__str__", "base", "status", "progress", "iterations", "last_loglik", "proposed_version",
+                    "requested_by", "created_at", "finished_at")
+    list_filter = ("status", "base")
+    list_select_related = ("base", "proposed", "requested_by")
+    readonly_fields = ("base", "status", "progress", "iterations", "last_loglik", "proposed_version", "requested_by",
+                       "created_at", "finished_at", "error")
+    fields = readonly_fields
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress(self, obj: MapLearningJob) -> str:
+        return format_html('<progress value="{}" max="100" aria-label="{}">{}%</progress> {}%', obj.percent,
+                           _("Learning progress"), obj.percent, obj.percent)
+
+    @admin.display(description=gettext_lazy("iterations"))
+    def iterations(self, obj: MapLearningJob) -> str:
+        return f"{obj.done} / {obj.total}"
+
+    @admin.display(description=gettext_lazy("log-likelihood"))
+    def last_loglik(self, obj: MapLearningJob) -> str:
+        last = obj.log[-1] if isinstance(obj.log, list) and obj.log else None
+        if not isinstance(last, dict) or not isinstance(last.get("loglik"), int | float):
+            return "–"
+        return _("%(loglik)s (%(shoppers)s shoppers)") % {"loglik": f"{last['loglik']:.1f}",
+                                                          "shoppers": last.get("shoppers", 0)}
+
+    @admin.display(description=gettext_lazy("proposed version"))
+    def proposed_version(self, obj: MapLearningJob) -> str:
+        if obj.proposed_id is None:
+            return "–"
+        url = reverse("admin:personalization_motivationmap_change", args=[obj.proposed_id])
+        return format_html('<a href="{}">{}</a>', url, obj.proposed)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return _refreshing(super().changelist_view(request, extra_context), MapLearningJob)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        return _refreshing(super().change_view(request, object_id, form_url, extra_context), MapLearningJob)

@@ -22,7 +22,16 @@ from configurator import jsonsafe
 from configurator.jsonsafe import SafeJSONFormField
 from configurator.models import Product
 from personalization.models import Campaign, EventType, Motivation, Placement, Purpose, Segment
-from personalization.segments import MAX_CONDITIONS, MAX_DEPTH, RulesInvalid, rules_describe, rules_validate
+from personalization.segments import (
+    DEPTH_BANDS,
+    KINDS,
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    MAX_DEPTH_VALUE,
+    RulesInvalid,
+    rules_describe,
+    rules_validate,
+)
 from personalization.services.campaigns import campaign_lift, safe_path
 from personalization.services.segments import (
     SegmentNotExportable,
@@ -33,20 +42,30 @@ from personalization.services.segments import (
 from personalization.tasks.segments import segment_materialize_soon
 
 
+def _depth_bands() -> list[list[str]]:
+    names = {"low": _("low"), "medium": _("medium"), "high": _("high")}
+    return [[band, names[band]] for band in DEPTH_BANDS]
+
+
 def _builder_options() -> dict[str, Any]:
-    """What the rule builder offers in its menus."""
+    """What the rule builder offers in its menus. `kinds` lists the condition kinds in menu order
+    (the legacy "score" last: "probability" reads the same)."""
     return {
+        "kinds": [kind for kind in KINDS if kind != "score"] + ["score"],
+        "depth_bands": _depth_bands(),
         "motivations": [[m.code, m.name_en] for m in Motivation.objects.filter(active=True)],
         "products": [[p.pk, p.name_en] for p in Product.objects.order_by("name_en")],
         "events": [[value, str(label)] for value, label in EventType.choices],
         "countries": [[code, str(name)] for code, name in countries],
         "languages": [[code, str(name)] for code, name in settings.LANGUAGES],
         "purposes": [[value, str(label)] for value, label in Purpose.choices],
-        "limits": {"depth": MAX_DEPTH, "conditions": MAX_CONDITIONS},
+        "limits": {"depth": MAX_DEPTH, "conditions": MAX_CONDITIONS, "depth_value": int(MAX_DEPTH_VALUE)},
         "labels": {
             "and": _("all of (AND)"), "or": _("any of (OR)"), "add_condition": _("Add condition"),
             "add_group": _("Add group"), "remove": _("Remove"), "match": _("Match"),
-            "dominant": _("Dominant motivation is"), "score": _("Motivation score"),
+            "dominant": _("Dominant motivation is"), "score": _("Motivation score (legacy: probability)"),
+            "probability": _("Probability of motivation"), "determined": _("Motivation determined"),
+            "depth": _("Co-creation depth"), "depth_band": _("Co-creation depth band is"),
             "configured": _("Configured product"), "event_count": _("Event count"),
             "ordered": _("Has ordered"), "country": _("Country is one of"), "language": _("Language is"),
             "consent": _("Consented to"), "gte": "≥", "lte": "≤", "eq": "=", "days": _("in the last … days"),

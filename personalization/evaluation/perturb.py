@@ -12,10 +12,9 @@ WeightKey = tuple[int, str, str, str]
 
 def perturb_weights(truth: Mapping[WeightKey, float], motivations: Sequence[str], *, sigma: float, drop: float,
                     wrong: int, seed: int) -> dict[WeightKey, float]:
-    """`truth` with noise: weight * exp(N(0, sigma)), rounded to 0.05; each tag dropped with
-    probability `drop` (an option keeps at least one tag when it had one, so that no option
-    turns silent only by chance... unless drop is 1); `wrong` tags added on options for a
-    motivation they did not have."""
+    """`truth` with noise: each tag dropped with probability `drop`, the others' weights times
+    exp(N(0, sigma)) rounded to 0.05 (at least 0.05); then `wrong` tags added, each on a random
+    option for a motivation it did not have, with a weight between 0.3 and 0.8."""
     rng = random.Random(seed)
     out: dict[WeightKey, float] = {}
     by_option: dict[tuple[int, str, str], list[WeightKey]] = {}

@@ -60,17 +60,17 @@ def trace_loglik(trace: Trace, mixes: np.ndarray, motivations: Sequence[str]) ->
         kind = record[0]
         if kind == "click":
             _kind, offered, (step, option) = record
-            step_weights = []
-            chosen_weight = chosen_total = None
-            for s, actions in enumerate(offered):
-                fit = mixes @ _vectors([tags for tags, _add in actions], motivations).T  # (n, A)
-                adds = np.array([add for _tags, add in actions])
-                w = np.where(adds, 0.05 + 4 * fit * fit + fit, np.where(fit < 0.15, 0.3, 0.02))
-                step_weights.append(w.max(axis=1))
-                if s == step:
-                    chosen_weight, chosen_total = w[:, option], w.sum(axis=1)
-            steps = np.vstack(step_weights)  # (S, n)
-            total += np.log(steps[step] / steps.sum(axis=0)) + np.log(chosen_weight / chosen_total)
+            sizes = [len(actions) for actions in offered]
+            starts = np.cumsum([0, *sizes[:-1]])
+            flat = [action for actions in offered for action in actions]
+            fit = mixes @ _vectors([tags for tags, _add in flat], motivations).T  # (n, A)
+            adds = np.array([add for _tags, add in flat])
+            w = np.where(adds, 0.05 + 4 * fit * fit + fit, np.where(fit < 0.15, 0.3, 0.02))
+            step_weights = np.maximum.reduceat(w, starts, axis=1)  # (n, S)
+            step_totals = np.add.reduceat(w, starts, axis=1)
+            chosen = w[:, starts[step] + option]
+            total += (np.log(step_weights[:, step] / step_weights.sum(axis=1))
+                      + np.log(chosen / step_totals[:, step]))
         elif kind == "text":
             _kind, tags, personalized = record
             p = np.clip(0.05 + 0.9 * (mixes @ _vectors([tags], motivations)[0]), _FLOOR, 1.0)

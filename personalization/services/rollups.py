@@ -1,24 +1,42 @@
 """Report rollups, rebuilt from events, profiles, builds and orders (recomputed, never incremented).
 
 DailyRollup holds one row per day x product x dominant motivation (segment empty: everyone), and
-the same per segment (segment set: that segment's current members). Counts are distinct shoppers
-per day, so summed over several days they are shopper-days. `weight` is the summed weight toward
-the row's motivation of that day's scored choices (the "what the choices say" mix), so a row can
-exist for a motivation that no shopper has as their dominant one.
+the same per segment (segment set: that segment's members). Counts are distinct shoppers per day,
+so summed over several days they are shopper-days. Shoppers without a dominant motivation (no
+profile, or an undetermined one) are counted in the "" motivation row.
+
+Two columns do not follow the dominant motivation:
+- `weight`: the summed weight toward the row's motivation of that day's scored choices (the "what
+  the choices say" mix);
+- `probability`: the summed probability of the row's motivation (Profile.scores) over the distinct
+  shoppers who configured the product that day, whatever their dominant motivation. The
+  motivation mix sums these: a shopper who is 0.6 status and 0.4 value counts 0.6 and 0.4, not 1
+  and 0. Shoppers without a profile add nothing to it.
+So every motivation has a row for a day and product anyone configured, possibly with no shopper
+of that dominant motivation (configured 0, probability above 0).
+
+Segment rows take membership at the time of the event: a member's events count only from when
+they joined the segment (SegmentMembership.added_at; segment_materialize keeps it for members who
+stay). A segment defined by what its members did ("has ordered") therefore does not count the
+very orders that brought them in as its conversions. A shopper who has left a segment no longer
+counts in it on recomputed days (the membership history is not kept).
 
 LineageRollup holds one row per shared build: views of its share page, remixes made from it,
 orders of those remixes and their revenue, credited to the sharer's dominant motivation.
 
-The dominant motivation is the one a shopper's profile holds when the rollup is refreshed.
-Days that the retention purge may have thinned are never recomputed, so their counts outlive
-the events they were counted from.
+The dominant motivation and the probabilities are those a shopper's profile holds when the rollup
+is refreshed. Days that the retention purge may have thinned are never recomputed, so their counts
+outlive the events they were counted from.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -93,16 +111,28 @@ def _day_events(first: date, last: date) -> QuerySet:
     return (
         Event.objects.filter(occurred_at__gte=_start_of(first), occurred_at__lt=_start_of(last + timedelta(days=1)),
                              product__isnull=False)
-        .annotate(day=TruncDate("occurred_at"),
-                  motivation=Coalesce(F("shopper__profile__dominant__code"), Value("")))
+        .annotate(day=TruncDate("occurred_at"))
     )
+
+
+def _member_events(events: QuerySet) -> QuerySet:
+    """The events once per segment the shopper belongs to, from when they joined it. Both
+    annotations (one call) read the same membership join; a second filter() over the relation
+    would join it again and pair a segment with another membership's time."""
+    return events.annotate(segment=F("shopper__memberships__segment_id"),
+                           joined=F("shopper__memberships__added_at")).filter(
+        segment__isnull=False, occurred_at__gte=F("joined"))
+
+
+def _with_dominant(events: QuerySet) -> QuerySet:
+    return events.annotate(motivation=Coalesce(F("shopper__profile__dominant__code"), Value("")))
 
 
 def _counts(events: QuerySet, keys: list[str]) -> list[dict]:
     """Distinct shoppers per step, selections and revenue, grouped by `keys`: one query."""
     counts = {name: Count("shopper_id", distinct=True, filter=Q(type=kind)) for name, kind in _COUNTED.items()}
     revenue = Sum(Cast(KT("properties__total"), _MONEY), filter=Q(type=EventType.ORDER_PLACED))
-    return list(events.values(*keys).annotate(
+    return list(_with_dominant(events).values(*keys).annotate(
         **counts, selections=Count("id", filter=Q(type=EventType.OPTION_SELECTED)), revenue=revenue,
     ).order_by())
 
@@ -115,11 +145,29 @@ def _weights(events: QuerySet, keys: list[str], codes: list[str]) -> list[dict]:
     return list(events.filter(type=EventType.OPTION_SELECTED).values(*keys).annotate(**sums).order_by())
 
 
+def _configuring(events: QuerySet, keys: list[str]) -> list[tuple]:
+    """The distinct (day, product, shopper[, segment]) that selected an option: one query."""
+    return list(events.filter(type=EventType.OPTION_SELECTED).values_list(*keys).distinct().order_by())
+
+
+def _profile_scores(events: QuerySet) -> dict:
+    """Motivation probabilities of the shoppers who configured in `events`: one query."""
+    configuring = events.filter(type=EventType.OPTION_SELECTED).order_by().values("shopper_id")
+    return dict(Profile.objects.filter(shopper_id__in=configuring).values_list("shopper_id", "scores"))
+
+
+def _probability(scores: Any, code: str) -> float:
+    value = scores.get(code) if isinstance(scores, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0.0
+    return float(value)
+
+
 def _daily_rows(first: date, last: date) -> list[DailyRollup]:
     codes = list(Motivation.objects.order_by().values_list("code", flat=True))
     events = _day_events(first, last)
-    member_events = events.filter(shopper__memberships__isnull=False).annotate(
-        segment=F("shopper__memberships__segment_id"))
+    member_events = _member_events(events)
+    scores = _profile_scores(events)
     rows: dict[tuple, DailyRollup] = {}
 
     def row(day: date, product: int, motivation: str, segment: int | None) -> DailyRollup:
@@ -138,6 +186,13 @@ def _daily_rows(first: date, last: date) -> list[DailyRollup]:
             for i, code in enumerate(codes):
                 if found[f"w{i}"]:
                     row(found["day"], found["product_id"], code, found.get("segment")).weight = found[f"w{i}"]
+        sums: dict[tuple, float] = defaultdict(float)
+        for day, product, shopper, *segment in _configuring(qs, ["day", "product_id", "shopper_id", *extra]):
+            profile = scores.get(shopper)  # none: every motivation's row, with nothing added
+            for code in codes:
+                sums[(day, product, code, segment[0] if segment else None)] += _probability(profile, code)
+        for (day, product, code, segment), total in sums.items():
+            row(day, product, code, segment).probability = total
     return list(rows.values())
 
 

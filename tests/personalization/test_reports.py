@@ -12,11 +12,21 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from configurator.models import Build
-from personalization.models import Campaign, EventType, Segment, SegmentMembership
-from personalization.reports import REPORTS, _lift_service
+from personalization.models import Campaign, DailyRollup, EventType, Motivation, Segment
+from personalization.reports import REPORTS, Filters, _lift_service, kpis, motivation_mix
 from personalization.services.rollups import rollups_refresh
 from tests.factories import BuildFactory, OrderFactory, ProductFactory, UserFactory
-from tests.personalization.test_rollups import at, event, journey, motivations, shared_build, shopper, version_of
+from tests.personalization.test_rollups import (
+    at,
+    event,
+    journey,
+    member,
+    motivations,
+    profiled,
+    shared_build,
+    shopper,
+    version_of,
+)
 
 SLUGS = list(REPORTS)
 LIFT_AVAILABLE = _lift_service() is not None
@@ -40,7 +50,7 @@ def data(car):
     remix = BuildFactory(product=car, catalog_version=version_of(car), owner_key=green.pk, remixed_from=original)
     OrderFactory(build=remix, total=Decimal("410.00"), owner_key=green.pk)
     segment = Segment.objects.create(name="Green")
-    SegmentMembership.objects.create(segment=segment, shopper=green)
+    member(segment, green, since=at(50))  # a member since before the activity
     rollups_refresh(since=timezone.localdate() - timedelta(days=60))
     return {"m": m, "segment": segment, "original": original}
 
@@ -108,11 +118,12 @@ def test_motivation_mix_csv_has_the_headers_and_rows(admin_client, data, car):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0][:4] == ["Product", "Motivation", "Shoppers (shopper-days)", "Share of shoppers (%)"]
+    assert rows[0][:6] == ["Product", "Motivation", "Expected shoppers (summed probability, shopper-days)",
+                           "Share of shoppers (%)", "95% interval low (%)", "95% interval high (%)"]
     by_motivation = {r[1]: r for r in rows[1:]}
     assert set(by_motivation) == {"Status", "Sustainability"}
-    assert by_motivation["Status"][2] == "2"  # two days with choices
-    assert by_motivation["Sustainability"][2] == "1"
+    assert by_motivation["Status"][2:4] == ["2.0", "66.7"]  # two days with choices, of three shopper-days
+    assert by_motivation["Sustainability"][2:4] == ["1.0", "33.3"]
     assert by_motivation["Status"][0] == str(car)
 
 
@@ -195,3 +206,125 @@ def test_csv_cells_cannot_become_formulas(admin_client, data):
     Build.objects.filter(pk=data["original"].pk).update(name="=HYPERLINK(1)")
     rows = read_csv(admin_client.get(url("lineage", csv_=True), {"table": "builds"}))
     assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+# The motivation mix sums probabilities --------------------------------------------------------
+
+def table(report, slug: str) -> list[list]:
+    return next(t for t in report.tables if t.slug == slug).rows
+
+
+def last_week() -> Filters:
+    return Filters(start=timezone.localdate() - timedelta(days=7), end=timezone.localdate())
+
+
+def test_the_mix_counts_a_shopper_by_their_probabilities_not_their_winner(car):
+    m = motivations()
+    Motivation.objects.create(code="value", name_en="Value", name_nl="Waarde", position=5)
+    journey(car, profiled({"status": 0.6, "value": 0.4}, m["status"]), 1)
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = {r[1]: r for r in table(motivation_mix(last_week()), "by-product")}
+    assert set(rows) == {"Status", "Value"}
+    assert rows["Status"][2:4] == [0.6, 60.0]
+    assert rows["Value"][2:4] == [0.4, 40.0]
+
+
+def test_the_mix_share_has_a_95_percent_wilson_interval(car):
+    motivations()
+    day = timezone.localdate() - timedelta(days=1)
+    DailyRollup.objects.create(day=day, product=car, motivation="", configured=10)
+    DailyRollup.objects.create(day=day, product=car, motivation="status", probability=5.0)
+    status = {r[1]: r for r in table(motivation_mix(last_week()), "by-product")}["Status"]
+    # Wilson, p = 0.5, n = 10: 0.5 ± 1.96·√(0.025 + 0.0096)/1.384 = [0.2366, 0.7634]
+    assert status[3:6] == [50.0, 23.7, 76.3]
+
+
+def test_the_mix_interval_uses_the_products_configuring_shopper_days(car):
+    motivations()
+    day = timezone.localdate() - timedelta(days=1)
+    DailyRollup.objects.create(day=day, product=car, motivation="status", configured=80, probability=90.0)
+    DailyRollup.objects.create(day=day, product=car, motivation="practical", configured=20, probability=10.0)
+    rows = {r[1]: r for r in table(motivation_mix(last_week()), "by-product")}
+    assert rows["Practical"][3:6] == [10.0, 5.5, 17.4]  # Wilson(10, 100)
+    assert rows["Status"][3:6] == [90.0, 82.6, 94.5]
+
+
+def test_the_mix_counts_undetermined_shoppers(car):
+    m = motivations()
+    journey(car, profiled({"status": 0.4, "practical": 0.35, "sustainability": 0.25}, None, determined=False), 1)
+    journey(car, profiled({"status": 0.9, "practical": 0.1}, m["status"]), 1)
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    report = motivation_mix(last_week())
+    assert table(report, "undetermined") == [[str(car), 2, 1, 50.0]]
+    assert {r[1]: r[2] for r in table(report, "by-product")}["Status"] == 1.3  # the undetermined one counts too
+
+
+def test_the_mix_chart_draws_the_probability_sums(car):
+    m = motivations()
+    journey(car, profiled({"status": 0.6, "practical": 0.4}, m["status"]), 1)
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    chart = motivation_mix(last_week()).charts[0]
+    assert {s.name: s.values for s in chart.series} == {"Practical": [0.4], "Status": [0.6]}
+
+
+# The AOV index --------------------------------------------------------------------------------
+
+def orders(product, motivation: str, n: int, revenue: str) -> None:
+    DailyRollup.objects.create(day=timezone.localdate() - timedelta(days=1), product=product, motivation=motivation,
+                               configured=n, ordered=n, revenue=Decimal(revenue))
+
+
+def kpi_rows(slug: str) -> dict[str, list]:
+    return {r[0]: r for r in table(kpis(last_week()), slug)}
+
+
+def test_a_motivation_paying_the_product_average_has_an_aov_index_of_100_whatever_it_buys(car):
+    motivations()
+    sneaker = ProductFactory()
+    orders(car, "status", 1, "30000.00")  # only buys cars, at the car's average
+    orders(car, "sustainability", 1, "30000.00")
+    orders(sneaker, "sustainability", 3, "300.00")  # and cheap sneakers, at theirs
+    rows = kpi_rows("per-motivation")
+    assert rows["Status"][5] == Decimal("30000.00") and rows["Sustainability"][5] == Decimal("7575.00")
+    assert rows["Status"][8] == 100.0
+    assert rows["Sustainability"][8] == 100.0
+
+
+def test_the_aov_index_weights_each_product_by_the_motivations_orders(car):
+    motivations()
+    sneaker = ProductFactory()
+    orders(car, "status", 1, "300.00")
+    orders(car, "sustainability", 1, "100.00")  # car average 200: status 150, sustainability 50
+    orders(sneaker, "sustainability", 3, "60.00")  # the only sneaker buyers: 100
+    rows = kpi_rows("per-motivation")
+    assert rows["Status"][8] == 150.0
+    assert rows["Sustainability"][8] == 87.5  # (1 × 50 + 3 × 100) / 4
+
+
+def test_the_aov_table_per_product_and_motivation(car):
+    motivations()
+    orders(car, "status", 1, "300.00")
+    orders(car, "sustainability", 1, "100.00")
+    rows = table(kpis(last_week()), "aov-per-product")
+    assert rows == [["Status", str(car), 1, Decimal("300.00"), Decimal("200.00"), 150.0],
+                    ["Sustainability", str(car), 1, Decimal("100.00"), Decimal("200.00"), 50.0]]
+
+
+# Segments take membership at the time of the event ---------------------------------------------
+
+def test_segment_kpis_count_a_members_events_from_when_they_joined(car):
+    from personalization.services.segments import segment_materialize
+
+    m = motivations()
+    buyer = profiled({"status": 1.0}, m["status"])
+    journey(car, buyer, 2, order_total="500.00")
+    OrderFactory(build=BuildFactory(product=car, catalog_version=version_of(car), owner_key=buyer.pk),
+                 total=Decimal("500.00"), owner_key=buyer.pk)
+    segment = Segment.objects.create(name="Has ordered", rules={"op": "and", "items": [{"kind": "ordered",
+                                                                                         "value": True}]})
+    segment_materialize(segment=segment)
+    event(buyer, EventType.OPTION_SELECTED, timezone.now(), car, option="electric")  # after joining, no order
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    report = kpis(last_week())
+    assert table(report, "per-segment") == [["Has ordered", 1, 0, Decimal("0.00"), 0.0, Decimal("0.00"), 0.0, 0.0]]
+    assert any("at the time of the event" in note for note in report.notes)

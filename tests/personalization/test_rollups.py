@@ -42,6 +42,13 @@ def shopper(dominant: Motivation | None = None) -> Shopper:
     return s
 
 
+def member(segment: Segment, who: Shopper, since: datetime) -> SegmentMembership:
+    """A membership that began at `since` (added_at is set on create, so it is moved after)."""
+    membership = SegmentMembership.objects.create(segment=segment, shopper=who)
+    SegmentMembership.objects.filter(pk=membership.pk).update(added_at=since)
+    return membership
+
+
 def at(days_ago: int, hour: int = 12) -> datetime:
     day = timezone.localdate() - timedelta(days=days_ago)
     return timezone.make_aware(datetime.combine(day, time(hour)))
@@ -133,7 +140,7 @@ def test_every_event_day_product_and_motivation_has_a_row(world, car):
 
 def test_segment_rows_count_only_the_members(world, car):
     segment = Segment.objects.create(name="Green buyers")
-    SegmentMembership.objects.create(segment=segment, shopper=world["green"])
+    member(segment, world["green"], since=at(5))
     rollups_refresh(since=timezone.localdate() - timedelta(days=5))
     rows = DailyRollup.objects.filter(segment=segment)
     assert {r.day for r in rows if r.configured} == {timezone.localdate() - timedelta(days=d) for d in (1, 2)}
@@ -179,6 +186,119 @@ def test_days_the_purge_may_have_thinned_are_never_recomputed(world, car, settin
     rollups_refresh(since=timezone.localdate() - timedelta(days=5))
     assert DailyRollup.objects.filter(day=timezone.localdate() - timedelta(days=2)).count() == kept
     assert not DailyRollup.objects.filter(day=timezone.localdate()).exists()  # today is recomputed: empty
+
+
+def profiled(scores: dict[str, float], dominant: Motivation | None = None, determined: bool = True) -> Shopper:
+    s = Shopper.objects.create(id=uuid.uuid4(), analytics=True, personalization=True)
+    Profile.objects.create(shopper=s, scores=scores, dominant=dominant, determined=determined and dominant is not None,
+                           confidence=max(scores.values()))
+    return s
+
+
+def configure(car, who: Shopper, when: datetime) -> None:
+    event(who, EventType.OPTION_SELECTED, when, car, option="electric")
+
+
+def test_probability_sums_each_configuring_shoppers_probability(car):
+    m = motivations()
+    configure(car, profiled({"status": 0.6, "sustainability": 0.4}, m["status"]), at(1))
+    configure(car, profiled({"status": 0.2, "practical": 0.8}, m["practical"]), at(1))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = {r.motivation: r for r in DailyRollup.objects.filter(segment__isnull=True, day=at(1).date())}
+    assert rows["status"].probability == pytest.approx(0.8)
+    assert rows["practical"].probability == pytest.approx(0.8)
+    assert rows["sustainability"].probability == pytest.approx(0.4)
+
+
+def test_a_motivation_nobody_has_as_dominant_still_gets_its_probability(car):
+    m = motivations()
+    configure(car, profiled({"status": 0.6, "sustainability": 0.4}, m["status"]), at(1))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    row = DailyRollup.objects.get(segment__isnull=True, day=at(1).date(), motivation="sustainability")
+    assert (row.configured, row.probability) == (0, pytest.approx(0.4))
+
+
+def test_every_motivation_has_a_row_for_a_day_and_product_anyone_configured(car):
+    motivations()
+    configure(car, shopper(), at(1))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = DailyRollup.objects.filter(segment__isnull=True, day=at(1).date(), product=car)
+    assert set(rows.values_list("motivation", flat=True)) == {*MOTIVATIONS, ""}
+
+
+def test_a_shopper_counts_once_a_day_in_probability_however_many_choices(car):
+    m = motivations()
+    who = profiled({"status": 0.7, "practical": 0.3}, m["status"])
+    for hour in (9, 12, 18):
+        configure(car, who, at(1, hour))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    assert DailyRollup.objects.get(segment__isnull=True, day=at(1).date(), motivation="status").probability == \
+        pytest.approx(0.7)
+
+
+def test_shoppers_without_a_profile_add_no_probability_but_are_counted(car):
+    m = motivations()
+    configure(car, shopper(), at(1))
+    configure(car, profiled({"status": 1.0}, m["status"]), at(1))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = DailyRollup.objects.filter(segment__isnull=True, day=at(1).date())
+    assert sum(r.probability for r in rows) == pytest.approx(1.0)
+    assert rows.get(motivation="").configured == 1
+
+
+def test_shoppers_who_did_not_configure_add_no_probability(car):
+    m = motivations()
+    configure(car, profiled({"status": 1.0}, m["status"]), at(1))
+    event(profiled({"practical": 1.0}, m["practical"]), EventType.BUILD_SAVED, at(1), car)
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    assert DailyRollup.objects.get(segment__isnull=True, day=at(1).date(), motivation="practical").probability == 0
+
+
+def test_segment_rows_sum_the_probabilities_of_members_only(car):
+    m = motivations()
+    inside, outside = profiled({"status": 0.6, "practical": 0.4}, m["status"]), profiled({"status": 1.0}, m["status"])
+    configure(car, inside, at(1))
+    configure(car, outside, at(1))
+    segment = Segment.objects.create(name="Some")
+    member(segment, inside, since=at(5))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = {r.motivation: r for r in DailyRollup.objects.filter(segment=segment, day=at(1).date())}
+    assert rows["status"].probability == pytest.approx(0.6)
+    assert rows["practical"].probability == pytest.approx(0.4)
+
+
+def test_segment_rows_count_a_members_events_only_from_when_they_joined(car):
+    m = motivations()
+    who = profiled({"status": 1.0}, m["status"])
+    journey(car, who, 2, order_total="500.00")
+    segment = Segment.objects.create(name="Buyers")
+    member(segment, who, since=at(1))
+    configure(car, who, at(0, 0) + timedelta(minutes=1))
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = DailyRollup.objects.filter(segment=segment)
+    assert {r.day for r in rows if r.configured} == {timezone.localdate()}
+    assert sum(r.ordered for r in rows) == 0
+    assert sum(r.revenue for r in rows) == 0
+    assert DailyRollup.objects.filter(segment__isnull=True, ordered=1).exists()  # everyone's rows keep the order
+
+
+def test_an_ordered_segment_does_not_count_the_orders_that_made_its_members(car):
+    from personalization.services.segments import segment_materialize
+
+    m = motivations()
+    buyer = profiled({"status": 1.0}, m["status"])
+    journey(car, buyer, 2)
+    build = BuildFactory(product=car, catalog_version=version_of(car), owner_key=buyer.pk)
+    OrderFactory(build=build, total=Decimal("500.00"), owner_key=buyer.pk)
+    event(buyer, EventType.ORDER_PLACED, at(2), car, total="500.00")
+    segment = Segment.objects.create(name="Has ordered", rules={"op": "and", "items": [{"kind": "ordered",
+                                                                                         "value": True}]})
+    segment_materialize(segment=segment)
+    assert segment.memberships.filter(shopper=buyer).exists()
+    rollups_refresh(since=timezone.localdate() - timedelta(days=3))
+    rows = DailyRollup.objects.filter(segment=segment)
+    assert sum(r.ordered for r in rows) == 0
+    assert sum(r.configured for r in rows) == 0
 
 
 def version_of(car):

@@ -80,6 +80,72 @@ def test_motivation_score_thresholds():
     assert none.pk not in members(one({**rule, "cmp": "lte", "value": 100}))  # no score is no match
 
 
+def test_probability_thresholds():
+    likely, unlikely, missing, none = shopper(), shopper(), shopper(), shopper()
+    profile(likely, "status", status=0.7, value=0.3)
+    profile(unlikely, "value", status=0.2, value=0.8)
+    profile(missing, "value", value=1.0)  # no status in its scores: probability 0
+    rule = {"kind": "probability", "motivation": "status", "cmp": "gte", "value": 0.6}
+    assert members(one(rule)) == {likely.pk}
+    assert members(one({**rule, "cmp": "lte", "value": 0.2})) == {unlikely.pk, missing.pk}
+    assert none.pk not in members(one({**rule, "cmp": "lte", "value": 1}))  # no profile, no match
+
+
+def test_probability_gte_zero_holds_for_every_profile_and_no_one_else():
+    with_status, without_status, none = shopper(), shopper(), shopper()
+    profile(with_status, "status", status=1.0)
+    profile(without_status, "value", value=1.0)
+    matched = members(one({"kind": "probability", "motivation": "status", "cmp": "gte", "value": 0}))
+    assert matched == {with_status.pk, without_status.pk}
+    assert none.pk not in matched
+
+
+def test_the_legacy_score_kind_reads_the_same_probability():
+    a, b = shopper(), shopper()
+    profile(a, "status", status=0.7, value=0.3)
+    profile(b, "value", status=0.1, value=0.9)
+    for cmp, value in (("gte", 0.5), ("lte", 0.1)):
+        legacy = members(one({"kind": "score", "motivation": "status", "cmp": cmp, "value": value}))
+        assert legacy == members(one({"kind": "probability", "motivation": "status", "cmp": cmp, "value": value}))
+    assert members(one({"kind": "score", "motivation": "status", "cmp": "gte", "value": 0.5})) == {a.pk}
+
+
+def test_determined_and_undetermined_profiles():
+    sure, unsure, none = shopper(), shopper(), shopper()
+    Profile.objects.create(shopper=sure, dominant=Motivation.objects.get(code="status"), determined=True,
+                           scores={"status": 0.8, "value": 0.2})
+    Profile.objects.create(shopper=unsure, determined=False, scores={"status": 0.5, "value": 0.5})
+    assert members(one({"kind": "determined", "value": True})) == {sure.pk}
+    assert members(one({"kind": "determined", "value": False})) == {unsure.pk}  # no profile is not "undetermined"
+    assert none.pk not in members(one({"kind": "determined", "value": False}))
+
+
+def test_co_creation_depth_and_its_band():
+    deep, shallow, none = shopper(), shopper(), shopper()
+    Profile.objects.create(shopper=deep, depth=72.5, depth_band="high")
+    Profile.objects.create(shopper=shallow, depth=8.0, depth_band="low")
+    assert members(one({"kind": "depth", "cmp": "gte", "value": 50})) == {deep.pk}
+    assert members(one({"kind": "depth", "cmp": "lte", "value": 8})) == {shallow.pk}
+    assert members(one({"kind": "depth_band", "value": "high"})) == {deep.pk}
+    assert none.pk not in members(one({"kind": "depth", "cmp": "lte", "value": 1000}))
+
+
+@pytest.mark.parametrize("condition", [
+    {"kind": "probability", "motivation": "status", "cmp": "gte", "value": 0.6},
+    {"kind": "determined", "value": True},
+    {"kind": "depth", "cmp": "gte", "value": 10},
+    {"kind": "depth_band", "value": "medium"},
+])
+def test_profile_conditions_need_personalization_consent_outside_personalization_segments(condition):
+    both = shopper(marketing=True, analytics=True)
+    without = shopper(marketing=True, analytics=True, personalization=False)
+    for who in (both, without):
+        Profile.objects.create(shopper=who, dominant=Motivation.objects.get(code="status"), determined=True,
+                               scores={"status": 1.0}, depth=50.0, depth_band="medium")
+    assert members(one(condition), purpose="marketing") == {both.pk}
+    assert members(one(condition), purpose="analytics") == {both.pk}
+
+
 def test_configured_product(car):
     a, b = shopper(), shopper()
     event(a, "option_selected", product=car)
@@ -174,6 +240,21 @@ def test_empty_rules_hold_everyone_with_the_purposes_consent():
         {"kind": "ordered", "value": True}]}]}]}]}, "levels deep"),
     ({"op": "and", "items": [{"op": "or", "items": [{"kind": "ordered", "value": True}] * 20}] * 2}, "at most"),
     ("not a group", "object"),
+    ({"op": "and", "items": [{"kind": "probability", "motivation": "status", "cmp": "gte", "value": 1.5}]},
+     "from 0 to 1"),
+    ({"op": "and", "items": [{"kind": "probability", "motivation": "status", "cmp": "lte", "value": -0.1}]},
+     "from 0 to 1"),
+    ({"op": "and", "items": [{"kind": "probability", "motivation": "status", "cmp": "gte", "value": True}]},
+     "from 0 to 1"),
+    ({"op": "and", "items": [{"kind": "probability", "motivation": "status", "cmp": "eq", "value": 0.5}]}, "Compare"),
+    ({"op": "and", "items": [{"kind": "probability", "motivation": "greed", "cmp": "gte", "value": 0.5}]},
+     "Unknown motivation"),
+    ({"op": "and", "items": [{"kind": "determined", "value": "yes"}]}, "true"),
+    ({"op": "and", "items": [{"kind": "depth", "cmp": "gte", "value": 1000.5}]}, "from 0 to 1000"),
+    ({"op": "and", "items": [{"kind": "depth", "cmp": "gte", "value": "deep"}]}, "from 0 to 1000"),
+    ({"op": "and", "items": [{"kind": "depth", "cmp": "eq", "value": 10}]}, "Compare"),
+    ({"op": "and", "items": [{"kind": "depth_band", "value": "extreme"}]}, "depth band"),
+    ({"op": "and", "items": [{"kind": "depth_band", "value": "high", "motivation": "status"}]}, "Unknown keys"),
 ])
 def test_invalid_rules_are_refused_with_a_clear_message(rules, message):
     with pytest.raises(RulesInvalid) as caught:
@@ -194,6 +275,28 @@ def test_the_condition_limit_is_enforced():
     assert MAX_CONDITIONS < 2 * 20
     with pytest.raises(RulesInvalid, match="at most"):
         rules_validate(rules)
+
+
+def test_the_new_kinds_round_trip_in_canonical_form():
+    rules = {"op": "and", "items": [
+        {"kind": "probability", "motivation": "status", "cmp": "gte", "value": 1},
+        {"kind": "determined", "value": False},
+        {"kind": "depth", "cmp": "lte", "value": 40},
+        {"kind": "depth_band", "value": "low"},
+    ]}
+    canonical = rules_validate(rules, motivations={"status"}).as_json()
+    assert canonical == {"op": "and", "items": [
+        {"kind": "probability", "motivation": "status", "cmp": "gte", "value": 1.0},
+        {"kind": "determined", "value": False},
+        {"kind": "depth", "cmp": "lte", "value": 40.0},
+        {"kind": "depth_band", "value": "low"},
+    ]}
+    assert rules_validate(canonical).as_json() == canonical
+
+
+def test_a_saved_legacy_score_above_one_still_validates():
+    rules = one({"kind": "score", "motivation": "status", "cmp": "gte", "value": 2.5})
+    assert rules_validate(rules).as_json() == rules
 
 
 def test_valid_rules_round_trip_in_canonical_form():
@@ -260,6 +363,21 @@ def test_materialize_is_idempotent_and_follows_changes():
     assert set(segment.memberships.values_list("shopper_id", flat=True)) == {b.pk, c.pk}
     assert (segment.size, segment.excluded_no_consent) == (2, 1)
     assert segment.materialized_at is not None
+
+
+def test_materialize_keeps_when_members_who_stay_joined():
+    stays, leaves = shopper(country="NL"), shopper(country="NL")
+    segment = Segment.objects.create(name="NL", rules=one({"kind": "country", "values": ["NL"]}))
+    segment_materialize(segment=segment)
+    joined = timezone.now() - timedelta(days=30)
+    SegmentMembership.objects.filter(segment=segment).update(added_at=joined)
+    Shopper.objects.filter(pk=leaves.pk).update(country="DE")
+    newcomer = shopper(country="NL")
+    segment_materialize(segment=segment)
+    added = dict(segment.memberships.values_list("shopper_id", "added_at"))
+    assert set(added) == {stays.pk, newcomer.pk}
+    assert added[stays.pk] == joined
+    assert added[newcomer.pk] > joined
 
 
 def test_the_tasks_materialize_one_or_every_active_segment():
@@ -333,6 +451,22 @@ def test_admin_pages_render_with_the_rule_builder(admin_client):
     change = admin_client.get(reverse("admin:personalization_segment_change", args=[segment.pk]))
     assert b"Materialize now" in change.content
     assert b"Export audience as CSV" not in change.content  # not a marketing segment
+
+
+def test_the_rule_builder_offers_the_profile_kinds(admin_client):
+    page = admin_client.get(reverse("admin:personalization_segment_add")).content.decode()
+    for label in ("Probability of motivation", "Motivation determined", "Co-creation depth",
+                  "Co-creation depth band is"):
+        assert label in page
+    assert '"kinds": ["dominant", "probability", "determined", "depth", "depth_band"' in page
+
+
+def test_admin_saves_a_probability_condition(admin_client, queued):
+    data = {"name": "Likely status", "description": "", "purpose": "personalization", "active": "on",
+            "rules": '{"op": "and", "items": [{"kind": "probability", "motivation": "status", "cmp": "gte", '
+                     '"value": 0.6}]}'}
+    assert admin_client.post(reverse("admin:personalization_segment_add"), data).status_code == 302
+    assert Segment.objects.get(name="Likely status").rules["items"][0]["value"] == 0.6
 
 
 def test_admin_live_preview(admin_client):
