@@ -445,8 +445,9 @@ def _reason(event: EventIn | None, kind: str) -> str:
 
 
 def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: int) -> tuple[Evidence, ...]:
-    """The observations that moved the profile most: per line, how much more likely the event
-    is under a class than on average over the classes (a log-likelihood ratio, in nats)."""
+    """The observations that moved the profile most: per observation, the motivation it points
+    to most and how much more likely it is under that motivation than on average over all of
+    them (a log-likelihood ratio, in nats), strongest first."""
     ids = {"choice": feats.choice_events, "removed": feats.removed_events, "text": feats.text_events,
            "share": np.array(feats.share_events[:1] or (0,), dtype=np.int64), "clicks": np.zeros(1, dtype=np.int64),
            "products": np.zeros(len(feats.product_rows), dtype=np.int64)}
@@ -456,9 +457,9 @@ def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: 
             continue
         ratios = rows - rows.mean(axis=1, keepdims=True)
         for r in range(len(rows)):
-            best = int(np.argmax(np.abs(ratios[r])))
+            best = int(np.argmax(ratios[r]))  # the motivation this observation points to most
             amount = float(ratios[r, best])
-            if abs(amount) < 1e-3:
+            if amount < 1e-3:
                 continue
             event_id = int(ids[kind][r]) if r < len(ids[kind]) else 0
             event = feats.events.get(event_id)
@@ -486,6 +487,8 @@ def score(events: Iterable[Any], model: Model) -> Profile:
         if len(rows):
             total += rows.sum(axis=0)
     probabilities = posterior(total, model)
+    if not len(probabilities):
+        return Profile({}, None, 0.0, False, (), feats.event_count, feats.last_event_id)
     order = np.argsort(-probabilities, kind="stable")
     best = int(order[0]) if len(order) else 0
     confidence = float(probabilities[best]) if len(order) else 0.0

@@ -4,6 +4,7 @@ behaviours in the same likelihood, evidence, odd input; and the evaluation's met
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -161,7 +162,7 @@ def test_em_never_lowers_the_likelihood():
         current, ll = em_step(data, current, m)
         logs.append(ll)
     # A penalized EM: the data log-likelihood may give way a little to the prior, never much.
-    assert all(b >= a - 1e-6 * abs(a) - 1.0 for a, b in zip(logs, logs[1:], strict=False))
+    assert all(b >= a - 1e-6 * abs(a) - 1.0 for a, b in pairwise(logs))
     assert logs[-1] > logs[0]
 
 

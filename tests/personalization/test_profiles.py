@@ -231,6 +231,7 @@ def test_profile_display_explains_in_the_active_language(car, weighted):
     sid = shopper()
     choose(sid, car, "wheels", "w17", previous=["w16"], days=0)
     choose(sid, car, "trim", "sport")
+    choose(sid, car, "wheels", "w18", previous=["w17"], days=0.5)  # enough to pass the threshold
     profile_recompute(shopper_id=sid)
     shown = profile_display(sid)
     assert shown["dominant"] == {"code": "performance", "name": "Performance"}
