@@ -9,11 +9,14 @@ shopper opened, and which option in it):
 
 so choosing one of many colours that all carry self-expression says little about
 self-expression, while choosing recycled fabric when most options carry none says a lot. That
-denominator is the normalization for how often each motivation is on offer.
+denominator is the normalization for how often each motivation is on offer. What is selected
+already cannot be chosen, so the build is followed from the product's defaults through the
+events, and each click's denominator leaves out the options selected at that moment (a shopper
+who keeps the standard wheels never "chooses" them).
 
 From a staff map (weights w[o, j] >= 0 per option and motivation) the utilities are
 
-    u[o, m] = sensitivity * (w[o, m] + spill * sum over j != m of w[o, j]) - price[m] * p(o)
+    u[o, m] = sensitivity * (√w[o, m] + spill * sum over j != m of √w[o, j]) - price[m] * p(o)
 
 where p(o) is the option's price within its step (0 the cheapest, 1 the dearest): a class with a
 positive price weight (value) prefers cheap options, so taking the cheapest and the amount given
@@ -40,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,14 +60,16 @@ _TINY = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """What one step offers: option codes with their prices (single or multiple choice), or a
-    personal-text step (no options)."""
+    """What one step offers: option codes with their prices and what a new build starts with
+    (single or multiple choice), or a personal-text step (no options)."""
 
     product: int
     group: str
     options: tuple[str, ...] = ()
     prices: tuple[float, ...] = ()
     text: bool = False
+    selected: tuple[str, ...] = ()  # the default selection
+    multi: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,10 @@ class ModelParams:
     share_base: float = -1.5
     prior: Mapping[str, float] | None = None  # class prior; None: uniform
     threshold: float = 0.4  # "undetermined" below this top probability
+    # How much a second motivation colours a shopper's choices (0: not modelled). Learned maps
+    # set it (personalization.learning.SECONDARY): without it a shopper's clicks are read as if
+    # one motivation alone made them all, and the probabilities come out too sure.
+    secondary: float = 0.0
     half_life_days: float = 30.0
     evidence_size: int = 8
     # Set by the learning job: per step "product|group" and class, the utilities of the step's
@@ -133,6 +142,8 @@ class Model:
     option_row: dict[tuple[int, str, str], int]  # (product, group, option) -> row of U
     products: tuple[int, ...]  # the products with choice steps
     option_product: np.ndarray  # (G,) row -> index of its product
+    option_step: np.ndarray  # (G,) row -> index of its step in `steps`
+    defaults: dict[int, frozenset[int]]  # product -> rows selected in a new build
     utility: np.ndarray  # (G, K) per option row and class
     log_norm: np.ndarray  # (P, K) per product: logsumexp of its options' utilities
     text_steps: dict[tuple[int, str], int]  # (product, group) -> index into text_yes / text_no
@@ -144,6 +155,10 @@ class Model:
     share_no: np.ndarray  # (K,)
     click_rate: np.ndarray | None  # (K,) clicks per configured product, or None
     product_choice: np.ndarray | None  # (P, K) log P(configures product | class), or None
+    # With a secondary motivation the columns (K above) are (main, second) pairs: the main
+    # motivation of each column, and the columns where second == main.
+    main_of: np.ndarray
+    pure: np.ndarray
 
     @property
     def log_choice(self) -> np.ndarray:
@@ -179,6 +194,12 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
     choice_steps = tuple(s for s in steps if not s.text and s.options)
     text_list = [s for s in steps if s.text]
 
+    def pull(raw: Mapping[str, float] | None) -> np.ndarray:
+        """How much an option's weights pull each class: the square root of the weight, since a
+        hand-written weight of 2 is seldom twice the pull of 1 (and overstated weights hurt)."""
+        w = np.sqrt(vector(raw))
+        return w + params.spill * (w.sum() - w)
+
     def vector(raw: Mapping[str, float] | None) -> np.ndarray:
         out = np.zeros(k)
         for code, w in (raw or {}).items():
@@ -190,8 +211,8 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         [1.0 if float(params.price.get(c, 0) or 0) >= 0 else -1.0 for c in classes]) if k else np.zeros(0)
     learned = params.utilities or {}
     products = tuple(sorted({s.product for s in choice_steps}))
-    rows, option_row, option_product = [], {}, []
-    for step in choice_steps:
+    rows, option_row, option_product, option_step = [], {}, [], []
+    for s_index, step in enumerate(choice_steps):
         prices = np.array(step.prices or [0.0] * len(step.options), dtype=float)
         spread = prices.max() - prices.min() if len(prices) else 0.0
         relative = (prices - prices.min()) / spread if spread > 0 else np.zeros(len(step.options))
@@ -200,10 +221,11 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
             if given is not None:
                 u = np.array([_number(given.get(c)) for c in classes])
             else:
-                w = vector(weights.get((step.product, step.group, code)))
-                u = params.sensitivity * (w + params.spill * (w.sum() - w)) - price_weight * relative[o_index]
+                u = params.sensitivity * pull(weights.get((step.product, step.group, code))) \
+                    - price_weight * relative[o_index]
             option_row[(step.product, step.group, code)] = len(rows)
             option_product.append(products.index(step.product))
+            option_step.append(s_index)
             rows.append(u)
     utility = np.array(rows, dtype=float).reshape(len(rows), k)
     product_of = np.array(option_product, dtype=int)
@@ -220,8 +242,7 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
             yes.append(np.log(p))
             no.append(np.log1p(-p))
         else:
-            w = vector(weights.get((step.product, step.group, "")))
-            x = params.text_base + params.sensitivity * (w + params.spill * (w.sum() - w))
+            x = params.text_base + params.sensitivity * pull(weights.get((step.product, step.group, "")))
             yes.append(_log_sigmoid(x))
             no.append(_log_sigmoid(-x))
         text_steps[(step.product, step.group)] = t_index
@@ -245,13 +266,47 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
     prior = np.array([max(float((params.prior or {}).get(c, 0) or 0), 0.0) for c in classes]) \
         if params.prior else np.ones(k)
     prior = prior + 1e-6
-    return Model(
+    model = Model(
         classes=classes, params=params, log_prior=np.log(prior / prior.sum()), steps=choice_steps,
-        option_row=option_row, products=products, option_product=product_of, utility=utility, log_norm=log_norm,
+        option_row=option_row, products=products, option_product=product_of,
+        option_step=np.array(option_step, dtype=int), utility=utility, log_norm=log_norm,
+        defaults={p: frozenset(option_row[(s.product, s.group, c)] for s in choice_steps if s.product == p
+                               for c in s.selected if (s.product, s.group, c) in option_row) for p in products},
         text_steps=text_steps, text_keys=tuple(text_steps),
         text_yes=np.array(yes).reshape(len(yes), k), text_no=np.array(no).reshape(len(no), k),
         product_text=product_text, share_yes=share_yes, share_no=share_no, click_rate=click_rate,
-        product_choice=product_choice,
+        product_choice=product_choice, main_of=np.arange(k), pure=np.arange(k),
+    )
+    return _with_secondary(model, params.secondary) if params.secondary > 0 and k > 1 else model
+
+
+def _with_secondary(model: Model, share: float) -> Model:
+    """The model with a column per (main, second) motivation: a shopper who buys mainly for one
+    motivation, coloured by a second at `share`. Utilities mix linearly, rates mix as
+    probabilities, and the second motivation is uniform a priori. Posteriors add the columns of
+    each main motivation back up."""
+    k = len(model.classes)
+    pairs = [(i, j) for i in range(k) for j in range(k)]
+    mains = np.array([i for i, _j in pairs])
+    seconds = np.array([j for _i, j in pairs])
+    weight = np.where(mains == seconds, 0.0, share)
+
+    def mix(values: np.ndarray) -> np.ndarray:
+        return (1 - weight) * values[..., mains] + weight * values[..., seconds]
+
+    def mix_log(values: np.ndarray) -> np.ndarray:
+        return np.log(mix(np.exp(values)))
+
+    utility = mix(model.utility)
+    log_norm = np.vstack([_logsumexp(utility[model.option_product == p], axis=0) for p in range(len(model.products))]) \
+        if len(model.products) else np.zeros((0, len(pairs)))
+    return replace(
+        model, log_prior=model.log_prior[mains] - np.log(k), utility=utility, log_norm=log_norm,
+        text_yes=mix_log(model.text_yes), text_no=mix_log(model.text_no),
+        share_yes=mix_log(model.share_yes), share_no=mix_log(model.share_no),
+        click_rate=mix(model.click_rate) if model.click_rate is not None else None,
+        product_choice=mix_log(model.product_choice) if model.product_choice is not None else None,
+        main_of=mains, pure=np.flatnonzero(mains == seconds),
     )
 
 
@@ -277,6 +332,8 @@ class Features:
     choice_rows: np.ndarray
     choice_weights: np.ndarray
     choice_events: np.ndarray
+    excluded_choice: np.ndarray  # pairs (index into choice_rows, row): selected at that click
+    excluded_rows: np.ndarray
     removed_rows: np.ndarray
     removed_weights: np.ndarray
     removed_events: np.ndarray
@@ -321,6 +378,8 @@ def features(events: Iterable[Any], model: Model) -> Features:
     newest = unique[-1].occurred_at if unique else datetime(1970, 1, 1, tzinfo=UTC)
     half_life = model.params.half_life_days
     choice: list[tuple[int, float, int]] = []
+    excluded: list[tuple[int, int]] = []
+    state: dict[int, set[int]] = {}  # product -> rows selected now
     removed: list[tuple[int, float, int]] = []
     configured: dict[int, float] = {}  # product -> the weight of its newest own click
     texts: dict[tuple[int, str], tuple[float, int, bool]] = {}
@@ -329,16 +388,24 @@ def features(events: Iterable[Any], model: Model) -> Features:
     for event in unique:
         weight = _decay((newest - event.occurred_at).total_seconds() / 86400, half_life)
         own = event.properties.get("auto") is not True
-        if event.type == SELECTED and own:
-            row = model.option_row.get((event.product, event.group, event.option))
-            if row is not None:
-                choice.append((row, weight, event.id))
+        row = model.option_row.get((event.product, event.group, event.option)) \
+            if event.type in (SELECTED, REMOVED) else None
+        if row is not None:
+            selected = state.setdefault(event.product, set(model.defaults.get(event.product, ())))
+            if own:
                 configured[event.product] = weight
-        elif event.type == REMOVED and own:
-            row = model.option_row.get((event.product, event.group, event.option))
-            if row is not None:
-                removed.append((row, weight, event.id))
-                configured[event.product] = weight
+                if event.type == SELECTED:
+                    excluded += [(len(choice), other) for other in sorted(selected) if other != row]
+                    choice.append((row, weight, event.id))
+                else:
+                    removed.append((row, weight, event.id))
+            if event.type == REMOVED:
+                selected.discard(row)
+            else:
+                step = model.option_step[row]
+                if not model.steps[step].multi:
+                    selected.difference_update([r for r in selected if model.option_step[r] == step])
+                selected.add(row)
         elif event.type == TEXT and (event.product, event.group) in model.text_steps:
             # The newest state of the text counts: filled, or cleared again.
             texts[(event.product, event.group)] = (weight, event.id, event.properties.get("cleared") is not True)
@@ -365,9 +432,12 @@ def features(events: Iterable[Any], model: Model) -> Features:
         return np.array(r, dtype=int), np.array(w), np.array(e, dtype=np.int64)
 
     c_rows, c_weights, c_events = arrays(choice)
+    e_choice, e_rows = (np.array(side, dtype=int) for side in zip(*excluded, strict=True)) if excluded else \
+        (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
     r_rows, r_weights, r_events = arrays(removed)
     return Features(
         choice_rows=c_rows, choice_weights=c_weights, choice_events=c_events,
+        excluded_choice=e_choice, excluded_rows=e_rows,
         removed_rows=r_rows, removed_weights=r_weights, removed_events=r_events,
         text_rows=np.array(text_rows, dtype=int), text_filled=np.array(filled), text_weights=np.array(text_weights),
         text_events=np.array(text_events, dtype=np.int64),
@@ -387,12 +457,26 @@ def _log1m_exp(x: np.ndarray) -> np.ndarray:
     return np.where(x > -0.693, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 
+def excluded_mass(feats: Features, log_choice: np.ndarray) -> np.ndarray:
+    """(n, K) per click, the probability the full product would give the options that were
+    selected already (and so not on offer)."""
+    mass = np.zeros((len(feats.choice_rows), log_choice.shape[1]))
+    if len(feats.excluded_rows):
+        np.add.at(mass, feats.excluded_choice, np.exp(log_choice[feats.excluded_rows]))
+    return mass
+
+
+def _log1m(mass: np.ndarray) -> np.ndarray:
+    return np.log1p(-np.minimum(mass, 1 - 1e-9))
+
+
 def contributions(feats: Features, model: Model) -> dict[str, np.ndarray]:
     """Per kind of observation, the log-likelihood rows (n, K), already weighed."""
     log_choice = model.log_choice
-    k = len(model.classes)
+    k = len(model.log_prior)
     out = {
-        "choice": log_choice[feats.choice_rows] * feats.choice_weights[:, None],
+        "choice": (log_choice[feats.choice_rows] - _log1m(excluded_mass(feats, log_choice)))
+        * feats.choice_weights[:, None],
         "removed": _log1m_exp(log_choice[feats.removed_rows]) * feats.removed_weights[:, None],
         "text": (np.where(feats.text_filled[:, None] > 0, model.text_yes[feats.text_rows], model.text_no[feats.text_rows])
                  * feats.text_weights[:, None]) if len(feats.text_rows) else np.zeros((0, k)),
@@ -407,7 +491,7 @@ def contributions(feats: Features, model: Model) -> dict[str, np.ndarray]:
 
 def loglik(feats: Features, model: Model) -> np.ndarray:
     """(K,) the log-likelihood of a shopper's observations under each class."""
-    total = np.zeros(len(model.classes))
+    total = np.zeros(len(model.log_prior))
     for rows in contributions(feats, model).values():
         if len(rows):
             total += rows.sum(axis=0)
@@ -419,7 +503,7 @@ def posterior(log_likelihood: np.ndarray, model: Model) -> np.ndarray:
         return np.zeros(0)
     joint = log_likelihood + model.log_prior
     joint = joint - joint.max()
-    p = np.exp(joint)
+    p = np.bincount(model.main_of, weights=np.exp(joint), minlength=len(model.classes))
     return p / p.sum()
 
 
@@ -455,7 +539,8 @@ def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: 
     for kind, rows in parts.items():
         if not len(rows):
             continue
-        ratios = rows - rows.mean(axis=1, keepdims=True)
+        pure = rows[:, model.pure]  # one column per motivation
+        ratios = pure - pure.mean(axis=1, keepdims=True)
         for r in range(len(rows)):
             best = int(np.argmax(ratios[r]))  # the motivation this observation points to most
             amount = float(ratios[r, best])
@@ -482,7 +567,7 @@ def score(events: Iterable[Any], model: Model) -> Profile:
     """A shopper's profile from all their events."""
     feats = features(events, model)
     parts = contributions(feats, model)
-    total = np.zeros(len(model.classes))
+    total = np.zeros(len(model.log_prior))
     for rows in parts.values():
         if len(rows):
             total += rows.sum(axis=0)

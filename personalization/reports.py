@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from configurator.models import Option, Product
 from personalization.charts import ChartSpec, Series
+from personalization.depth_report import cocreation
 from personalization.models import (
     Campaign,
     DailyRollup,
@@ -611,6 +612,7 @@ REPORTS: dict[str, tuple[Any, Callable[[Filters], Report]]] = {
     "options": (gettext_lazy("Top options"), top_options),
     "lineage": (gettext_lazy("Build lineage"), lineage),
     "lift": (gettext_lazy("Campaign lift"), campaign_lift),
+    "depth": (gettext_lazy("Co-creation depth"), cocreation),
 }
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from personalization.choice_model import Features, Model, ModelParams, compile_model, features
-from personalization.learning import em_step, learned_params, learned_weights, stack
+from personalization.learning import SECONDARY, em_step, learned_params, learned_weights, stack
 from personalization.models import Event, MapLearningJob, MotivationMap, RescoreJob, RescoreStatus
 from personalization.services.choice_models import offered_steps
 from personalization.services.motivations import _weights_create, map_weights, rescore_start
@@ -96,7 +96,8 @@ def learning_features(*, motivations: list[str], model: Model, limit: int = 2000
 
 def _model(motivation_map: MotivationMap, motivations: list[str], params_json: dict | None = None) -> Model:
     params = ModelParams.from_json(motivation_map.parameters if params_json is None else params_json)
-    return compile_model(weight_map_load(motivation_map), offered_steps(), motivations, params)
+    # EM fits one class per motivation; the secondary colouring is how a learned map is read.
+    return compile_model(weight_map_load(motivation_map), offered_steps(), motivations, replace(params, secondary=0.0))
 
 
 def map_learning_run(*, job_id: int, budget_seconds: float = 60.0) -> bool:
@@ -164,7 +165,7 @@ def _propose(job: MapLearningJob, motivations: list[str]) -> None:
                                                  "shoppers": last.get("shoppers", 0), "loglik": last.get("loglik")}
         proposed = MotivationMap.objects.create(
             version=version, is_current=False, created_by=job.requested_by, note=note[:200],
-            parameters=params.as_json(), learned_by=job,
+            parameters=replace(params, secondary=SECONDARY).as_json(), learned_by=job,
         )
         _weights_create(proposed, weights)
         job.proposed, job.status, job.finished_at = proposed, RescoreStatus.DONE, timezone.now()

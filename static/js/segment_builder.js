@@ -30,18 +30,28 @@
     return node;
   }
 
-  function number(value, label, step, onChange) {
+  // `min` and `max` are optional (the browser then refuses to submit a value outside them).
+  function number(value, label, step, onChange, min, max) {
     var node = el("input", {type: "number", step: step, "aria-label": label, value: value == null ? "" : value});
+    if (min != null) node.min = String(min);
+    if (max != null) node.max = String(max);
     node.style.width = "7em";
     node.addEventListener("input", function () { onChange(node.value === "" ? null : Number(node.value)); });
     return node;
   }
 
+  // The menu when the options carry no "kinds" (a server from before the profile kinds).
+  var KINDS = ["dominant", "score", "configured", "event_count", "ordered", "country", "language", "consent"];
+
   function defaults(kind, o) {
-    var first = function (list) { return list.length ? list[0][0] : ""; };
+    var first = function (list) { return list && list.length ? list[0][0] : ""; };
     switch (kind) {
       case "dominant": return {kind: kind, motivation: first(o.motivations)};
-      case "score": return {kind: kind, motivation: first(o.motivations), cmp: "gte", value: 1};
+      case "probability":
+      case "score": return {kind: kind, motivation: first(o.motivations), cmp: "gte", value: 0.5};
+      case "determined": return {kind: kind, value: true};
+      case "depth": return {kind: kind, cmp: "gte", value: 8};
+      case "depth_band": return {kind: kind, value: "high"};
       case "configured": return {kind: kind, product: first(o.products)};
       case "event_count": return {kind: kind, event: "build_shared", days: 30, cmp: "gte", value: 1};
       case "ordered": return {kind: kind, value: true};
@@ -116,8 +126,9 @@
   Builder.prototype.condition = function (c) {
     var o = this.options, L = this.labels, self = this;
     var set = function (key) { return function (v) { c[key] = v; self.changed(false); }; };
-    var kinds = ["dominant", "score", "configured", "event_count", "ordered", "country", "language", "consent"]
-      .map(function (k) { return [k, L[k]]; });
+    var menu = Array.isArray(o.kinds) && o.kinds.length ? o.kinds.slice() : KINDS.slice();
+    if (menu.indexOf(c.kind) < 0) menu.push(c.kind);  // a saved kind this menu leaves out stays shown
+    var kinds = menu.map(function (k) { return [k, L[k] || k]; });
     var row = el("div", {"class": "segment-condition"});
     row.style.margin = ".3em 0";
     row.appendChild(select(kinds, c.kind, L.match, function (kind) {
@@ -128,13 +139,24 @@
     var cmp = function (allowed) {
       return select(allowed.map(function (k) { return [k, L[k]]; }), c.cmp, L[c.kind], set("cmp"));
     };
+    var yesNo = function (label) {
+      return select([["yes", L.yes], ["no", L.no]], c.value ? "yes" : "no", label,
+        function (v) { c.value = v === "yes"; self.changed(false); });
+    };
     switch (c.kind) {
       case "dominant": row.appendChild(select(o.motivations, c.motivation, L.dominant, set("motivation"))); break;
+      case "probability":
       case "score":
-        row.appendChild(select(o.motivations, c.motivation, L.score, set("motivation")));
+        row.appendChild(select(o.motivations, c.motivation, L[c.kind], set("motivation")));
         row.appendChild(cmp(["gte", "lte"]));
-        row.appendChild(number(c.value, L.score, "any", set("value")));
+        row.appendChild(number(c.value, L[c.kind], "0.05", set("value"), 0, 1));
         break;
+      case "determined": row.appendChild(yesNo(L.determined)); break;
+      case "depth":
+        row.appendChild(cmp(["gte", "lte"]));
+        row.appendChild(number(c.value, L.depth, "any", set("value"), 0, (o.limits || {}).depth_value));
+        break;
+      case "depth_band": row.appendChild(select(o.depth_bands || [], c.value, L.depth_band, set("value"))); break;
       case "configured": row.appendChild(select(o.products, c.product, L.configured, function (v) { c.product = Number(v); self.changed(false); })); break;
       case "event_count":
         row.appendChild(select(o.events, c.event, L.event_count, set("event")));
@@ -143,10 +165,7 @@
         row.appendChild(el("span", {text: " " + L.days + " "}));
         row.appendChild(number(c.days, L.days, "1", set("days")));
         break;
-      case "ordered":
-        row.appendChild(select([["yes", L.yes], ["no", L.no]], c.value ? "yes" : "no", L.ordered,
-          function (v) { c.value = v === "yes"; self.changed(false); }));
-        break;
+      case "ordered": row.appendChild(yesNo(L.ordered)); break;
       case "country": row.appendChild(select(o.countries, c.values, L.country, set("values"), true)); break;
       case "language": row.appendChild(select(o.languages, c.value, L.language, set("value"))); break;
       default: row.appendChild(select(o.purposes, c.purpose, L.consent, set("purpose")));

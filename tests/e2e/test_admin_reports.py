@@ -12,12 +12,21 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from personalization.models import Campaign, EventType, Segment, SegmentMembership
+from personalization.models import Campaign, EventType, Segment
 from personalization.reports import REPORTS
 from personalization.services.rollups import rollups_refresh
 from tests.configurator.conftest import make_car
 from tests.factories import BuildFactory, OrderFactory
-from tests.personalization.test_rollups import at, event, journey, motivations, shared_build, shopper, version_of
+from tests.personalization.test_rollups import (
+    at,
+    event,
+    journey,
+    member,
+    motivations,
+    shared_build,
+    shopper,
+    version_of,
+)
 
 
 def _activity() -> None:
@@ -35,8 +44,10 @@ def _activity() -> None:
     remix = BuildFactory(product=car, catalog_version=version_of(car), owner_key=people[2].pk, remixed_from=original)
     OrderFactory(build=remix, total=Decimal("650.00"), owner_key=people[2].pk)
     segment = Segment.objects.create(name="Green buyers")
-    SegmentMembership.objects.create(segment=segment, shopper=people[2])
-    SegmentMembership.objects.create(segment=segment, shopper=people[4])
+    # Segment KPIs count a member's events from the time they joined: members since before the
+    # first journey, so the segment-filtered reports show the whole month.
+    member(segment, people[2], since=at(35))
+    member(segment, people[4], since=at(35))
     Campaign.objects.create(name="Go green", segment=segment, placement="home_hero", headline_en="Green",
                             headline_nl="Groen")
     rollups_refresh(since=timezone.localdate() - timedelta(days=40))

@@ -5,6 +5,7 @@ recorded; a deliberate inline style proves that the recorder sees them."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -187,6 +188,21 @@ def test_no_page_violates_the_policy(demo_catalog, csp_context, violations, brow
     expect(builder).to_be_visible()
     with staff.expect_response(lambda r: "/segment/preview" in r.url):
         builder.locator("select").first.select_option(index=1)
+    settle(staff)
+    # A profile kind from the server's menu: its inputs, its JSON, and a preview the server accepts.
+    builder.get_by_role("button", name="Add condition").click()
+    condition = builder.locator(".segment-condition").first
+    with staff.expect_response(lambda r: "/segment/preview" in r.url and "probability" in (r.request.post_data or "")
+                               ) as previewed:
+        condition.locator("select").first.select_option(label="Probability of motivation")
+    assert previewed.value.status == 200
+    threshold = condition.get_by_role("spinbutton", name="Probability of motivation")
+    expect(threshold).to_have_value("0.5")
+    assert [threshold.get_attribute(a) for a in ("step", "min", "max")] == ["0.05", "0", "1"]
+    expect(condition.get_by_role("combobox", name="Probability of motivation")).to_have_count(2)  # motivation, ≥/≤
+    rule = json.loads(staff.locator("#id_rules").input_value())["items"][0]
+    assert rule["kind"] == "probability" and rule["motivation"] and (rule["cmp"], rule["value"]) == ("gte", 0.5)
+    expect(staff.locator("#segment-preview [data-size]")).to_be_attached()
     settle(staff)
     for path in (f"/admin/personalization/motivationmap/{motivation_map.pk}/change/",
                  "/admin/personalization/campaign/add/", "/admin/personalization/motivation/",

@@ -273,21 +273,24 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def synthetic_shoppers(truth_model, rng, n: int, clicks: int) -> tuple[list[list[dict]], np.ndarray]:
-    """Shoppers of a random class, each clicking `clicks` times in every step with the true
-    choice probabilities."""
+    """Shoppers of a random class, each clicking `clicks` times with the true model's choice
+    probabilities among what is on offer: every option of the product but the ones selected."""
     events, classes, event_id = [], [], 0
-    log_choice = truth_model.log_choice
+    rows = {row: key for key, row in truth_model.option_row.items()}
+    step_of = truth_model.option_step
     for _ in range(n):
         m = int(rng.integers(len(CLASSES)))
         classes.append(m)
-        mine = []
-        for step in STEPS:
-            p = np.exp(log_choice[[truth_model.option_row[(1, step.group, o)] for o in step.options], m])
-            for _click in range(clicks):
-                event_id += 1
-                mine.append({"id": event_id, "type": "option_selected", "product": 1, "group": step.group,
-                             "option": step.options[rng.choice(len(p), p=p / p.sum())], "properties": {},
-                             "occurred_at": START + timedelta(minutes=event_id)})
+        mine, selected = [], set()
+        for _click in range(clicks):
+            offered = [r for r in range(len(rows)) if r not in selected]
+            p = np.exp(truth_model.utility[offered, m])
+            row = offered[rng.choice(len(offered), p=p / p.sum())]
+            selected = {r for r in selected if step_of[r] != step_of[row]} | {row}
+            event_id += 1
+            _product, group, option = rows[row]
+            mine.append({"id": event_id, "type": "option_selected", "product": 1, "group": group, "option": option,
+                         "properties": {}, "occurred_at": START + timedelta(minutes=event_id)})
         events.append(mine)
     return events, np.array(classes)
 
@@ -302,7 +305,7 @@ def test_em_recovers_the_motivations_a_wrong_map_misreads():
     wrong[(1, "s2", FAVOURITE["value"])] = {"status": 1.0}
     wrong[(1, "s2", FAVOURITE["status"])] = {"value": 1.0}
     anchor = compile_model(wrong, STEPS, CLASSES, PARAMS)
-    events, classes = synthetic_shoppers(truth, np.random.default_rng(11), n=400, clicks=2)
+    events, classes = synthetic_shoppers(truth, np.random.default_rng(11), n=400, clicks=8)
     feats = [features(e, anchor) for e in events]
 
     def accuracy(model) -> float:

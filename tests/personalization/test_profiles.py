@@ -63,11 +63,12 @@ def choose(shopper_id, car, group, option, *, previous=(), days=1.0, **propertie
 def test_recompute_scores_all_events_and_records_the_version(car, weighted):
     sid = shopper()
     first = choose(sid, car, "trim", "sport")
-    choose(sid, car, "wheels", "w18", previous=["w16"])
+    choose(sid, car, "wheels", "w17", previous=["w16"], days=0.9)
+    choose(sid, car, "wheels", "w18", previous=["w17"], days=0.8)
     profile = profile_recompute(shopper_id=sid)
     assert profile.dominant.code == "performance"
     assert profile.scores["performance"] > profile.scores["status"] > 0
-    assert profile.event_count == 2
+    assert profile.event_count == 3
     assert profile.map_version == weighted.version
     assert 0 < profile.confidence <= 1
     first.refresh_from_db()
