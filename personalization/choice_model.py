@@ -143,6 +143,7 @@ class Model:
     products: tuple[int, ...]  # the products with choice steps
     option_product: np.ndarray  # (G,) row -> index of its product
     option_step: np.ndarray  # (G,) row -> index of its step in `steps`
+    step_rows: tuple[np.ndarray, ...]  # per step, its option rows
     defaults: dict[int, frozenset[int]]  # product -> rows selected in a new build
     utility: np.ndarray  # (G, K) per option row and class
     log_norm: np.ndarray  # (P, K) per product: logsumexp of its options' utilities
@@ -270,6 +271,7 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         classes=classes, params=params, log_prior=np.log(prior / prior.sum()), steps=choice_steps,
         option_row=option_row, products=products, option_product=product_of,
         option_step=np.array(option_step, dtype=int), utility=utility, log_norm=log_norm,
+        step_rows=tuple(np.flatnonzero(np.array(option_step, dtype=int) == i) for i in range(len(choice_steps))),
         defaults={p: frozenset(option_row[(s.product, s.group, c)] for s in choice_steps if s.product == p
                                for c in s.selected if (s.product, s.group, c) in option_row) for p in products},
         text_steps=text_steps, text_keys=tuple(text_steps),
@@ -332,8 +334,7 @@ class Features:
     choice_rows: np.ndarray
     choice_weights: np.ndarray
     choice_events: np.ndarray
-    excluded_choice: np.ndarray  # pairs (index into choice_rows, row): selected at that click
-    excluded_rows: np.ndarray
+    excluded: np.ndarray  # (n, G) bool: the options selected already at each click
     removed_rows: np.ndarray
     removed_weights: np.ndarray
     removed_events: np.ndarray
@@ -378,8 +379,9 @@ def features(events: Iterable[Any], model: Model) -> Features:
     newest = unique[-1].occurred_at if unique else datetime(1970, 1, 1, tzinfo=UTC)
     half_life = model.params.half_life_days
     choice: list[tuple[int, float, int]] = []
-    excluded: list[tuple[int, int]] = []
-    state: dict[int, set[int]] = {}  # product -> rows selected now
+    excluded: list[np.ndarray] = []
+    selected = np.zeros(len(model.utility), dtype=bool)  # what the shopper's builds hold now
+    started: set[int] = set()
     removed: list[tuple[int, float, int]] = []
     configured: dict[int, float] = {}  # product -> the weight of its newest own click
     texts: dict[tuple[int, str], tuple[float, int, bool]] = {}
@@ -391,21 +393,25 @@ def features(events: Iterable[Any], model: Model) -> Features:
         row = model.option_row.get((event.product, event.group, event.option)) \
             if event.type in (SELECTED, REMOVED) else None
         if row is not None:
-            selected = state.setdefault(event.product, set(model.defaults.get(event.product, ())))
+            if event.product not in started:  # a new build starts with the product's defaults
+                started.add(event.product)
+                selected[list(model.defaults.get(event.product, ()))] = True
             if own:
                 configured[event.product] = weight
                 if event.type == SELECTED:
-                    excluded += [(len(choice), other) for other in sorted(selected) if other != row]
+                    at_click = selected.copy()
+                    at_click[row] = False
+                    excluded.append(at_click)
                     choice.append((row, weight, event.id))
                 else:
                     removed.append((row, weight, event.id))
             if event.type == REMOVED:
-                selected.discard(row)
+                selected[row] = False
             else:
                 step = model.option_step[row]
                 if not model.steps[step].multi:
-                    selected.difference_update([r for r in selected if model.option_step[r] == step])
-                selected.add(row)
+                    selected[model.step_rows[step]] = False
+                selected[row] = True
         elif event.type == TEXT and (event.product, event.group) in model.text_steps:
             # The newest state of the text counts: filled, or cleared again.
             texts[(event.product, event.group)] = (weight, event.id, event.properties.get("cleared") is not True)
@@ -432,12 +438,10 @@ def features(events: Iterable[Any], model: Model) -> Features:
         return np.array(r, dtype=int), np.array(w), np.array(e, dtype=np.int64)
 
     c_rows, c_weights, c_events = arrays(choice)
-    e_choice, e_rows = (np.array(side, dtype=int) for side in zip(*excluded, strict=True)) if excluded else \
-        (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
     r_rows, r_weights, r_events = arrays(removed)
     return Features(
         choice_rows=c_rows, choice_weights=c_weights, choice_events=c_events,
-        excluded_choice=e_choice, excluded_rows=e_rows,
+        excluded=np.array(excluded).reshape(len(excluded), len(model.utility)),
         removed_rows=r_rows, removed_weights=r_weights, removed_events=r_events,
         text_rows=np.array(text_rows, dtype=int), text_filled=np.array(filled), text_weights=np.array(text_weights),
         text_events=np.array(text_events, dtype=np.int64),
@@ -460,10 +464,7 @@ def _log1m_exp(x: np.ndarray) -> np.ndarray:
 def excluded_mass(feats: Features, log_choice: np.ndarray) -> np.ndarray:
     """(n, K) per click, the probability the full product would give the options that were
     selected already (and so not on offer)."""
-    mass = np.zeros((len(feats.choice_rows), log_choice.shape[1]))
-    if len(feats.excluded_rows):
-        np.add.at(mass, feats.excluded_choice, np.exp(log_choice[feats.excluded_rows]))
-    return mass
+    return feats.excluded @ np.exp(log_choice)
 
 
 def _log1m(mass: np.ndarray) -> np.ndarray:
@@ -535,32 +536,35 @@ def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: 
     ids = {"choice": feats.choice_events, "removed": feats.removed_events, "text": feats.text_events,
            "share": np.array(feats.share_events[:1] or (0,), dtype=np.int64), "clicks": np.zeros(1, dtype=np.int64),
            "products": np.zeros(len(feats.product_rows), dtype=np.int64)}
-    lines: list[tuple[float, Evidence]] = []
+    candidates: list[tuple[float, str, int, int]] = []  # (amount, kind, row, motivation index)
     for kind, rows in parts.items():
         if not len(rows):
             continue
         pure = rows[:, model.pure]  # one column per motivation
         ratios = pure - pure.mean(axis=1, keepdims=True)
-        for r in range(len(rows)):
-            best = int(np.argmax(ratios[r]))  # the motivation this observation points to most
-            amount = float(ratios[r, best])
-            if amount < 1e-3:
-                continue
-            event_id = int(ids[kind][r]) if r < len(ids[kind]) else 0
-            event = feats.events.get(event_id)
-            given_up = ()
-            if event is not None and kind == "choice":
-                previous = event.properties.get("previous")
-                if isinstance(previous, list):
-                    given_up = tuple(sorted(p for p in previous if isinstance(p, str) and p))
-            lines.append((abs(amount), Evidence(
-                event_id, event.type if event else kind, event.product if event else None,
-                event.group if event else "", event.option if event else "", model.classes[best],
-                round(amount, 4), given_up, _reason(event, kind),
-                event.properties.get("version") if event and isinstance(event.properties.get("version"), int) else None,
-            )))
-    lines.sort(key=lambda item: (-item[0], item[1].event, item[1].motivation))
-    return tuple(line for _size, line in lines[:max(top, 0)])
+        best = ratios.argmax(axis=1)  # the motivation each observation points to most
+        amounts = ratios[np.arange(len(rows)), best]
+        for r in np.argsort(-amounts, kind="stable")[:max(top, 0)]:  # only the strongest can make the list
+            if amounts[r] >= 1e-3:
+                candidates.append((float(amounts[r]), kind, int(r), int(best[r])))
+    lines = []
+    for amount, kind, r, best in candidates:
+        event_id = int(ids[kind][r]) if r < len(ids[kind]) else 0
+        event = feats.events.get(event_id)
+        given_up = ()
+        if event is not None and kind == "choice":
+            previous = event.properties.get("previous")
+            if isinstance(previous, list):
+                given_up = tuple(sorted(p for p in previous if isinstance(p, str) and p))
+        version = event.properties.get("version") if event is not None else None
+        lines.append(Evidence(
+            event_id, event.type if event else kind, event.product if event else None,
+            event.group if event else "", event.option if event else "", model.classes[best],
+            round(amount, 4), given_up, _reason(event, kind),
+            version if isinstance(version, int) and not isinstance(version, bool) else None,
+        ))
+    lines.sort(key=lambda line: (-line.contribution, line.event, line.motivation))
+    return tuple(lines[:max(top, 0)])
 
 
 def score(events: Iterable[Any], model: Model) -> Profile:

@@ -73,9 +73,8 @@ def stack(feats: Sequence[Features], model: Model) -> Stacked:
         choices=matrix(g, lambda f: (f.choice_rows, f.choice_weights)),
         clicks_of=sparse.csr_matrix((np.concatenate([f.choice_weights for f in feats] or [np.zeros(0)]),
                                      (owner.astype(int), np.arange(e))), shape=(n, e)),
-        excluded=sparse.csr_matrix((np.ones(sum(len(f.excluded_rows) for f in feats)), (
-            np.concatenate([f.excluded_choice + offsets[i] for i, f in enumerate(feats)] or [np.zeros(0)]).astype(int),
-            np.concatenate([f.excluded_rows for f in feats] or [np.zeros(0)]).astype(int))), shape=(e, g)),
+        excluded=sparse.vstack([sparse.csr_matrix(f.excluded, shape=(len(f.choice_rows), g), dtype=float)
+                                for f in feats], format="csr") if feats else sparse.csr_matrix((0, g)),
         click_product=np.concatenate([model.option_product[f.choice_rows] for f in feats] or [np.zeros(0)]).astype(int),
         removed=matrix(g, lambda f: (f.removed_rows, f.removed_weights)),
         text_yes=matrix(t, lambda f: (f.text_rows[f.text_filled > 0], f.text_weights[f.text_filled > 0])),

@@ -119,7 +119,7 @@ def coerce_event(raw: Any) -> EventIn | None:
     it has no usable id, type or time."""
     if isinstance(raw, EventIn):
         return raw
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict | Mapping):  # dict first: the common case, and a cheap check
         return None
     event_id, type_, at = raw.get("id"), raw.get("type"), _aware(raw.get("occurred_at"))
     if isinstance(event_id, bool) or not isinstance(event_id, int) or not isinstance(type_, str) or at is None:
@@ -127,12 +127,14 @@ def coerce_event(raw: Any) -> EventIn | None:
     product = raw.get("product", raw.get("product_id"))
     build = raw.get("build", raw.get("build_id"))
     properties = raw.get("properties")
+    if not isinstance(properties, dict | Mapping):
+        properties = {}
     return EventIn(
         id=event_id, type=type_, occurred_at=at,
         product=product if isinstance(product, int) and not isinstance(product, bool) else None,
         group=_text(raw.get("group")), option=_text(raw.get("option")),
         build=str(build) if build is not None else None,
-        properties=properties if isinstance(properties, Mapping) else {},
+        properties=properties,
     )
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from personalization.evaluation.metrics import evaluate
 from personalization.models import Motivation, MotivationEvaluation
 from tests.factories import UserFactory
+from tests.test_security_headers import inline_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,12 @@ def test_the_run_page_draws_a_reliability_chart_per_model(admin_client, run):
     table = page.split('class="evaluation-reliability"')[1].split("</table>")[0]
     assert re.search(r'<th scope="row">50–60%</th><td class="num">1</td><td class="num">50.0%</td>'
                      r'<td class="num">0.0%</td><td class="num">-50.0</td>', table)
+
+
+def test_the_pages_have_nothing_the_content_security_policy_refuses(admin_client, run):
+    for url in (LIST, change_url(run)):
+        response = admin_client.get(url)
+        assert response.status_code == 200 and inline_problems(response) == [], url
 
 
 def test_runs_are_view_only(admin_client, run):
