@@ -279,10 +279,10 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         product_text=product_text, share_yes=share_yes, share_no=share_no, click_rate=click_rate,
         product_choice=product_choice, main_of=np.arange(k), pure=np.arange(k),
     )
-    return _with_secondary(model, params.secondary) if params.secondary > 0 and k > 1 else model
+    return with_secondary(model, params.secondary) if params.secondary > 0 and k > 1 else model
 
 
-def _with_secondary(model: Model, share: float) -> Model:
+def with_secondary(model: Model, share: float) -> Model:
     """The model with a column per (main, second) motivation: a shopper who buys mainly for one
     motivation, coloured by a second at `share`. Utilities mix linearly, rates mix as
     probabilities, and the second motivation is uniform a priori. Posteriors add the columns of
@@ -398,8 +398,9 @@ def features(events: Iterable[Any], model: Model) -> Features:
                 selected[list(model.defaults.get(event.product, ()))] = True
             if own:
                 configured[event.product] = weight
-                if event.type == SELECTED:
-                    at_click = selected.copy()
+                if event.type == SELECTED:  # what this product held at that moment, but the option itself
+                    same = model.option_product == model.option_product[row]
+                    at_click = selected & same
                     at_click[row] = False
                     excluded.append(at_click)
                     choice.append((row, weight, event.id))

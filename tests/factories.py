@@ -15,7 +15,9 @@ from configurator.snapshot import product_snapshot, snapshot_checksum
 from personalization.models import (
     Campaign,
     ConsentChange,
+    MapLearningJob,
     Motivation,
+    MotivationEvaluation,
     MotivationMap,
     MotivationWeight,
     Placement,
@@ -204,6 +206,19 @@ class RescoreJobFactory(DjangoModelFactory):
         model = RescoreJob
 
     map = factory.SubFactory(MotivationMapFactory)
+
+
+class MapLearningJobFactory(DjangoModelFactory):
+    class Meta:
+        model = MapLearningJob
+
+    base = factory.SubFactory(MotivationMapFactory)
+    total = 30
+
+
+class MotivationEvaluationFactory(DjangoModelFactory):
+    class Meta:
+        model = MotivationEvaluation
 
 
 class ProfileFactory(DjangoModelFactory):

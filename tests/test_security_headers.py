@@ -19,7 +19,7 @@ from personalization.models import MotivationMap, Profile
 from personalization.reports import REPORTS
 from personalization.services.motivations import motivation_map_seed
 from tests.configurator.test_admin import NO_ADD_PAGE, REGISTERED_MODELS, admin_url, make
-from tests.factories import MotivationWeightFactory, ProfileFactory, RescoreJobFactory
+from tests.factories import MapLearningJobFactory, MotivationWeightFactory, ProfileFactory, RescoreJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +191,7 @@ def test_the_shopper_pages_have_nothing_inline(car_with_swatch):
 def test_every_admin_page_has_nothing_inline(admin_client, car_with_swatch):
     ProfileFactory(scores={"status": 1.2, "value": 0.4})
     RescoreJobFactory(map=MotivationWeightFactory(map=motivation_map_seed()).map)  # their factories' map is v1
+    MapLearningJobFactory(base=motivation_map_seed())
     urls = ["/admin/", "/admin/personalization/reports/"]
     urls += [f"/admin/personalization/reports/{slug}/" for slug in REPORTS]
     for model in REGISTERED_MODELS:

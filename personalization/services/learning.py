@@ -123,7 +123,7 @@ def map_learning_run(*, job_id: int, budget_seconds: float = 60.0) -> bool:
             return True
         strength = float(job.state.get("prior_strength", 1.0))
         while job.done < job.total:
-            model, loglik = em_step(data, model, anchor, prior_strength=strength)
+            model, loglik = em_step(data, model, anchor, prior_strength=strength, secondary=SECONDARY)
             if not _iteration_save(job, model, base, loglik, data.size):
                 return True  # a concurrent run of this job got there first: it carries on
             if time.monotonic() >= deadline:

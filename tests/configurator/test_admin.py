@@ -14,7 +14,16 @@ from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
 from configurator.models import Build, CatalogVersion, Order, Product, RuleKind
 from configurator.snapshot import product_snapshot
-from personalization.models import ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob, Shopper
+from personalization.models import (
+    ConsentChange,
+    MapLearningJob,
+    MotivationEvaluation,
+    MotivationMap,
+    MotivationWeight,
+    Profile,
+    RescoreJob,
+    Shopper,
+)
 from tests.factories import (
     BuildFactory,
     CatalogVersionFactory,
@@ -30,7 +39,8 @@ pytestmark = pytest.mark.django_db
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Frozen rows, made by publishing and by shoppers only; and personalization's records, made by
 # consent, scoring and editing a map (which creates a version).
-NO_ADD_PAGE = {CatalogVersion, Build, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob}
+NO_ADD_PAGE = {CatalogVersion, Build, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob,
+               MapLearningJob, MotivationEvaluation}
 
 
 def admin_url(model, view: str, *args) -> str:
