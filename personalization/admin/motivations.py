@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from configurator.admin import ViewOnlyAdminMixin
 from configurator.i18n import pick
+from personalization.choice_model import ModelParams
 from personalization.models import (
     MapLearningJob,
     Motivation,
@@ -83,8 +84,16 @@ class WeightGridForm(forms.ModelForm):
         model = MotivationMap
         fields = ("note",)
 
+    threshold = forms.FloatField(
+        required=False, min_value=0, max_value=1, label=gettext_lazy("Undetermined below"),
+        help_text=gettext_lazy("A shopper's most probable motivation is their dominant one only when its probability "
+                               "reaches this (0 to 1). Below it the shopper is undetermined."),
+        widget=forms.NumberInput(attrs={"step": "0.05"}))
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.initial["threshold"] = ModelParams.from_json(self.instance.parameters if self.instance.pk else {}).threshold
+        self.fields["threshold"].disabled = not self.can_change
         self.fields["note"].label = _("Why this change")
         self.fields["note"].help_text = _("Saving creates a new version with this note; this version stays as it is.")
         self.initial["note"] = ""
@@ -145,7 +154,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
     list_display = ("__str__", "is_current", "learned", "note", "weight_count", "created_by", "created_at",
                     "rescore_status")
     list_filter = ("is_current",)
-    fieldsets = ((None, {"fields": ("version", "is_current", "created_by", "created_at", "note")}),)
+    fieldsets = ((None, {"fields": ("version", "is_current", "created_by", "created_at", "threshold", "note")}),)
     readonly_fields = ("version", "is_current", "created_by", "created_at")
     actions = ("rescore_with_version", "learn_from_version")
     form = WeightGridForm
@@ -210,8 +219,12 @@ class MotivationMapAdmin(admin.ModelAdmin):
         """Never saves `obj`: the changes go into a new version."""
         base = MotivationMap.objects.get(pk=obj.pk)
         try:
+            threshold = form.cleaned_data.get("threshold")
+            if threshold == ModelParams.from_json(base.parameters).threshold:
+                threshold = None  # unchanged: no new version for it
             request._motivation_map_saved = motivation_map_edit(
-                base=base, changes=form.changes(), user=request.user, note=form.cleaned_data.get("note", ""))
+                base=base, changes=form.changes(), user=request.user, note=form.cleaned_data.get("note", ""),
+                parameters={"threshold": threshold} if threshold is not None else None)
         except MotivationMapInvalid as exc:
             request._motivation_map_saved = base
             messages.error(request, " ".join(exc.errors))

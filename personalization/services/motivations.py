@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -144,12 +145,23 @@ def _validate(changes: Mapping[WeightKey, float | None]) -> list[str]:
     return errors
 
 
+# The settings a staff edit carries over to the next version. What a learning job set (utilities,
+# rates, prior, secondary) describes the learned version only: an edited version is read from
+# its weights again.
+STAFF_PARAMETERS = ("sensitivity", "spill", "price", "text_base", "share", "share_base", "threshold", "half_life_days",
+                    "evidence_size")
+
+
 def motivation_map_edit(*, base: MotivationMap, changes: Mapping[WeightKey, float | None],
-                        user: AbstractBaseUser | None, note: str = "") -> MotivationMap:
+                        user: AbstractBaseUser | None, note: str = "",
+                        parameters: Mapping[str, Any] | None = None) -> MotivationMap:
     """The next version: a copy of `base` with `changes` applied (a weight of None or 0 removes
-    the key), made current. The base is left untouched. With no effective change, returns
-    `base` and creates nothing."""
+    the key) and `parameters` set over the base's staff settings, made current. The base is
+    left untouched. With no effective change, returns `base` and creates nothing."""
     errors = _validate(changes)
+    threshold = (parameters or {}).get("threshold")
+    if threshold is not None and not (isinstance(threshold, int | float) and 0 <= threshold <= 1):
+        errors.append(_("The threshold is a probability from 0 to 1."))
     if errors:
         raise MotivationMapInvalid(errors)
     with transaction.atomic():
@@ -162,13 +174,15 @@ def motivation_map_edit(*, base: MotivationMap, changes: Mapping[WeightKey, floa
                 edited[key] = float(weight)
             else:
                 edited.pop(key, None)
-        if edited == weights:
+        settings = {k: v for k, v in (base.parameters or {}).items() if k in STAFF_PARAMETERS}
+        settings.update({k: v for k, v in (parameters or {}).items() if k in STAFF_PARAMETERS})
+        if edited == weights and settings == (base.parameters or {}):
             return base
         version = (MotivationMap.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         MotivationMap.objects.filter(is_current=True).update(is_current=False)
         created = MotivationMap.objects.create(
             version=version, is_current=True, created_by=user if user and user.is_authenticated else None,
-            note=(note or _("Edited from v%(version)s") % {"version": base.version})[:200],
+            note=(note or _("Edited from v%(version)s") % {"version": base.version})[:200], parameters=settings,
         )
         _weights_create(created, edited)
     return created

@@ -21,7 +21,12 @@ from personalization.services.learning import (
     map_proposal_accept,
     map_proposal_diff,
 )
-from personalization.services.motivations import map_weights, motivation_map_edit, motivation_map_seed
+from personalization.services.motivations import (
+    MotivationMapInvalid,
+    map_weights,
+    motivation_map_edit,
+    motivation_map_seed,
+)
 from personalization.simulate import simulate
 from personalization.tasks.motivations import map_learn
 from tests.factories import UserFactory
@@ -317,3 +322,14 @@ def test_em_recovers_the_motivations_a_wrong_map_misreads():
         learned, _ll = em_step(data, learned, anchor, prior_strength=1.0)
     assert accuracy(learned) > accuracy(anchor) + 0.1
     assert accuracy(learned) >= accuracy(truth) - 0.03  # close to what the true model reads
+
+
+@pytest.mark.django_db
+def test_staff_set_the_undetermined_threshold_and_an_edit_drops_learned_parameters(base):
+    learned = MotivationMap.objects.create(version=99, parameters={"threshold": 0.4, "utilities": {"1|a|b": {}},
+                                                                   "prior": {"status": 1.0}})
+    edited = motivation_map_edit(base=learned, changes={}, user=None, parameters={"threshold": 0.6})
+    assert edited.pk != learned.pk and edited.parameters == {"threshold": 0.6}
+    assert motivation_map_edit(base=edited, changes={}, user=None, parameters={"threshold": 0.6}) == edited
+    with pytest.raises(MotivationMapInvalid):
+        motivation_map_edit(base=edited, changes={}, user=None, parameters={"threshold": 2})

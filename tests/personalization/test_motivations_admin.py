@@ -108,6 +108,17 @@ def test_saving_the_weight_grid_creates_a_new_version(admin_client, current_map,
 
 
 @pytest.mark.django_db
+def test_staff_set_the_undetermined_threshold_in_a_new_version(admin_client, current_map, car):
+    url = reverse("admin:personalization_motivationmap_change", args=[current_map.pk])
+    data = form_data(admin_client.get(url, {"product": car.pk}).content.decode())
+    assert data["threshold"] == "0.4"
+    response = admin_client.post(f"{url}?product={car.pk}", {**data, "threshold": "0.6"})
+    assert response.status_code == 302
+    created = MotivationMap.objects.get(is_current=True)
+    assert created.pk != current_map.pk and created.parameters["threshold"] == 0.6
+
+
+@pytest.mark.django_db
 def test_saving_an_unchanged_grid_makes_no_version(admin_client, current_map, car):
     url = reverse("admin:personalization_motivationmap_change", args=[current_map.pk])
     data = form_data(admin_client.get(url, {"product": car.pk}).content.decode())
