@@ -9,7 +9,7 @@
    ceiling: the Bayes-optimal posterior under the true generative model.
 4. The map-learning job learns a new version from the stored choices; it is accepted, history is
    rescored, and the profiles are scored again.
-5. The profile recompute of 200 events is timed.
+5. The profile recompute of 200 events is timed with the current map's model.
 The previous current map is made current again at the end. Every shopper and map version the
 run made stays: run it on a database made for it (`make bench` uses a throwaway SQLite file).
 """
@@ -30,7 +30,7 @@ from personalization.evaluation.perturb import perturb_weights
 from personalization.evaluation.truth import bayes_posterior, mix_samples
 from personalization.models import Event, MotivationEvaluation, MotivationMap, Profile, RescoreJob, RescoreStatus
 from personalization.scoring import score_events
-from personalization.services.choice_models import offered_steps
+from personalization.services.choice_models import model_for, offered_steps
 from personalization.services.motivations import (
     _weights_create,
     demo_weights,
@@ -149,11 +149,14 @@ def motivations_evaluate(*, settings: EvaluationSettings, say: Callable[[str], N
         mixes, log_prior = mix_samples(classes, settings.samples, settings.seed)
         ceiling = np.array([bayes_posterior(report.traces[i], mixes, log_prior, classes) for i in ids])
         results["models"]["ceiling (Bayes-optimal)"] = evaluate(ceiling, truth_index, classes)
-        results["timing"] = _timing(events, exact, settings.timing_runs)
         if settings.iterations:
             say("learning a map from the stored choices ...")
             results["learning"] = _learn_and_rescore(staff, settings)
             results["models"]["choice model, learned map"] = evaluate(_profiles(ids, classes), truth_index, classes)
+        # The recompute as profiles run it: the current map's model (the learned one, read with
+        # a secondary motivation, when the job ran).
+        current = MotivationMap.objects.get(is_current=True)
+        results["timing"] = _timing(events, model_for(current, weight_map_load(current), classes), settings.timing_runs)
     finally:
         if previous is not None:
             motivation_map_make_current(motivation_map=previous)
