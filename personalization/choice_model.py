@@ -53,6 +53,12 @@ from personalization.scoring import SELECTED, SHARED, TEXT, EventIn, Evidence, c
 
 REMOVED = "option_removed"
 SAVED = "build_saved"
+ORDERED = "order_placed"
+VIEWED = "share_viewed"
+REMIXED = "build_remixed"
+# Behaviours a learned map knows a rate of per motivation: a configured product saved, a saved
+# build ordered, a shared design someone viewed remixed.
+BEHAVIOURS = ("save", "order", "remix")
 _TINY = 1e-9
 
 
@@ -99,6 +105,7 @@ class ModelParams:
     share_rates: Mapping[str, float] | None = None
     click_rates: Mapping[str, float] | None = None
     product_rates: Mapping[str, Mapping[str, float]] | None = None  # class -> product id -> share
+    behaviour_rates: Mapping[str, Mapping[str, float]] | None = None  # behaviour -> class -> probability
 
     @classmethod
     def from_json(cls, data: Any) -> ModelParams:
@@ -156,6 +163,8 @@ class Model:
     share_no: np.ndarray  # (K,)
     click_rate: np.ndarray | None  # (K,) clicks per configured product, or None
     product_choice: np.ndarray | None  # (P, K) log P(configures product | class), or None
+    behaviour_yes: np.ndarray | None  # (B, K) log P(behaviour | class) per BEHAVIOURS, or None
+    behaviour_no: np.ndarray | None
     # With a secondary motivation the columns (K above) are (main, second) pairs: the main
     # motivation of each column, and the columns where second == main.
     main_of: np.ndarray
@@ -263,6 +272,11 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         shares = np.array([[max(_number((params.product_rates.get(c) or {}).get(str(p))), 1e-4) for c in classes]
                            for p in products])
         product_choice = np.log(shares / shares.sum(axis=0, keepdims=True))
+    behaviour_yes = behaviour_no = None
+    if params.behaviour_rates:
+        rates = np.array([[_rate((params.behaviour_rates.get(b) or {}).get(c), 0.3) for c in classes]
+                          for b in BEHAVIOURS])
+        behaviour_yes, behaviour_no = np.log(rates), np.log1p(-rates)
 
     prior = np.array([max(float((params.prior or {}).get(c, 0) or 0), 0.0) for c in classes]) \
         if params.prior else np.ones(k)
@@ -277,7 +291,8 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         text_steps=text_steps, text_keys=tuple(text_steps),
         text_yes=np.array(yes).reshape(len(yes), k), text_no=np.array(no).reshape(len(no), k),
         product_text=product_text, share_yes=share_yes, share_no=share_no, click_rate=click_rate,
-        product_choice=product_choice, main_of=np.arange(k), pure=np.arange(k),
+        product_choice=product_choice, behaviour_yes=behaviour_yes, behaviour_no=behaviour_no,
+        main_of=np.arange(k), pure=np.arange(k),
     )
     return with_secondary(model, params.secondary) if params.secondary > 0 and k > 1 else model
 
@@ -308,6 +323,8 @@ def with_secondary(model: Model, share: float) -> Model:
         share_yes=mix_log(model.share_yes), share_no=mix_log(model.share_no),
         click_rate=mix(model.click_rate) if model.click_rate is not None else None,
         product_choice=mix_log(model.product_choice) if model.product_choice is not None else None,
+        behaviour_yes=mix_log(model.behaviour_yes) if model.behaviour_yes is not None else None,
+        behaviour_no=mix_log(model.behaviour_no) if model.behaviour_no is not None else None,
         main_of=mains, pure=np.flatnonzero(mains == seconds),
     )
 
@@ -348,6 +365,7 @@ class Features:
     clicks: float  # own option choices
     products: int  # products configured
     product_rows: np.ndarray  # index into model.products of each product configured
+    behaviours: np.ndarray  # (B, 2) per BEHAVIOURS: how often it happened, how often not
     event_count: int
     last_event_id: int
     events: dict[int, EventIn]
@@ -387,6 +405,9 @@ def features(events: Iterable[Any], model: Model) -> Features:
     texts: dict[tuple[int, str], tuple[float, int, bool]] = {}
     saved: dict[str, float] = {}
     shared: dict[str, int] = {}
+    saved_products: set[int] = set()
+    ordered: set[str] = set()
+    views = remixes = 0
     for event in unique:
         weight = _decay((newest - event.occurred_at).total_seconds() / 86400, half_life)
         own = event.properties.get("auto") is not True
@@ -419,6 +440,13 @@ def features(events: Iterable[Any], model: Model) -> Features:
             configured.setdefault(event.product, weight)
         elif event.type == SAVED and event.build:
             saved[event.build] = weight
+            saved_products.add(event.product)
+        elif event.type == ORDERED and event.build:
+            ordered.add(event.build)
+        elif event.type == VIEWED:
+            views += 1
+        elif event.type == REMIXED:
+            remixes += 1
         elif event.type == SHARED and event.build:
             shared.setdefault(event.build, event.id)
     text_rows, filled, text_weights, text_events = [], [], [], []
@@ -449,6 +477,11 @@ def features(events: Iterable[Any], model: Model) -> Features:
         shares=shares, not_shared=not_shared, share_events=tuple(shared.values()),
         clicks=float(len(choice)), products=len(configured),
         product_rows=np.array([model.products.index(p) for p in configured if p in model.products], dtype=int),
+        behaviours=np.array([
+            [len(saved_products & configured.keys()), len(configured.keys() - saved_products)],
+            [len(saved.keys() & ordered), len(saved.keys() - ordered)],
+            [remixes, max(views - remixes, 0)],
+        ], dtype=float),
         event_count=len(unique), last_event_id=max((e.id for e in unique), default=0),
         events={e.id: e for e in unique},
     )
@@ -488,6 +521,8 @@ def contributions(feats: Features, model: Model) -> dict[str, np.ndarray]:
         out["clicks"] = (feats.clicks * np.log(model.click_rate) - model.click_rate * feats.products)[None, :]
     if model.product_choice is not None and len(feats.product_rows):
         out["products"] = model.product_choice[feats.product_rows]
+    if model.behaviour_yes is not None:
+        out["behaviours"] = feats.behaviours[:, :1] * model.behaviour_yes + feats.behaviours[:, 1:] * model.behaviour_no
     return out
 
 
@@ -536,7 +571,8 @@ def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: 
     them (a log-likelihood ratio, in nats), strongest first."""
     ids = {"choice": feats.choice_events, "removed": feats.removed_events, "text": feats.text_events,
            "share": np.array(feats.share_events[:1] or (0,), dtype=np.int64), "clicks": np.zeros(1, dtype=np.int64),
-           "products": np.zeros(len(feats.product_rows), dtype=np.int64)}
+           "products": np.zeros(len(feats.product_rows), dtype=np.int64),
+           "behaviours": np.zeros(len(BEHAVIOURS), dtype=np.int64)}
     candidates: list[tuple[float, str, int, int]] = []  # (amount, kind, row, motivation index)
     for kind, rows in parts.items():
         if not len(rows):

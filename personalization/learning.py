@@ -24,6 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from personalization.choice_model import (
+    BEHAVIOURS,
     Features,
     Model,
     ModelParams,
@@ -57,6 +58,7 @@ class Stacked:
     not_shared: np.ndarray  # (N,)
     clicks: np.ndarray  # (N,)
     products: sparse.csr_matrix  # (N, P) configured
+    behaviours: np.ndarray  # (N, B, 2) per BEHAVIOURS: happened, did not
 
     @property
     def size(self) -> int:
@@ -92,6 +94,7 @@ def stack(feats: Sequence[Features], model: Model) -> Stacked:
         not_shared=np.array([f.not_shared for f in feats], dtype=float),
         clicks=np.array([f.clicks for f in feats], dtype=float),
         products=matrix(p, lambda f: (f.product_rows, np.ones(len(f.product_rows)))),
+        behaviours=np.array([f.behaviours for f in feats]).reshape(n, len(BEHAVIOURS), 2),
     )
 
 
@@ -113,6 +116,8 @@ def batch_loglik(data: Stacked, model: Model) -> np.ndarray:
         out += np.where(configured[:, None] > 0, data.clicks[:, None] * np.log(model.click_rate) - rate, 0.0)
     if model.product_choice is not None:
         out += data.products @ model.product_choice
+    if model.behaviour_yes is not None:
+        out += data.behaviours[:, :, 0] @ model.behaviour_yes + data.behaviours[:, :, 1] @ model.behaviour_no
     return np.asarray(out)
 
 
@@ -190,11 +195,15 @@ def m_step(data: Stacked, resp: np.ndarray, model: Model, anchor: Model, *, prio
     base_clicks = float(data.clicks.sum() / max(configured.sum(), 1.0))
     clicks = (data.clicks @ resp + 5.0 * base_clicks) / (configured @ resp + 5.0)
     chosen = np.asarray(data.products.T @ resp) + 1.0  # (P, K)
+    happened, missed = data.behaviours[:, :, 0], data.behaviours[:, :, 1]  # (N, B)
+    pooled = (happened.sum(axis=0) + 1) / (happened.sum(axis=0) + missed.sum(axis=0) + 2)  # (B,)
+    behaviour_p = _rate(happened.T @ resp, (happened + missed).T @ resp, pooled[:, None], 5.0)  # (B, K)
     prior = resp.sum(axis=0) + 1.0
     return replace(
         model, utility=utility, log_norm=log_norm, log_prior=np.log(prior / prior.sum()),
         text_yes=np.log(text_p), text_no=np.log1p(-text_p), share_yes=np.log(share_p), share_no=np.log1p(-share_p),
         click_rate=clicks, product_choice=np.log(chosen / chosen.sum(axis=0, keepdims=True)),
+        behaviour_yes=np.log(behaviour_p), behaviour_no=np.log1p(-behaviour_p),
     )
 
 
@@ -239,6 +248,8 @@ def learned_params(model: Model, base: ModelParams) -> ModelParams:
                            for i, p in enumerate(model.products)} for m, c in enumerate(classes)}
         if model.product_choice is not None else None,
         prior={c: round(float(v), 4) for c, v in zip(classes, prior, strict=True)},
+        behaviour_rates={b: {c: round(float(np.exp(model.behaviour_yes[i, m])), 4) for m, c in enumerate(classes)}
+                         for i, b in enumerate(BEHAVIOURS)} if model.behaviour_yes is not None else None,
     )
 
 

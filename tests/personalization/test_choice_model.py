@@ -192,3 +192,16 @@ def test_the_ceiling_prefers_the_motivation_that_explains_the_clicks():
     post = bayes_posterior(trace, mixes, log_prior, list(CLASSES))
     assert post.sum() == pytest.approx(1.0, abs=1e-5)
     assert int(np.argmax(post)) == CLASSES.index("sustainability")
+
+
+def test_saves_orders_and_remixes_are_counted_and_learned_rates_read_them():
+    events = [pick(1, "colour", "red"), {"id": 2, "type": "build_saved", "occurred_at": NOW, "product": 1, "build": "b1"},
+              {"id": 3, "type": "order_placed", "occurred_at": NOW, "product": 1, "build": "b1"},
+              {"id": 4, "type": "share_viewed", "occurred_at": NOW, "product": 1, "build": "x"},
+              {"id": 5, "type": "share_viewed", "occurred_at": NOW, "product": 1, "build": "y"},
+              {"id": 6, "type": "build_remixed", "occurred_at": NOW, "product": 1, "build": "b2"}]
+    assert features(events, model()).behaviours.tolist() == [[1, 0], [1, 0], [1, 1]]
+    rates = {"save": {"value": 0.9}, "order": {"value": 0.9}, "remix": {"value": 0.9}}
+    buyer = score(events, model(behaviour_rates=rates, price={}))
+    assert max(buyer.probabilities, key=buyer.probabilities.get) == "value"
+    assert score(events, model(price={})).probabilities["value"] < buyer.probabilities["value"]
