@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from personalization.scoring import SELECTED, SHARED, TEXT, EventIn, Evidence, coerce_event
+from personalization.scoring import SELECTED, SHARED, TEXT, EventIn, Evidence, unique_events
 
 REMOVED = "option_removed"
 SAVED = "build_saved"
@@ -371,19 +371,6 @@ class Features:
     events: dict[int, EventIn]
 
 
-def _unique(events: Iterable[Any]) -> list[EventIn]:
-    seen: dict[int, EventIn] = {}
-    try:
-        iterator = iter(events)
-    except TypeError:
-        return []
-    for raw in iterator:
-        event = coerce_event(raw)
-        if event is not None and event.id not in seen:
-            seen[event.id] = event
-    return sorted(seen.values(), key=lambda e: (e.occurred_at, e.id))
-
-
 def _decay(age_days: float, half_life: float) -> float:
     if not half_life > 0 or not math.isfinite(half_life):
         return 1.0
@@ -393,7 +380,7 @@ def _decay(age_days: float, half_life: float) -> float:
 def features(events: Iterable[Any], model: Model) -> Features:
     """The observations in a shopper's events (any order, replays counted once, odd events
     ignored) as index arrays against `model`."""
-    unique = _unique(events)
+    unique = unique_events(events)
     newest = unique[-1].occurred_at if unique else datetime(1970, 1, 1, tzinfo=UTC)
     half_life = model.params.half_life_days
     choice: list[tuple[int, float, int]] = []

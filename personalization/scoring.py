@@ -1,4 +1,13 @@
-"""Motivation scoring: a shopper's events and a weight map in, decayed scores, the dominant
+"""Motivation tag sums, and reading events. Profiles come from the choice model
+(personalization/choice_model.py); what stays here:
+- `coerce_event` / `unique_events`: events as plain data, odd ones dropped (shared with the
+  choice model and co-creation depth);
+- `event_signal`: what one event's option weights say, recorded on the event as its `scores`
+  for the "what the choices say" report;
+- `score_events`: the previous reading (decayed tag sums, the winner takes all), kept only so
+  that `evaluate_motivations` can show how far the choice model has come.
+
+The original description of the tag sum: a shopper's events and a weight map in, decayed scores, the dominant
 motivation, a confidence and the evidence out. Pure: plain data, no ORM, no clock (`now` is
 passed in), deterministic whatever the order of the events, and it never raises on odd input
 (an event it cannot read counts for nothing).
@@ -218,7 +227,7 @@ def decay(age_days: float, half_life_days: float) -> float:
 
 # --- the profile ----------------------------------------------------------------------------
 
-def _unique(events: Iterable[Any]) -> list[EventIn]:
+def unique_events(events: Iterable[Any]) -> list[EventIn]:
     """Readable events once per id (a replayed event counts once), oldest first."""
     seen: dict[int, EventIn] = {}
     try:
@@ -276,7 +285,7 @@ def score_events(events: Iterable[Any], weights: WeightMap, *, now: datetime,
     """A profile from all of a shopper's events. `motivations` lists the codes to score (every
     one gets a score, signals for others are ignored); by default every code that appears."""
     now = _aware(now) or datetime.now(UTC)
-    unique = _unique(events)
+    unique = unique_events(events)
     wanted = None if motivations is None else set(motivations)
     plain: list[tuple[Evidence, float]] = []
     repeated: list[tuple[tuple, Evidence, float]] = []
