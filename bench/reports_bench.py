@@ -123,10 +123,14 @@ def _shoppers(n: int, codes: list[str], rng: random.Random) -> list[tuple[uuid.U
            "consent_updated_at"],
           ((sid, now, True, True, rng.random() < 0.4, False, "", "NL", MARKER, now) for sid, _m in people))
     motivation_ids = dict(Motivation.objects.values_list("code", "pk"))
+    def probabilities(main: str) -> str:  # 0.6 on the main motivation, the rest spread evenly
+        return json.dumps({c: 0.6 if c == main else round(0.4 / (len(codes) - 1), 6) for c in codes})
+
     _copy("personalization_profile",
-          ["shopper_id", "scores", "dominant_id", "confidence", "evidence", "event_count", "last_event_id",
-           "computed_at"],
-          ((sid, json.dumps({m: 1.0}), motivation_ids[m], 0.6, "[]", 20, 0, now) for sid, m in people))
+          ["shopper_id", "scores", "dominant_id", "confidence", "determined", "evidence", "event_count",
+           "last_event_id", "computed_at", "depth", "depth_band", "depth_detail"],
+          ((sid, probabilities(m), motivation_ids[m], 0.6, True, "[]", 20, 0, now, 5.0, "medium", "{}")
+           for sid, m in people))
     return people
 
 
