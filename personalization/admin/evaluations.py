@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from configurator.admin import ViewOnlyAdminMixin
 from personalization import charts
+from personalization.evaluation.report import MODEL_ORDER
 from personalization.models import MotivationEvaluation
 from personalization.selectors import motivation_names
 
@@ -42,8 +43,13 @@ def _results(obj: MotivationEvaluation) -> dict:
 
 
 def _models(results: dict) -> dict[str, dict]:
+    """The models in the report's order (PostgreSQL's jsonb keeps no key order)."""
     models = results.get("models")
-    return {str(name): m for name, m in models.items() if isinstance(m, dict)} if isinstance(models, dict) else {}
+    if not isinstance(models, dict):
+        return {}
+    rank = {name: i for i, name in enumerate(MODEL_ORDER)}
+    return {str(name): m for name, m in sorted(models.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+            if isinstance(m, dict)}
 
 
 def _number(value: Any) -> float | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# How the models are listed: the staff map's reading first, the ceiling (the reference) last.
+MODEL_ORDER = ("choice model, roughly-right map", "old tag sum, roughly-right map", "choice model, exact map",
+               "choice model, learned map", "ceiling (Bayes-optimal)")
+
 TARGETS = (
     # (label, model, measure, target text, check)
     ("top-1 accuracy, roughly-right map", "choice model, roughly-right map", "of_ceiling", ">= 0.90 of the ceiling",
@@ -39,12 +43,14 @@ def markdown(results: dict) -> str:
         "| model | top-1 | of ceiling | top-2 | macro-F1 | worst mix bias (points) | ECE |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name, m in results["models"].items():
+    models = {name: results["models"][name] for name in MODEL_ORDER if name in results["models"]}
+    for name, m in models.items():
         lines.append(f"| {name} | {m['accuracy']:.3f} | {m['of_ceiling']:.3f} | {m['top2']:.3f} | {m['macro_f1']:.3f} | "
                      f"{m['worst_bias']:.1f} | {m['ece']:.3f} |")
     lines += ["", "Mix bias per motivation (predicted share minus true share, points):", "",
               "| model | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
-    for name, m in results["models"].items():
+    models = {name: results["models"][name] for name in MODEL_ORDER if name in results["models"]}
+    for name, m in models.items():
         lines.append(f"| {name} | " + " | ".join(f"{m['mix_bias'][c]:+.1f}" for c in classes) + " |")
     for name in [n for n in ("choice model, roughly-right map", "choice model, learned map") if n in results["models"]]:
         m = results["models"][name]
