@@ -178,14 +178,15 @@ def _rate(hits: np.ndarray, trials: np.ndarray, base: np.ndarray, strength: floa
 
 
 def m_step(data: Stacked, resp: np.ndarray, model: Model, anchor: Model, *, prior_strength: float,
-           mixing: np.ndarray | None = None) -> Model:
+           mixing: np.ndarray | None = None, mains: np.ndarray | None = None) -> Model:
     """The model (one class per motivation) that best explains the data given the probabilities
     `resp` of each column (see _fit_utilities). The rates and the prior take each column as its
     main motivation."""
     k = len(model.classes)
     mixing = np.eye(k) if mixing is None else mixing
     utility = _fit_utilities(data, resp, mixing, model, anchor, prior_strength)
-    resp = resp @ (mixing.argmax(axis=1)[:, None] == np.arange(k)).astype(float) if mixing.shape[0] != k else resp
+    if mains is not None:  # each column's probability goes to its main motivation
+        resp = resp @ (mains[:, None] == np.arange(k)).astype(float)
     log_norm = _log_norm(utility, model)
     yes = np.asarray(data.text_yes.T @ resp)
     no = np.asarray(data.text_no.T @ resp)
@@ -224,7 +225,7 @@ def em_step(data: Stacked, model: Model, anchor: Model, *, prior_strength: float
     coloured = read.main_of != seconds
     mixing[coloured, read.main_of[coloured]] = 1 - secondary
     mixing[coloured, seconds[coloured]] = secondary
-    return m_step(data, resp, model, anchor, prior_strength=prior_strength, mixing=mixing), ll
+    return m_step(data, resp, model, anchor, prior_strength=prior_strength, mixing=mixing, mains=read.main_of), ll
 
 
 def learned_params(model: Model, base: ModelParams) -> ModelParams:
