@@ -149,6 +149,12 @@ class WeightGridForm(forms.ModelForm):
         return changed
 
 
+def _is_proposal(motivation_map: MotivationMap) -> bool:
+    """A learned version staff have not accepted yet: never current, never rescored with."""
+    return (motivation_map.learned_by_id is not None and not motivation_map.is_current
+            and not motivation_map.rescore_jobs.exists())
+
+
 @admin.register(MotivationMap)
 class MotivationMapAdmin(admin.ModelAdmin):
     list_display = ("__str__", "is_current", "learned", "note", "weight_count", "created_by", "created_at",
@@ -172,7 +178,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
     def learned(self, obj: MotivationMap) -> str:
         if obj.learned_by_id is None:
             return "–"
-        return _("learned") if obj.is_current else _("proposed (learned)")
+        return _("proposed (learned)") if _is_proposal(obj) else _("learned")
 
     @admin.display(description=gettext_lazy("rescore"))
     def rescore_status(self, obj: MotivationMap) -> str:
@@ -213,6 +219,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
         context["grid_product"] = product_id
         if obj is not None and obj.learned_by_id is not None:
             context["learning_diff"] = map_proposal_diff(proposed=obj)
+            context["is_proposal"] = _is_proposal(obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: MotivationMap, form: WeightGridForm, change: bool) -> None:

@@ -32,8 +32,8 @@ from personalization.models import Event, MotivationEvaluation, MotivationMap, P
 from personalization.scoring import score_events
 from personalization.services.choice_models import model_for, offered_steps
 from personalization.services.motivations import (
-    _weights_create,
     demo_weights,
+    motivation_map_create,
     motivation_map_make_current,
     rescore_run,
 )
@@ -61,13 +61,7 @@ def _nested(flat: dict) -> dict:
 
 
 def _map_create(weights: dict, note: str) -> MotivationMap:
-    from django.db import transaction
-    from django.db.models import Max
-
-    with transaction.atomic():
-        version = (MotivationMap.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        created = MotivationMap.objects.create(version=version, note=note[:200])
-        _weights_create(created, weights)
+    created = motivation_map_create(weights=weights, note=note)
     motivation_map_make_current(motivation_map=created)
     return created
 

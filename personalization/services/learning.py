@@ -23,7 +23,7 @@ from personalization.choice_model import Features, Model, ModelParams, compile_m
 from personalization.learning import SECONDARY, em_step, learned_params, learned_weights, stack
 from personalization.models import Event, MapLearningJob, MotivationMap, RescoreJob, RescoreStatus
 from personalization.services.choice_models import offered_steps
-from personalization.services.motivations import _weights_create, map_weights, rescore_start
+from personalization.services.motivations import map_weights, motivation_map_create, rescore_start
 from personalization.services.profiles import EVENT_FIELDS, active_motivations, weight_map_load
 
 ACTIVE = (RescoreStatus.QUEUED, RescoreStatus.RUNNING)
@@ -157,17 +157,13 @@ def _propose(job: MapLearningJob, motivations: list[str]) -> None:
         locked = MapLearningJob.objects.select_for_update().get(pk=job.pk)
         if locked.status not in ACTIVE or locked.proposed_id:
             return  # a replay: the version is already proposed
-        # Serializes new versions: the next version number is taken under this lock (as in motivation_map_edit).
-        list(MotivationMap.objects.select_for_update().filter(is_current=True))
-        version = (MotivationMap.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         note = _("Learned from v%(version)s (job #%(job)s): %(iterations)s iterations on %(shoppers)s shoppers, "
                  "log-likelihood %(loglik)s") % {"version": base.version, "job": job.pk, "iterations": job.done,
                                                  "shoppers": last.get("shoppers", 0), "loglik": last.get("loglik")}
-        proposed = MotivationMap.objects.create(
-            version=version, is_current=False, created_by=job.requested_by, note=note[:200],
-            parameters=replace(params, secondary=SECONDARY).as_json(), learned_by=job,
+        proposed = motivation_map_create(
+            weights=weights, note=note, user=job.requested_by, current=False, learned_by=job,
+            parameters=replace(params, secondary=SECONDARY).as_json(),
         )
-        _weights_create(proposed, weights)
         job.proposed, job.status, job.finished_at = proposed, RescoreStatus.DONE, timezone.now()
         job.save(update_fields=["proposed", "status", "finished_at"])
 

@@ -165,8 +165,7 @@ def motivation_map_edit(*, base: MotivationMap, changes: Mapping[WeightKey, floa
     if errors:
         raise MotivationMapInvalid(errors)
     with transaction.atomic():
-        # Serializes edits: the next version number is taken under this lock.
-        list(MotivationMap.objects.select_for_update().filter(is_current=True))
+        list(MotivationMap.objects.select_for_update().filter(is_current=True))  # see motivation_map_create
         weights = map_weights(base)
         edited = dict(weights)
         for key, weight in changes.items():
@@ -178,13 +177,28 @@ def motivation_map_edit(*, base: MotivationMap, changes: Mapping[WeightKey, floa
         settings.update({k: v for k, v in (parameters or {}).items() if k in STAFF_PARAMETERS})
         if edited == weights and settings == (base.parameters or {}):
             return base
-        version = (MotivationMap.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        MotivationMap.objects.filter(is_current=True).update(is_current=False)
-        created = MotivationMap.objects.create(
-            version=version, is_current=True, created_by=user if user and user.is_authenticated else None,
-            note=(note or _("Edited from v%(version)s") % {"version": base.version})[:200], parameters=settings,
+        return motivation_map_create(
+            weights=edited, user=user, parameters=settings,
+            note=note or _("Edited from v%(version)s") % {"version": base.version},
         )
-        _weights_create(created, edited)
+
+
+def motivation_map_create(*, weights: Mapping[WeightKey, float], note: str, user: AbstractBaseUser | None = None,
+                          parameters: Mapping[str, Any] | None = None, current: bool = True,
+                          learned_by: Any = None) -> MotivationMap:
+    """A new version with `weights` (validated by the caller) under the next version number, made
+    current unless `current` is False (a learned proposal). Versions are serialized: the number
+    is taken under a lock on the current version."""
+    with transaction.atomic():
+        list(MotivationMap.objects.select_for_update().filter(is_current=True))
+        version = (MotivationMap.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        if current:
+            MotivationMap.objects.filter(is_current=True).update(is_current=False)
+        created = MotivationMap.objects.create(
+            version=version, is_current=current, created_by=user if user and user.is_authenticated else None,
+            note=note[:200], parameters=dict(parameters or {}), learned_by=learned_by,
+        )
+        _weights_create(created, weights)
     return created
 
 

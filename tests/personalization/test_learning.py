@@ -188,6 +188,22 @@ def test_a_proposed_version_shows_its_diff_and_the_accept_button(admin_client, p
 
 
 @pytest.mark.django_db
+def test_an_accepted_version_later_replaced_is_no_proposal_again(admin_client, proposed):
+    """Once accepted, a learned version reads "learned" and offers a rescore, not Accept, even
+    after a staff edit has made a newer version current."""
+    page = admin_client.get(reverse("admin:personalization_motivationmap_change", args=[proposed.pk])).content.decode()
+    assert "Rescore history with this version" not in page  # a proposal is accepted, not rescored with
+    map_proposal_accept(motivation_map=proposed, user=None)
+    motivation_map_edit(base=proposed, changes={}, user=None, parameters={"threshold": 0.55})
+    proposed.refresh_from_db()
+    assert not proposed.is_current
+    listing = admin_client.get(reverse("admin:personalization_motivationmap_changelist")).content.decode()
+    assert "proposed (learned)" not in listing
+    page = admin_client.get(reverse("admin:personalization_motivationmap_change", args=[proposed.pk])).content.decode()
+    assert "Accept: make current" not in page and "Rescore history with this version" in page
+
+
+@pytest.mark.django_db
 def test_the_action_starts_a_job_for_one_version(admin_client, base, django_capture_on_commit_callbacks):
     url = reverse("admin:personalization_motivationmap_changelist")
     with django_capture_on_commit_callbacks() as callbacks:
