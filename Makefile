@@ -31,9 +31,11 @@ seed: migrate
 	$(BIN)/python manage.py seed_personalization
 	$(BIN)/python manage.py simulate_shoppers --shoppers 300 --if-empty
 
-## The seeded demo on SQLite with in-process tasks, at http://127.0.0.1:8000
+## The seeded demo on SQLite with in-process tasks, at http://127.0.0.1:8000. DEBUG=1 for the
+## migrate and seed steps too: only a DEBUG run may go without a SECRET_KEY of its own.
+run: export DEBUG := 1
 run: seed
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## The whole test suite (SQLite by default; .ci/run sets PostgreSQL, Redis and a worker)
 test: dev-deps

@@ -1,13 +1,17 @@
-"""GET /health/: the database, cache, broker and worker, for operators and load balancers.
+"""GET /health/: the database, cache, broker, worker and storage, for operators and load balancers.
 
 200 while the database answers (the site can serve pages, save, share and order, and record
-events), with "degraded" when Redis, the broker or the worker is away (the site still works:
-see the README); 503 when the database does not answer. Never a stack trace, and nothing more
-than each check's name, state, time and error class.
+events), with "degraded" when Redis, the broker, the worker or the storage of rendered images is
+away or full (the site still works: see the README); 503 when the database does not answer.
+Never a stack trace. The public sees only that status; staff (logged in) and monitoring (the
+header "Authorization: Bearer <ATELIER_HEALTH_TOKEN>") also see each check's state, time and
+error class (or errno name), and the worker count.
 """
 
 from __future__ import annotations
 
+import errno
+import hmac
 import time
 from collections.abc import Callable
 
@@ -15,10 +19,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from atelier.celery import app
+from atelier.storage import error_code, free_bytes, storage_problem
 
 
 def _timed(check: Callable[[], dict | None]) -> dict:
@@ -27,7 +33,7 @@ def _timed(check: Callable[[], dict | None]) -> dict:
         detail = check() or {}
         result = {"ok": True, **detail}
     except Exception as exc:  # a check that fails is reported, never raised
-        result = {"ok": False, "error": type(exc).__name__}
+        result = {"ok": False, "error": error_code(exc)}
     result["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -62,11 +68,32 @@ def _worker() -> dict:
     return {"workers": len(replies)}
 
 
-CHECKS = ("database", "cache", "broker", "worker")  # each is the function _<name> here
+def _storage() -> dict:
+    """Cheap: a statvfs of MEDIA_ROOT's file system and a look at the last failed write (a
+    render that could not be stored, in any process, within a minute). No write per poll."""
+    problem = storage_problem()  # "ENOSPC", "EROFS", ...
+    if problem is not None:
+        raise OSError(getattr(errno, problem, None), "storage")
+    free = free_bytes()
+    return {} if free is None else {"free_mb": free // 2**20}
+
+
+CHECKS = ("database", "cache", "broker", "worker", "storage")  # each is the function _<name> here
+
+
+def _may_see_details(request: HttpRequest) -> bool:
+    token = settings.ATELIER_HEALTH_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
+        return True
+    try:
+        return request.user.is_staff  # (reads the session: the database)
+    except Exception:  # the database is down: no staff can be recognised, the public answer it is
+        return False
 
 
 @never_cache
-@require_GET
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     checks: dict[str, dict] = {}
     for name in CHECKS:
@@ -81,4 +108,7 @@ def health(request: HttpRequest) -> JsonResponse:
         status, code = "ok", 200
     else:
         status, code = "degraded", 200
-    return JsonResponse({"status": status, "checks": checks}, status=code)
+    body = {"status": status, "checks": checks} if _may_see_details(request) else {"status": status}
+    response = JsonResponse(body, status=code)
+    patch_vary_headers(response, ("Authorization", "Cookie"))
+    return response

@@ -47,14 +47,17 @@ def _wants_json(request: HttpRequest) -> bool:
             or ("application/json" in accept and "text/html" not in accept))
 
 
-def unavailable_response(request: HttpRequest) -> HttpResponse:
+def unavailable_response(request: HttpRequest, *, detail: str | None = None, template: str = "503.html",
+                         retry_after: int = RETRY_AFTER_SECONDS) -> HttpResponse:
+    """503 with Retry-After: {"detail": ...} for the API and htmx, else `template` (a page that
+    stands alone: no context processors, no images)."""
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(
-            {"detail": _("The service is briefly unavailable. Please try again in a few seconds.")}, status=503)
+        detail = detail or _("The service is briefly unavailable. Please try again in a few seconds.")
+        response: HttpResponse = JsonResponse({"detail": detail}, status=503)
     else:
-        html = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS, "LANGUAGE_CODE": get_language()})
+        html = render_to_string(template, {"retry_after": retry_after, "LANGUAGE_CODE": get_language()})
         response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     return response
 

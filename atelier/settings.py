@@ -5,6 +5,7 @@ local-memory cache, so `make run` works on a fresh machine. Set DATABASE_URL, CA
 CELERY_BROKER_URL to run the same code on PostgreSQL, Redis and a real Celery worker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -17,8 +18,20 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-# The fallback key only ever serves local runs; production sets SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="atelier-insecure-development-key-change-me-in-production")
+# Sessions, CSRF tokens and the shopper cookie are signed with SECRET_KEY. Only a DEBUG run
+# (`make run`) may use the key that is in the source; with DEBUG off the site refuses to start
+# without a key of its own (Django's deploy check also flags this one by its prefix).
+DEVELOPMENT_SECRET_KEY = "django-insecure-atelier-local-runs-only"  # noqa: S105
+SECRET_KEY = env("SECRET_KEY", default="")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. With DEBUG off Atelier needs a secret key of its own: set SECRET_KEY to 50 or "
+        "more random characters (python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 "
+        "for a local run."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,6 +52,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_ratelimit",
     "csp",
+    "axes",
     "configurator",
     "personalization",
 ]
@@ -61,6 +75,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "configurator.middleware.ShopperMiddleware",
     "personalization.middleware.PendingChoicesMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "atelier.urls"
@@ -107,6 +123,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Admin login throttling (django-axes, failures stored in the database so every process counts
+# them): after ATELIER_LOGIN_FAILURE_LIMIT failed logins for one user name, or from one address
+# (read like the rate limits: ATELIER_RATELIMIT_PROXIES), logins for it get a 429 page for
+# ATELIER_LOGIN_COOLOFF_MINUTES. Staff unlock earlier in admin (Axes > Access attempts: delete the
+# attempt) or with `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("ATELIER_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("ATELIER_LOGIN_COOLOFF_MINUTES", default=15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True  # a good login clears that user name's and address's failures
+AXES_CLIENT_IP_CALLABLE = "atelier.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "atelier.throttling.login_locked_out"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
@@ -119,7 +150,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # FileSystemStorage that writes to a temporary name and renames into place when complete.
+    "default": {"BACKEND": "atelier.storage.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -132,6 +164,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 FONT_DIR = BASE_DIR / "static" / "fonts"
+# Rendered previews and social cards are a cache kept within this many bytes: a periodic task
+# (ATELIER_RENDER_EVICT_SECONDS) deletes the least recently used; they are drawn again on request.
+ATELIER_RENDER_QUOTA_BYTES = env.int("ATELIER_RENDER_QUOTA_BYTES", default=1024**3)
+ATELIER_RENDER_EVICT_SECONDS = env.float("ATELIER_RENDER_EVICT_SECONDS", default=5 * 60.0)
+# Renders are not stored (503, try again) when MEDIA_ROOT's file system would keep less than this
+# free, so they never take the room the database and uploads need; /health/ says degraded then.
+ATELIER_STORAGE_MIN_FREE_BYTES = env.int("ATELIER_STORAGE_MIN_FREE_BYTES", default=64 * 1024**2)
+# GET /health/ shows only the overall status, except to staff and to a request with the header
+# "Authorization: Bearer <this token>" (for monitoring). Empty: staff only.
+ATELIER_HEALTH_TOKEN = env("ATELIER_HEALTH_TOKEN", default="")
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -161,6 +203,9 @@ ATELIER_EVENT_FLUSH_SECONDS = env.float("ATELIER_EVENT_FLUSH_SECONDS", default=0
 ATELIER_EVENT_FLUSH_BATCH = env.int("ATELIER_EVENT_FLUSH_BATCH", default=200)
 ATELIER_EVENT_BUFFER_MAX = env.int("ATELIER_EVENT_BUFFER_MAX", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATELIER_MAX_BODY_BYTES
+# Saves and orders sent with an Idempotency-Key (API) or a form's one-time token are remembered
+# this long: a retry within it gets the first answer (configurator/idempotency.py).
+ATELIER_IDEMPOTENCY_KEY_HOURS = env.float("ATELIER_IDEMPOTENCY_KEY_HOURS", default=24.0)
 
 # The pseudonymous shopper id travels in this signed cookie (or the X-Atelier-Shopper header).
 ATELIER_SHOPPER_COOKIE = "atelier_shopper"
@@ -234,6 +279,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # order confirmations).
 ATELIER_SWEEP_SECONDS = env.float("ATELIER_SWEEP_SECONDS", default=60.0)
 ATELIER_ROLLUPS_SECONDS = env.float("ATELIER_ROLLUPS_SECONDS", default=10 * 60.0)
+# The erasure backstop: events whose shopper no longer exists are deleted this often (a full scan
+# of the event table; writes already refuse events of a shopper without a row).
+ATELIER_ORPHAN_SWEEP_SECONDS = env.float("ATELIER_ORPHAN_SWEEP_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "profiles-sweep": {"task": "personalization.profiles_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "social-cards-sweep": {"task": "configurator.social_cards_sweep", "schedule": ATELIER_SWEEP_SECONDS},
@@ -241,7 +289,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},
     "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": ATELIER_ROLLUPS_SECONDS},
     "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
+    "renders-evict": {"task": "configurator.renders_evict", "schedule": ATELIER_RENDER_EVICT_SECONDS},
+    "idempotency-keys-purge": {"task": "configurator.idempotency_keys_purge", "schedule": 3600.0},
+    "events-orphans-sweep": {"task": "personalization.events_orphans_sweep", "schedule": ATELIER_ORPHAN_SWEEP_SECONDS},
 }
+# Without a broker there is no beat: the web process runs the schedule above itself (see
+# atelier/periodic.py). On by default where tasks run in-process and DEBUG is on (`make run`).
+ATELIER_PERIODIC_IN_PROCESS = env.bool("ATELIER_PERIODIC_IN_PROCESS", default=DEBUG and CELERY_TASK_ALWAYS_EAGER)
 
 LOGGING = {
     "version": 1,
@@ -252,6 +306,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The in-process (memory://) broker of `make run` has no host; kombu says so on every task.
         "kombu.connection": {"level": "ERROR"},
+        "axes.apps": {"level": "WARNING"},  # its version banner on every start; attempts still log
     },
 }
 
@@ -314,6 +369,7 @@ ATELIER_RATELIMITS = {
     "events": "60/m", "events_ip": "300/m",  # POST /api/events/ batches (up to 500 events each)
     "render": "120/m", "render_ip": "600/m",  # previews and social cards drawn (cache misses only)
     "share_miss_ip": "30/10m",  # share codes looked up that do not exist
+    "report": "5/h", "report_ip": "20/h",  # reports of shared designs (POST /s/<code>/report/)
     **env.dict("ATELIER_RATELIMITS", default={}),
 }
 

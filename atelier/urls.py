@@ -8,6 +8,8 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from atelier.health import health
+from atelier.language import set_language
+from configurator import moderation_views
 from configurator import views as configurator_views
 from configurator.api.errors import api_not_found
 
@@ -26,7 +28,7 @@ urlpatterns += [
     path("api/", include("personalization.api.urls")),
     # After every API route: any other /api/.../ path is a JSON 404, not the HTML page.
     re_path(r"^api/(?:.*/)?$", api_not_found),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
@@ -35,6 +37,7 @@ urlpatterns += [
     path("s/<str:code>/", configurator_views.shared, name="shared"),
     path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),
     path("s/<str:code>/remix/", configurator_views.shared_remix, name="shared-remix"),
+    path("s/<str:code>/report/", moderation_views.shared_report, name="shared-report"),
 ]
 if settings.DEBUG or settings.ATELIER_SERVE_MEDIA:
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Benchmark processes run with DEBUG off, which needs a SECRET_KEY; this one signs nothing that
+# outlives a benchmark run (a key set in the environment wins).
+BENCH_SECRET_KEY = "atelier-benchmarks-only-not-a-secret-5d0c8e7a1f3b4962"  # noqa: S105
 
 
 @dataclass

@@ -350,7 +350,7 @@ def log_summary(files: Path) -> None:
 
 
 def setup_django(env: dict[str, str]) -> None:
-    for key in (*stack.OWN, "DEBUG"):
+    for key in (*stack.OWN, "DEBUG", "SECRET_KEY"):
         if key in env:
             os.environ[key] = env[key]
     import django

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import ROOT, Result
+from bench.common import BENCH_SECRET_KEY, ROOT, Result
 
 SERVICES = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
 
@@ -21,6 +21,7 @@ def run(*, shoppers: int, seed: int = 1) -> tuple[list[Result], str]:
     """(results for the table, the Markdown section with every figure)."""
     with tempfile.TemporaryDirectory(prefix="atelier-eval-") as folder:
         env = {k: v for k, v in os.environ.items() if k not in SERVICES}
+        env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
         env.update(DJANGO_SETTINGS_MODULE="atelier.settings", DATABASE_URL=f"sqlite:///{folder}/eval.sqlite3",
                    MEDIA_ROOT=f"{folder}/media")
         manage = [sys.executable, str(ROOT / "manage.py")]

@@ -91,6 +91,11 @@ def main() -> int:
 
     rows, motivation_section = motivations.run(shoppers=300 if args.quick else 1500)
     report(rows)
+    say("moderation: miss and false-refusal rates on the personal-text corpus ...")
+    from bench import moderation
+
+    rows, moderation_section = moderation.run(repeats=5 if args.quick else 20)
+    report(rows)
     if env is None:
         say(f"stack benchmarks not run: {why}")
         report(not_run(why, RENDERED + SERVED))
@@ -126,7 +131,7 @@ def main() -> int:
         f"HTTP stack: {stack}; took {time.time() - started:.0f}s; "
         f"1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)."
     )
-    write_report(results, ROOT / "bench" / "REPORT.md", header, motivation_section)
+    write_report(results, ROOT / "bench" / "REPORT.md", header, f"{motivation_section}\n{moderation_section}")
     print(f"wrote {ROOT / 'bench' / 'REPORT.md'} (took {time.time() - started:.0f}s)")
     return 0
 

@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import ROOT
+from bench.common import BENCH_SECRET_KEY, ROOT
 
 BENCH_DB = "atelier_bench"
 BENCH_BROKER = "redis://127.0.0.1:6379/6"
@@ -35,6 +35,7 @@ def stack_env() -> tuple[dict[str, str], str]:
     # One client sends every benchmark's requests; the rate limits have their own tests.
     env["ATELIER_RATELIMIT_ENABLED"] = "0"
     env["PYTHONPATH"] = str(ROOT)
+    env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
     if not port_open(5432):
         raise RuntimeError("PostgreSQL is not reachable on 127.0.0.1:5432")
     subprocess.run(

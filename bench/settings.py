@@ -6,6 +6,12 @@ rendered previews) and one STATIC_ROOT (collected for the browser benchmark). Bo
 artifacts/bench/, apart from the files of `make run`.
 """
 
+import os
+
+from bench.common import BENCH_SECRET_KEY
+
+os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)  # before atelier.settings reads it (DEBUG is off)
+
 from atelier.settings import *  # noqa: F403
 from atelier.settings import BASE_DIR
 

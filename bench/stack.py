@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import ROOT
+from bench.common import BENCH_SECRET_KEY, ROOT
 from bench.server import free_port, port_open
 
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -70,6 +70,7 @@ def stack_env(spec: StackSpec, files: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "atelier.settings",
         "PYTHONPATH": str(ROOT),
         "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or BENCH_SECRET_KEY,
         "DATABASE_URL": spec.database_url,
         "CACHE_URL": spec.cache_url,
         "CELERY_BROKER_URL": spec.broker_url,

@@ -19,9 +19,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from configurator.admin_forms import RULE_FIELDS, BuildForm, OptionGroupForm, RuleForm, RuleInlineFormSet
+from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_designs
 from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
-from configurator.models import BlockedWord, Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule
+from configurator.models import Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule
 from configurator.services import CatalogNotPublishable, product_check, product_publish
 from configurator.snapshot import product_snapshot
 
@@ -282,13 +283,14 @@ class BuildAdmin(admin.ModelAdmin):
 
     form = BuildForm
     list_display = ("short_id", "product", "name", "status", "total", "is_complete", "created_at")
-    list_filter = ("product", "status")
+    list_filter = ("product", "status", HiddenFilter)
     list_select_related = ("product",)
     search_fields = ("name", "share_code")
+    actions = (hide_designs, unhide_designs)
     fields = (
         "name", "product", "catalog_version", "status", "total", "is_complete", "price_pretty",
         "selections_pretty", "fingerprint", "share_code", "owner_key", "owner_user", "remixed_from",
-        "forked_from", "created_at", "updated_at", "shared_at",
+        "forked_from", "created_at", "updated_at", "shared_at", "hidden_at",
     )
     readonly_fields = tuple(name for name in fields if name != "name")
 
@@ -344,11 +346,3 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("selections"))
     def selections_pretty(self, obj: Order) -> str:
         return _pretty_json(obj.selections)
-
-
-@admin.register(BlockedWord)
-class BlockedWordAdmin(admin.ModelAdmin):
-    """Words refused in personal text (badge, heel text, monogram), also in disguise (1D10T)."""
-
-    list_display = ("word", "note", "created_at")
-    search_fields = ("word", "note")

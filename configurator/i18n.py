@@ -10,6 +10,17 @@ def current_language() -> str:
     return lang if lang in LANGUAGE_CODES else "en"
 
 
+def activate_query_language(request) -> str:
+    """Pages without a language prefix (a shared design, its card) speak the visitor's language;
+    `?lang=nl` asks for one, as the link from a Dutch page does. Activated for the rest of the
+    request, so the response's Content-Language says it too. Returns the language in use."""
+    code = request.GET.get("lang", "")
+    if code in LANGUAGE_CODES:
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+    return current_language()
+
+
 def pick(texts: dict[str, str] | None, lang: str | None = None) -> str:
     """The text for `lang` (default: the active language), falling back to English."""
     if not texts:

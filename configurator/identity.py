@@ -21,6 +21,10 @@ class Owner:
         user = self.user
         return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
 
+    def owns(self, build) -> bool:
+        """Whether `build` is this shopper's (by the cookie, or by the logged-in user)."""
+        return build.owner_key == self.shopper_id or (self.user_id is not None and build.owner_user_id == self.user_id)
+
 
 def sign_shopper(shopper_id: uuid.UUID) -> str:
     return signing.dumps(str(shopper_id), salt=SALT, compress=False)

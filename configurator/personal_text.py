@@ -1,5 +1,6 @@
 """Rules for personal text beyond length and characters (which the engine checks): it must fit
-its placement in the chosen font, and it must not contain a blocked word. The same checks run
+its placement in the chosen font, and it must not say a blocked word (the word lists staff edit
+in admin, read by the pure matcher in configurator.moderation). The same checks run
 on every keystroke (through the studio), before save and before order."""
 
 from __future__ import annotations
@@ -13,44 +14,43 @@ from django.utils.translation import gettext as _
 from configurator.engine import Catalog, State
 from configurator.engine.catalog import TEXT
 from configurator.lru import LRU
-from configurator.models import BlockedWord
+from configurator.moderation.matching import Matcher, WordLists
 from configurator.render.compose import text_fits
+from configurator.selectors import word_lists
 
-BLOCKLIST_KEY = "atelier:blocked-words"
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+BLOCKLIST_KEY = "atelier:word-lists"
 
-
-def fold(text: str) -> str:
-    """Lowercase, accents and look-alike digits removed, spaces and punctuation dropped."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(LEET))
-    return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
-
-
-# Every keystroke asks; this process remembers the list for a few seconds
+# Every keystroke asks; this process remembers the lists for a few seconds
 # (ATELIER_LOCAL_CACHE_SECONDS), so a word staff add is enforced everywhere within that time.
-_local_words: LRU[frozenset[str]] = LRU(1, ttl=settings.ATELIER_LOCAL_CACHE_SECONDS)
+_local_matcher: LRU[Matcher] = LRU(1, ttl=settings.ATELIER_LOCAL_CACHE_SECONDS)
+_built: list[tuple[WordLists, Matcher]] = []  # the last lists compiled, reused while they are unchanged
 
 
-def blocked_words() -> frozenset[str]:
-    return _local_words.get(BLOCKLIST_KEY, _shared_blocked_words)
+def word_matcher() -> Matcher:
+    return _local_matcher.get(BLOCKLIST_KEY, _shared_matcher)
 
 
-def _shared_blocked_words() -> frozenset[str]:
-    words = cache.get(BLOCKLIST_KEY)
-    if words is None:
-        words = frozenset(fold(w) for w in BlockedWord.objects.values_list("word", flat=True) if fold(w))
-        cache.set(BLOCKLIST_KEY, words, 600)
-    return words
+def _shared_matcher() -> Matcher:
+    lists = cache.get(BLOCKLIST_KEY)
+    if lists is None:
+        lists = word_lists()
+        cache.set(BLOCKLIST_KEY, lists, 600)
+    if _built and _built[0][0] == lists:
+        return _built[0][1]
+    matcher = Matcher(lists)
+    _built[:] = [(lists, matcher)]
+    return matcher
 
 
 def forget_blocked_words() -> None:
     cache.delete(BLOCKLIST_KEY)
-    _local_words.clear()
+    _local_matcher.clear()
 
 
 def blocked_in(text: str) -> bool:
-    folded = fold(text)
-    return any(word in folded for word in blocked_words())
+    """Whether the text says something on the blocked list, also in disguise (see
+    configurator.moderation.matching). The shopper is told that, never which word."""
+    return word_matcher().refuses(text)
 
 
 def unprintable(text: str) -> bool:

@@ -5,10 +5,12 @@ version with that very fingerprint, so nobody can make the server draw arbitrary
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,8 +18,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from atelier.storage import error_code, headroom_check, storage_failed
 from configurator.engine import Catalog, State, evaluate, normalize, to_plain
 from configurator.models import CatalogVersion, ImageKind, RenderedImage
 from configurator.querystate import plain_from_query, query_from_plain
@@ -26,10 +30,20 @@ from configurator.render.compose import canvas_size, prepare_layer
 from configurator.snapshot import catalog_for
 
 MAX_PIXELS = 4_000_000
+# A cache row's time says when it was last served (for evicting the least recently used), to
+# within this: serving costs at most one UPDATE per render per interval.
+TOUCH_EVERY = timedelta(hours=1)
+
+logger = logging.getLogger(__name__)
 
 
 class PreviewRefused(Exception):
     """The request does not name a valid build of that catalog version."""
+
+
+class RenderUnavailable(Exception):
+    """The image was drawn but could not be stored (the disk is full or failing): the caller
+    answers "try again later". Saves, shares and orders never need a stored image."""
 
 
 class _LayerCache:
@@ -105,7 +119,16 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
     replaced under a reader: when the name is taken (two requests drew the same image at once),
     storage picks a fresh one and the row points there."""
     name = f"rendered/{version_id}/{kind}-{fingerprint}{'-' + variant if variant else ''}.{ext}"
-    saved = default_storage.save(name, ContentFile(data))
+    try:
+        headroom_check()
+        saved = default_storage.save(name, ContentFile(data))  # whole or not at all (atelier.storage)
+    except OSError as exc:
+        from configurator.services.renders import renders_evict_soon
+
+        logger.warning("could not store %s (%s); answering 503", name, error_code(exc))
+        storage_failed(exc)
+        renders_evict_soon()
+        raise RenderUnavailable(error_code(exc)) from exc
     try:
         with transaction.atomic():
             row, _ = RenderedImage.objects.update_or_create(
@@ -117,18 +140,29 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
     return row
 
 
+def _touched(row: RenderedImage) -> RenderedImage:
+    """The row served, its time moved forward if it is older than TOUCH_EVERY (least recently
+    used renders are evicted first: configurator.services.renders)."""
+    now = timezone.now()
+    if now - row.created_at > TOUCH_EVERY:
+        RenderedImage.objects.filter(pk=row.pk).update(created_at=now)
+        row.created_at = now
+    return row
+
+
 def preview_fetch(
     *, version_id: int, fingerprint: str, query: QueryDict, before_render: Callable[[], None] | None = None,
     redraw: bool = False,
 ) -> RenderedImage:
     """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
-    build of that version whose fingerprint is the one asked for. `before_render` runs only when
-    it is about to draw (the web view counts renders against a rate limit there)."""
+    build of that version whose fingerprint is the one asked for, RenderUnavailable when it
+    cannot be stored. `before_render` runs only when it is about to draw (the web view counts
+    renders against a rate limit there)."""
     row = None if redraw else RenderedImage.objects.filter(
         catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
     ).first()
     if row is not None:
-        return row
+        return _touched(row)
     if not CatalogVersion.objects.filter(pk=version_id).exists():
         raise PreviewRefused("unknown version")
     cat = catalog_for(version_id)
@@ -167,7 +201,7 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
         kind=ImageKind.SOCIAL, variant=variant,
     ).first()
     if row is not None:
-        return row
+        return _touched(row)
     if before_render is not None:
         before_render()
     cat = catalog_for(build.catalog_version_id)

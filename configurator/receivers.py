@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from configurator.models import BlockedWord, Product
+from configurator.models import AllowedWord, BlockedWord, Product
 from configurator.personal_text import forget_blocked_words
 from configurator.selectors import local_product_refs, product_ref_key
 
@@ -21,6 +21,7 @@ def product_changed(sender, instance: Product, **kwargs) -> None:
     transaction.on_commit(forget)
 
 
+@receiver([post_save, post_delete], sender=AllowedWord, dispatch_uid="configurator.allowlist_forget")
 @receiver([post_save, post_delete], sender=BlockedWord, dispatch_uid="configurator.blocklist_forget")
 def blocked_words_changed(sender, **kwargs) -> None:
     transaction.on_commit(forget_blocked_words)

@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 
 from configurator.identity import Owner
 from configurator.lru import LRU
-from configurator.models import Build, BuildStatus, Product
+from configurator.models import Build, Product
 
 PRODUCT_REF_TTL = 300
 
@@ -89,7 +89,7 @@ def builds_for_owner(*, owner: Owner) -> QuerySet[Build]:
 
 
 def build_is_public(build: Build) -> bool:
-    return build.status != BuildStatus.DRAFT
+    return build.is_shared
 
 
 def order_get_owned(*, number: str, owner: Owner):
@@ -97,3 +97,20 @@ def order_get_owned(*, number: str, owner: Owner):
     from configurator.models import Order
 
     return Order.objects.select_related("build", "product").filter(number=number, owner_key=owner.shopper_id).first()
+
+
+def word_lists():
+    """What personal text may not say, as plain data for configurator.moderation.matching: the
+    blocked and allowed words staff keep in admin, and the compound parts that ship with the code."""
+    from configurator.models import AllowedWord, BlockedWord, WordMatch
+    from configurator.moderation.defaults import compound_parts
+    from configurator.moderation.matching import Entry, WordLists
+
+    return WordLists(
+        blocked=tuple(
+            Entry(word, match == WordMatch.PART)
+            for word, match in BlockedWord.objects.order_by("word").values_list("word", "match")
+        ),
+        allowed=tuple(AllowedWord.objects.order_by("word").values_list("word", flat=True)),
+        parts=compound_parts(),
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from configurator.conflict_costs import conflict_costs
 from configurator.engine import Action, Catalog, Quote, State, normalize, option_status, quote, to_plain
 from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
 from configurator.engine.evaluate import Price, evaluate
@@ -34,6 +35,8 @@ class OptionView:
     status: str
     checked: bool
     reasons: list[str] = field(default_factory=list)
+    # In conflict: the change of the total once the repair it needs is applied (None: none exists).
+    total_delta: Decimal | None = None
 
 
 @dataclass
@@ -82,6 +85,9 @@ class StudioPage:
     lang: str = "en"
     digest: str = ""  # what the page shows, in short (sent back with the next click)
     repair: dict[str, Any] | None = None
+    # Whether the preview URL draws: a build that breaks a rule (an old or hand-made link) has no
+    # picture, and the page says so instead of showing a broken image.
+    preview_ok: bool = True
 
     # The keys under which {% memo %} remembers each part (the templates and the view's quick
     # assembly of an update both use these; see views._update_html).
@@ -150,7 +156,7 @@ def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | No
             options.append(OptionView(
                 id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name, lang),
                 delta=_delta(cat, state, index), swatch=option.swatch, status=status,
-                checked=bool(state.mask >> index & 1), reasons=why,
+                checked=bool(state.mask >> index & 1), reasons=why, total_delta=look.costs.get(index),
             ))
         text = None
         if group.kind == TEXT:
@@ -169,10 +175,13 @@ def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | No
     return steps
 
 
-def _step_signatures(cat: Catalog, result: Quote, problems: dict[str, list[str]]) -> dict[str, tuple]:
+def _step_signatures(
+    cat: Catalog, result: Quote, problems: dict[str, list[str]], costs: dict[int, Decimal | None]
+) -> dict[str, tuple]:
     """What each step shows, as engine data (choices, availability masks, the rules behind each
-    conflict, text and its problems): a step is re-sent to the browser only when this changes.
-    Everything a StepView holds follows from it, so no words need building to compare."""
+    conflict, what each conflicting option costs after its repair, text and its problems): a
+    step is re-sent to the browser only when this changes. Everything a StepView holds follows
+    from it, so no words need building to compare."""
     state, avail = result.state, result.availability
     missing = result.evaluation.missing
     text_violations = [v for v in result.evaluation.violations if v.kind.startswith("text")]
@@ -183,6 +192,7 @@ def _step_signatures(cat: Catalog, result: Quote, problems: dict[str, list[str]]
             group.code in missing, state.mask & m, avail.free & m, avail.unavailable & m,
             group.index in avail.full_groups,
             tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
+            tuple((index, cost) for index, cost in costs.items() if m >> index & 1),
         )
         if group.kind == TEXT:
             signature += (
@@ -255,6 +265,8 @@ class Look:
     plain: dict[str, Any]
     query: str
     sketch: Sketch
+    costs: dict[int, Decimal | None]  # see conflict_costs
+    drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
 
 
 def studio_look(cat: Catalog, query: QueryDict, action: Action | None = None) -> Look:
@@ -262,14 +274,16 @@ def studio_look(cat: Catalog, query: QueryDict, action: Action | None = None) ->
     state, evaluation = result.state, result.evaluation
     problems = text_problems(cat, state)
     shown = _preview_state(cat, state, problems, result)
-    shown_fingerprint = evaluate(cat, shown).fingerprint if shown != state else evaluation.fingerprint
+    shown_evaluation = evaluate(cat, shown) if shown != state else evaluation
+    shown_fingerprint = shown_evaluation.fingerprint
     plain = to_plain(cat, state)
     canonical = query_from_plain(cat, plain)
     valid = evaluation.valid and not problems
+    costs = conflict_costs(cat, state, result.availability)
     sketch = Sketch(shown_fingerprint, evaluation.price, canonical, evaluation.missing, valid,
-                    _step_signatures(cat, result, problems),
+                    _step_signatures(cat, result, problems, costs),
                     tuple(v for v in evaluation.violations if not v.kind.startswith("text")))
-    return Look(result, problems, shown, plain, canonical, sketch)
+    return Look(result, problems, shown, plain, canonical, sketch, costs, drawable=shown_evaluation.valid)
 
 
 def alt_text(cat: Catalog, state: State, lang: str | None = None) -> str:
@@ -331,19 +345,28 @@ def page_from_look(
         shown=shown,
         lang=lang,
         digest=look.sketch.digest(product.version_id),
+        preview_ok=look.drawable,
     )
-    page.repair = _repair_offer(cat, result, action, repair_base)
+    page.repair = _repair_offer(cat, result, action, repair_base or None, evaluation.price.total)
     return page
 
 
-def _repair_offer(cat: Catalog, result: Quote, action: Action | None, cancel_query: str) -> dict | None:
-    """The engine's repair of a conflicting click, as the page offers it (Apply / Cancel)."""
+def _repair_offer(
+    cat: Catalog, result: Quote, action: Action | None, cancel_query: str | None, shown_total: Decimal
+) -> dict | None:
+    """The engine's repair of a conflicting click, as the page offers it: what changes, the
+    total after it and the difference from the total on screen; Apply, and Cancel back to
+    `cancel_query` (None: there is no build to go back to, as for a broken build from a URL)."""
     if result.repair is None:
         return None
+    total = result.repair.evaluation.price.total
     return {
         "message": repair_message(cat, result.repair, action),
         "apply_query": query_from_plain(cat, to_plain(cat, result.repair.state)),
-        "cancel_query": cancel_query,
+        "cancel": cancel_query is not None,
+        "cancel_query": cancel_query or "",
+        "total": total,
+        "difference": total - shown_total,
     }
 
 
@@ -384,7 +407,8 @@ def studio_update(
     if after.result.repair is not None and action is not None and previous is not None:
         before = studio_look(cat, previous)
         shown = page_from_look(cat, product, before)
-        shown.repair = _repair_offer(cat, after.result, action, previous.urlencode())
+        # Cancel returns to the build on screen, also when that is a fresh page's (no query).
+        shown.repair = _repair_offer(cat, after.result, action, before.query, before.result.evaluation.price.total)
         return StudioUpdate(shown, changed_parts(None, before.sketch), True, before.plain, before.plain)
     before_parts: Sketch | dict[str, str] | None = None
     before_plain = None

@@ -43,13 +43,18 @@ def health_ping() -> dict:
 @shared_task(name="configurator.social_card_render", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def social_card_render(build_id: str) -> list[str]:
     """Render a shared build's social cards (one per language). Idempotent: a replay replaces
-    the cached files. A build deleted meanwhile is simply skipped."""
-    from configurator.previews import social_card_fetch
+    the cached files. A build deleted meanwhile is simply skipped. Storage that cannot take the
+    card (a full disk) is not retried here: the sweep or the card's first reader draws it later."""
+    from configurator.previews import RenderUnavailable, social_card_fetch
 
     build = Build.objects.filter(pk=build_id).first()
-    if build is None or build.status == "draft":
+    if build is None or not build.is_shared:
         return []
-    return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]
+    try:
+        return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]
+    except RenderUnavailable as exc:
+        logger.warning("social cards of %s not stored (%s); the sweep or a reader draws them later", build_id, exc)
+        return []
 
 
 @shared_task(name="configurator.social_cards_sweep", acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
@@ -60,6 +65,16 @@ def social_cards_sweep() -> dict:
     from configurator.services.social_cards import social_cards_sweep as sweep
 
     return {"rendered": sweep()}
+
+
+@shared_task(name="configurator.renders_evict", acks_late=True)  # its next run is its retry
+def renders_evict() -> dict:
+    """Periodic (beat), and soon after a render could not be stored: keep the rendered files
+    within ATELIER_RENDER_QUOTA_BYTES, least recently used out first. Idempotent."""
+    from configurator.services.renders import renders_evict as evict
+
+    report = evict()
+    return {"files": report.files, "bytes": report.bytes, "evicted": report.evicted}
 
 
 @shared_task(name="configurator.order_confirmations_sweep", acks_late=True)  # its next run is its retry
@@ -77,3 +92,11 @@ def order_confirmation_email(order_id: str) -> bool:
     from configurator.services.orders import order_confirmation_send
 
     return order_confirmation_send(order_id=order_id)
+
+
+@shared_task(name="configurator.idempotency_keys_purge", acks_late=True)  # its next run is its retry
+def idempotency_keys_purge() -> dict:
+    """Periodic (beat): forget idempotency keys older than ATELIER_IDEMPOTENCY_KEY_HOURS."""
+    from configurator.services.idempotency import idempotency_keys_purge as purge
+
+    return {"deleted": purge()}

@@ -14,16 +14,19 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from configurator import selectors, services, signals
+from atelier.middleware import unavailable_response
+from configurator import idempotency, selectors, services, signals
 from configurator.engine import Action
 from configurator.forms import OrderForm
+from configurator.i18n import LANGUAGE_CODES, activate_query_language, current_language
 from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
-from configurator.previews import PreviewRefused, preview_fetch, rendered_open, social_card_fetch
+from configurator.moderation_views import gone_unless_owner
+from configurator.previews import PreviewRefused, RenderUnavailable, preview_fetch, rendered_open, social_card_fetch
 from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.ratelimits import limit as ratelimit
 from configurator.ratelimits import lookup, ratelimited
@@ -53,7 +56,7 @@ def _own_build_or_404(request: HttpRequest, build_id) -> tuple[Owner, Build]:
         raise Http404 from None
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     cards = []
     for product in selectors.product_list():
@@ -96,7 +99,7 @@ def _product_ref(slug: str) -> selectors.ProductRef:
         raise Http404(_("There is no such product.")) from None
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def studio(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
@@ -160,27 +163,34 @@ def build_save(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
     cat = catalog_for(ref.version_id)
     selections = plain_from_query(cat, QueryDict(request.POST.get("state", "")[:4000]))
-    owner = _owner(request, create=True)
     build_id = request.POST.get("build", "")
-    try:
+
+    def save() -> services.Answer:
+        owner = _owner(request, create=True)
         if build_id:
             build = selectors.build_get_owned(build_id=build_id, owner=owner)
             build = services.build_update(build=build, owner=owner, selections=selections, name=request.POST.get("name"))
         else:
             product = selectors.product_get(slug=slug)
             build = services.build_save(product=product, selections=selections, owner=owner, name=request.POST.get("name"))
+        return services.Answer(302, {"build": str(build.pk), "name": build.name}, owner.shopper_id)
+
+    try:  # a retried post (the same one-time token and fields) gets the first answer: one build
+        answer = idempotency.once(request, scope="build-save-form", key=idempotency.form_key(request),
+                                  fingerprint=idempotency.form_fingerprint(request), action=save)
     except (Build.DoesNotExist, services.BuildNotFound, ValueError):
         raise Http404 from None
-    except services.BuildInvalid as invalid:
-        for field_errors in invalid.errors.values():
+    except (services.BuildInvalid, idempotency.KeyInvalid) as invalid:
+        why = invalid.errors.values() if isinstance(invalid, services.BuildInvalid) else [str(invalid)]
+        for field_errors in why:
             messages.error(request, _("Not saved: %(why)s") % {"why": _flatten(field_errors)})
         # The studio again, showing why (400: nothing was saved); its links lead back to the studio.
         page = studio_page(cat, ref, parse_query(request.POST.get("state", "")[:4000]))
         context = {"build_id": _uuid_or_blank(build_id), "studio_url": reverse("configurator:studio", args=[slug]),
                    "page": page}
         return render(request, STUDIO, context, status=400)
-    messages.success(request, _("Saved “%(name)s”.") % {"name": build.name or _("your design")})
-    return redirect("configurator:build", build_id=build.pk)
+    messages.success(request, _("Saved “%(name)s”.") % {"name": answer.body["name"] or _("your design")})
+    return redirect("configurator:build", build_id=answer.body["build"])
 
 
 def _flatten(errors) -> str:
@@ -191,14 +201,14 @@ def _flatten(errors) -> str:
     return str(errors)
 
 
-@require_GET
+@require_safe
 def my_builds(request: HttpRequest) -> HttpResponse:
     owner = _owner(request)
     builds = list(selectors.builds_for_owner(owner=owner)[:100]) if owner else []
     return render(request, "configurator/my_builds.html", {"summaries": [build_summary(b) for b in builds]})
 
 
-@require_GET
+@require_safe
 def build_detail(request: HttpRequest, build_id) -> HttpResponse:
     build = _own_build_or_404(request, build_id)[1]
     summary = build_summary(build)
@@ -220,7 +230,7 @@ def build_delete(request: HttpRequest, build_id) -> HttpResponse:
     return redirect("configurator:my-builds")
 
 
-@require_GET
+@require_safe
 @ratelimited()
 def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResponse:
     etag = f'"{version_id}-{fingerprint}"'
@@ -233,25 +243,40 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResp
         ))
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None
+    except RenderUnavailable:
+        return _render_unavailable(request)
     response = FileResponse(image, content_type="image/jpeg")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response
 
 
-@require_http_methods(["GET", "POST"])
+def _render_unavailable(request: HttpRequest) -> HttpResponse:
+    """An image that could not be stored (a full disk): 503, try again in a minute."""
+    return unavailable_response(
+        request, template="configurator/render_unavailable.html", retry_after=60,
+        detail=_("The image cannot be stored right now. Please try again in a minute."),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimited("order")
 def order(request: HttpRequest, build_id) -> HttpResponse:
     owner, build = _own_build_or_404(request, build_id)
     form = OrderForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            placed = services.order_place(
-                build=build, owner=owner, language=get_language() or "en", **form.cleaned_data
-            )
+        def place() -> services.Answer:
+            placed = services.order_place(build=build, owner=owner, language=get_language() or "en", **form.cleaned_data)
+            return services.Answer(302, {"order": placed.number}, owner.shopper_id)
+
+        try:  # a retried post (the same one-time token and fields) gets the first answer: one order
+            answer = idempotency.once(request, scope="order-form", key=idempotency.form_key(request),
+                                      fingerprint=idempotency.form_fingerprint(request), action=place)
         except services.BuildNotFound:
             raise Http404 from None
+        except idempotency.KeyInvalid as invalid:
+            errors.append(str(invalid))
         except services.BuildInvalid as invalid:
             for field, messages_ in invalid.errors.items():
                 if field in form.fields:
@@ -259,12 +284,12 @@ def order(request: HttpRequest, build_id) -> HttpResponse:
                 else:
                     errors.extend(messages_)
         else:
-            return redirect("configurator:order-confirmation", number=placed.number)
+            return redirect("configurator:order-confirmation", number=answer.body["order"])
     context = {"build": build, "summary": build_summary(build), "form": form, "errors": errors}
     return render(request, "configurator/order.html", context, status=400 if errors or form.errors else 200)
 
 
-@require_GET
+@require_safe
 def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
     owner = _owner(request)
     placed = selectors.order_get_owned(number=number, owner=owner) if owner else None
@@ -281,7 +306,8 @@ def build_share(request: HttpRequest, build_id) -> HttpResponse:
         build = services.build_share(build=build, owner=owner)
     except services.BuildNotFound:
         raise Http404 from None
-    return redirect("shared", code=build.share_code)
+    # The share page has no language prefix: it goes on in the language the shopper was using.
+    return redirect(f"{reverse('shared', args=[build.share_code])}?lang={current_language()}")
 
 
 def _shared_or_404(request: HttpRequest, code: str) -> Build:
@@ -292,21 +318,26 @@ def _shared_or_404(request: HttpRequest, code: str) -> Build:
         raise Http404 from None
 
 
-@require_GET
+@require_safe
 @ratelimited()
 def shared(request: HttpRequest, code: str) -> HttpResponse:
     build = _shared_or_404(request, code)
+    if gone := gone_unless_owner(request, build):
+        return gone
+    lang = activate_query_language(request)
     summary = build_summary(build)
     url = request.build_absolute_uri(reverse("shared", args=[build.share_code]))
-    card_url = request.build_absolute_uri(reverse("shared-card", args=[build.share_code]))
+    # The card and the page's own address name its language, so a link preview matches the page.
+    card_url = request.build_absolute_uri(reverse("shared-card", args=[build.share_code])) + f"?lang={lang}"
     title = build.name or build.product.name
     context = {
         "build": build, "summary": summary, "share_url": url, "card_url": card_url, "title": title,
+        "page_url": f"{url}?lang={lang}", "languages": [(code, f"{url}?lang={code}") for code in LANGUAGE_CODES],
         "links": share_links(url, card_url, title), "is_owner": _is_owner(request, build),
         "plan": services.build_rebase_plan(build=build) if build.is_stale else None,
     }
     response = render(request, "configurator/shared.html", context)
-    if not context["is_owner"]:
+    if request.method == "GET" and not context["is_owner"]:  # a HEAD (a link checker) is no view
         signals.share_viewed.send(sender=Build, request=request, build=build)
     return response
 
@@ -316,13 +347,20 @@ def _is_owner(request: HttpRequest, build: Build) -> bool:
     return bool(owner) and (build.owner_key == owner.shopper_id or (owner.user_id and build.owner_user_id == owner.user_id))
 
 
-@require_GET
+@require_safe
 @ratelimited()
 def shared_card(request: HttpRequest, code: str) -> HttpResponse:
     build = _shared_or_404(request, code)
-    image = rendered_open(lambda redraw: social_card_fetch(
-        build=build, language=get_language() or "en", redraw=redraw, before_render=lambda: ratelimit(request, "render"),
-    ))
+    if gone := gone_unless_owner(request, build):
+        return gone
+    language = activate_query_language(request)
+    try:
+        image = rendered_open(lambda redraw: social_card_fetch(
+            build=build, language=language, redraw=redraw,
+            before_render=lambda: ratelimit(request, "render"),
+        ))
+    except RenderUnavailable:
+        return _render_unavailable(request)
     response = FileResponse(image, content_type="image/png")
     patch_cache_control(response, public=True, max_age=3600)
     return response
@@ -332,6 +370,9 @@ def shared_card(request: HttpRequest, code: str) -> HttpResponse:
 @ratelimited("save")
 def shared_remix(request: HttpRequest, code: str) -> HttpResponse:
     source = _shared_or_404(request, code)
+    if gone := gone_unless_owner(request, source):
+        return gone
+    activate_query_language(request)  # the studio opens in the language of the page remixed from
     owner = _owner(request, create=True)
     current = request.POST.get("current") == "1" and source.is_stale
     remix = (services.build_remix_current if current else services.build_remix)(source=source, owner=owner)

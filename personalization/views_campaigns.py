@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from personalization.models import Campaign
 from personalization.services.campaigns import campaign_click_record, campaign_target
 
 
-@require_GET
+@require_safe
 @never_cache
 def campaign_click(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = Campaign.objects.select_related("segment", "product", "starting_build").filter(pk=campaign_id).first()
     if campaign is None:
         raise Http404
-    campaign_click_record(request, campaign)
+    if request.method == "GET":  # a HEAD (a link checker, a preview bot) is no click
+        campaign_click_record(request, campaign)
     # campaign_target only ever answers a path on this site (never an open redirect).
     return HttpResponseRedirect(campaign_target(campaign))

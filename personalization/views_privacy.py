@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from configurator.middleware import ensure_shopper
@@ -101,7 +101,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @never_cache
 def privacy(request: HttpRequest) -> HttpResponse:
     consents = consents_from_request(request)
@@ -124,13 +124,13 @@ def _my_data_page(request: HttpRequest, form: EraseForm, status: int = 200) -> H
     return render(request, "personalization/my_data.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @never_cache
 def my_data(request: HttpRequest) -> HttpResponse:
     return _my_data_page(request, EraseForm())
 
 
-@require_GET
+@require_safe
 @never_cache
 def my_data_export(request: HttpRequest) -> HttpResponse:
     data = shopper_export(shopper_id=request.shopper_id)

@@ -6,11 +6,24 @@ import uuid
 from decimal import Decimal
 
 import factory
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
-from configurator.models import BlockedWord, Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule, RuleKind
+from configurator.models import (
+    AllowedWord,
+    BlockedWord,
+    Build,
+    CatalogVersion,
+    DesignReport,
+    Option,
+    OptionGroup,
+    Order,
+    Product,
+    Rule,
+    RuleKind,
+)
 from configurator.snapshot import product_snapshot, snapshot_checksum
 from personalization.models import (
     Campaign,
@@ -152,6 +165,22 @@ class BlockedWordFactory(DjangoModelFactory):
     word = factory.Sequence(lambda n: f"badword{n}")
 
 
+class AllowedWordFactory(DjangoModelFactory):
+    class Meta:
+        model = AllowedWord
+
+    word = factory.Sequence(lambda n: f"fineword{n}")
+
+
+class DesignReportFactory(DjangoModelFactory):
+    class Meta:
+        model = DesignReport
+
+    build = factory.SubFactory(BuildFactory, status="shared")
+    reason = "offensive"
+    details = "Rude badge"
+
+
 class ShopperFactory(DjangoModelFactory):
     class Meta:
         model = Shopper
@@ -247,6 +276,45 @@ class CampaignFactory(DjangoModelFactory):
     placement = Placement.HOME_HERO
     headline_en = "Made for you"
     headline_nl = "Voor jou gemaakt"
+
+
+
+class AccessAttemptFactory(DjangoModelFactory):
+    """django-axes: failed admin logins (the admin's unlock deletes these)."""
+
+    class Meta:
+        model = AccessAttempt
+
+    username = factory.Sequence(lambda n: f"someone{n}")
+    ip_address = "10.0.0.1"
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+    get_data = ""
+    post_data = ""
+    failures_since_start = 1
+
+
+class AccessLogFactory(DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    username = factory.Sequence(lambda n: f"someone{n}")
+    ip_address = "10.0.0.1"
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+
+
+class AccessFailureLogFactory(DjangoModelFactory):
+    class Meta:
+        model = AccessFailureLog
+
+    username = factory.Sequence(lambda n: f"someone{n}")
+    ip_address = "10.0.0.1"
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
 
 
 def factory_for(model: type) -> type[DjangoModelFactory] | None:

@@ -108,3 +108,25 @@ def test_production_redirects_plain_http_to_https(production_responses):
     plain = production_responses["plain"]
     assert plain["status"] == 301
     assert plain["headers"]["Location"] == "https://atelier.example/en/"
+
+
+# The secret key: with DEBUG off there is no fallback ---------------------------------------------
+@pytest.mark.parametrize("key", [None, "", "django-insecure-atelier-local-runs-only"],
+                         ids=["unset", "empty", "the development key"])
+@pytest.mark.parametrize("start", [["manage.py", "check", "--deploy"], ["-c", "import atelier.wsgi"]],
+                         ids=["manage.py", "wsgi (gunicorn)"])
+def test_without_a_secret_key_of_its_own_the_site_refuses_to_start(production_env, key, start):
+    production_env.pop("SECRET_KEY")
+    if key is not None:
+        production_env["SECRET_KEY"] = key
+    result = run(start, production_env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set. With DEBUG off" in result.stderr
+
+
+def test_a_debug_run_needs_no_secret_key(production_env):
+    """`make run` (DEBUG=1) works on a fresh machine without one."""
+    del production_env["SECRET_KEY"], production_env["ATELIER_HTTPS"]
+    production_env["DEBUG"] = "1"
+    result = run(["manage.py", "check"], production_env)
+    assert result.returncode == 0, result.stderr

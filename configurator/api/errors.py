@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -19,6 +20,21 @@ class Conflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class Gone(exceptions.APIException):
+    """A shared design that staff have taken down (410): it existed, and will not come back."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
+
+
+class KeyReused(exceptions.APIException):
+    """An Idempotency-Key sent again with another request (422, as the IETF draft on the header says)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = _lazy("This Idempotency-Key was already used for a different request. Use a new key.")
 
 
 def exception_handler(exc, context):

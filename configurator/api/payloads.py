@@ -110,8 +110,13 @@ def quote_errors(result: Quote) -> dict[str, Any]:
     return out
 
 
-def _share_url(request, build: Build) -> str:
-    return request.build_absolute_uri(reverse("api:shared-build", args=[build.share_code]))
+def _share_urls(request, build: Build) -> dict[str, str]:
+    """`share_url` is the page a person opens (what to post or send); `shared_api_url` is the
+    same build as JSON, for programs."""
+    return {
+        "share_url": request.build_absolute_uri(reverse("shared", args=[build.share_code])),
+        "shared_api_url": request.build_absolute_uri(reverse("api:shared-build", args=[build.share_code])),
+    }
 
 
 def build_payload(request, build: Build, *, owner_view: bool) -> dict[str, Any]:
@@ -128,12 +133,12 @@ def build_payload(request, build: Build, *, owner_view: bool) -> dict[str, Any]:
         "status": build.status,
         "stale": build.is_stale,
         "remixed_from": build.remixed_from.share_code
-        if build.remixed_from_id and build.remixed_from.status != "draft" else None,
+        if build.remixed_from_id and build.remixed_from.is_shared else None,
         "created_at": build.created_at,
     }
-    if build.status != "draft":
+    if build.is_shared:  # an ordered build that was never shared has no public address
         data["share_code"] = build.share_code
-        data["share_url"] = _share_url(request, build)
+        data.update(_share_urls(request, build))
     if owner_view:
         data.update({
             "id": str(build.id),

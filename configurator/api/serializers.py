@@ -190,7 +190,12 @@ class SharedBuildOutput(serializers.Serializer):
     remixed_from = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     share_code = serializers.CharField(required=False)
-    share_url = serializers.URLField(required=False)
+    share_url = serializers.URLField(
+        required=False, help_text=_("The public page of the shared build (/s/<code>/): the link to post or send.")
+    )
+    shared_api_url = serializers.URLField(
+        required=False, help_text=_("The shared build as JSON (GET /api/shared/<code>/).")
+    )
     remix_count = serializers.IntegerField()
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from configurator import selectors, services
+from configurator import idempotency, selectors, services
 from configurator.api import serializers as s
-from configurator.api.errors import Conflict
+from configurator.api.errors import Conflict, Gone, KeyReused
 from configurator.api.inputs import parse_quote
 from configurator.api.payloads import (
     build_payload,
@@ -37,6 +40,15 @@ LIMITED = {429: OpenApiResponse(s.ErrorOutput, description="Too many requests: w
 RETRY_AFTER = [OpenApiParameter(
     "Retry-After", int, OpenApiParameter.HEADER, response=[429], required=True,
     description="Seconds to wait before trying again.",
+)]
+# Saves accept an Idempotency-Key: a retry with the same key and body gets the first answer, and
+# nothing is saved twice.
+IDEMPOTENT = {422: OpenApiResponse(s.ErrorOutput, description="This Idempotency-Key was used for another request.")}
+IDEMPOTENCY_KEY = [OpenApiParameter(
+    idempotency.HEADER, str, OpenApiParameter.HEADER, required=False, pattern=idempotency.KEY_PATTERN,
+    description="16 to 255 visible ASCII characters, e.g. a random UUID. A retry with the same key and "
+                "body is answered as the first request was (Idempotent-Replayed: true) and saves nothing "
+                "more; keys are kept for a day.",
 )]
 
 
@@ -108,6 +120,29 @@ def _build_response(request, build, *, code=status.HTTP_200_OK, token: bool = Fa
     return Response(data, status=code)
 
 
+def _build_answer(request, build, *, code: int, token: bool = False) -> services.Answer:
+    """The response of a save as plain JSON data, the same bytes when it is replayed."""
+    response = _build_response(request, build, code=code, token=token)
+    return services.Answer(code, json.loads(JSONRenderer().render(response.data)), build.owner_key)
+
+
+def _once(request, scope: str, action) -> Response:
+    """`action` (which returns an Answer) once per Idempotency-Key, if the request has one."""
+    try:
+        key = idempotency.header_key(request)
+    except idempotency.KeyInvalid as invalid:
+        raise ValidationError({idempotency.HEADER: [str(invalid)]}) from None
+    fingerprint = idempotency.api_fingerprint(request, request.data) if key else ""
+    try:
+        answer = idempotency.once(request._request, scope=scope, key=key, fingerprint=fingerprint, action=action)
+    except services.IdempotencyKeyReused:
+        raise KeyReused() from None
+    response = Response(answer.body, status=answer.status)
+    if key:
+        response["Idempotent-Replayed"] = "true" if answer.replayed else "false"
+    return response
+
+
 class BuildListCreateApi(APIView):
     @extend_schema(responses={200: s.BuildOutput(many=True)}, summary="Your builds")
     def get(self, request):
@@ -118,16 +153,20 @@ class BuildListCreateApi(APIView):
         return Response([build_payload(request, b, owner_view=True) for b in builds])
 
     @extend_schema(
-        request=s.BuildCreateInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
+        request=s.BuildCreateInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED, **IDEMPOTENT},
+        parameters=[*RETRY_AFTER, *IDEMPOTENCY_KEY],
         summary="Save a new build (any price sent is ignored: the server prices it)",
     )
     @ratelimited("save")
     def post(self, request):
-        data = _validated(s.BuildCreateInput, request.data)
-        product = _product(data["product"])
-        owner = _owner(request, create=True)
-        build = services.build_save(product=product, selections=data["selections"], owner=owner, name=data["name"])
-        return _build_response(request, build, code=status.HTTP_201_CREATED, token=True)
+        def save() -> services.Answer:
+            data = _validated(s.BuildCreateInput, request.data)
+            product = _product(data["product"])
+            owner = _owner(request, create=True)
+            build = services.build_save(product=product, selections=data["selections"], owner=owner, name=data["name"])
+            return _build_answer(request, build, code=status.HTTP_201_CREATED, token=True)
+
+        return _once(request, "build-save", save)
 
 
 class BuildDetailApi(APIView):
@@ -137,18 +176,23 @@ class BuildDetailApi(APIView):
         return _build_response(request, build)
 
     @extend_schema(
-        request=s.BuildUpdateInput, responses={200: s.BuildOutput, 201: s.BuildOutput, **UNSAFE, **LIMITED},
-        parameters=RETRY_AFTER,
+        request=s.BuildUpdateInput,
+        responses={200: s.BuildOutput, 201: s.BuildOutput, **UNSAFE, **LIMITED, **IDEMPOTENT},
+        parameters=[*RETRY_AFTER, *IDEMPOTENCY_KEY],
         summary="Change your build (a shared or ordered one is forked: 201 with the new draft)",
     )
     @ratelimited("save")
     def patch(self, request, build_id):
         owner = _require_owner(request)
-        build = selectors.build_get_owned(build_id=build_id, owner=owner)
-        data = _validated(s.BuildUpdateInput, request.data)
-        updated = services.build_update(build=build, owner=owner, **data)
-        code = status.HTTP_201_CREATED if updated.pk != build.pk else status.HTTP_200_OK
-        return _build_response(request, updated, code=code)
+
+        def update() -> services.Answer:
+            build = selectors.build_get_owned(build_id=build_id, owner=owner)
+            data = _validated(s.BuildUpdateInput, request.data)
+            updated = services.build_update(build=build, owner=owner, **data)
+            code = status.HTTP_201_CREATED if updated.pk != build.pk else status.HTTP_200_OK
+            return _build_answer(request, updated, code=code)
+
+        return _once(request, "build-update", update)
 
     @extend_schema(
         responses={204: None, **UNSAFE, 409: OpenApiResponse(s.ErrorOutput, description="An ordered build stays.")},
@@ -211,13 +255,23 @@ class BuildRebaseApi(APIView):
         return self._result(request, build_id, apply=True)
 
 
+# A shared design that staff took down answers 410 (its owner still gets it).
+GONE = {410: OpenApiResponse(s.ErrorOutput, description="Staff have taken this design down.")}
+
+
 def _shared(request, code: str) -> Build:
-    """Only lookups that miss count (against share_miss): guessing codes gets a client 429."""
-    return lookup(request, "share_miss", lambda: selectors.build_get_shared(share_code=code), (Build.DoesNotExist,))
+    """Only lookups that miss count (against share_miss): guessing codes gets a client 429. A
+    design staff have taken down is 410, except for its owner."""
+    build = lookup(request, "share_miss", lambda: selectors.build_get_shared(share_code=code), (Build.DoesNotExist,))
+    if build.is_hidden:
+        owner = _owner(request)
+        if owner is None or not owner.owns(build):
+            raise Gone(_("This design is no longer available: we have taken it down because it breaks our rules."))
+    return build
 
 
 class SharedBuildApi(APIView):
-    @extend_schema(responses={200: s.SharedBuildOutput, **ERRORS, **LIMITED}, parameters=RETRY_AFTER,
+    @extend_schema(responses={200: s.SharedBuildOutput, **ERRORS, **GONE, **LIMITED}, parameters=RETRY_AFTER,
                    summary="A shared build, by its share code (codes that miss count against a rate limit)")
     @ratelimited()
     def get(self, request, code: str):
@@ -226,8 +280,8 @@ class SharedBuildApi(APIView):
 
 
 class SharedRemixApi(APIView):
-    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **UNSAFE, **LIMITED}, parameters=RETRY_AFTER,
-                   summary="Remix a shared build")
+    @extend_schema(request=s.RemixInput, responses={201: s.BuildOutput, **UNSAFE, **GONE, **LIMITED},
+                   parameters=RETRY_AFTER, summary="Remix a shared build")
     @ratelimited("save")
     def post(self, request, code: str):
         source = _shared(request, code)

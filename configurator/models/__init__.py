@@ -1,14 +1,19 @@
 from .builds import Build, BuildStatus
 from .catalog import CatalogVersion, GroupKind, Option, OptionGroup, Product, Rule, RuleKind
-from .media import BlockedWord, ImageKind, RenderedImage
+from .idempotency import IdempotencyKey
+from .media import ImageKind, RenderedImage
+from .moderation import AllowedWord, BlockedWord, DesignReport, ReportReason, ReportStatus, WordLanguage, WordMatch
 from .orders import Order, OrderStatus
 
 __all__ = [
+    "AllowedWord",
     "BlockedWord",
     "Build",
     "BuildStatus",
     "CatalogVersion",
+    "DesignReport",
     "GroupKind",
+    "IdempotencyKey",
     "ImageKind",
     "Option",
     "OptionGroup",
@@ -16,6 +21,10 @@ __all__ = [
     "OrderStatus",
     "Product",
     "RenderedImage",
+    "ReportReason",
+    "ReportStatus",
     "Rule",
     "RuleKind",
+    "WordLanguage",
+    "WordMatch",
 ]

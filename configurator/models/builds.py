@@ -29,7 +29,8 @@ class BuildQuerySet(models.QuerySet):
         return self.filter(owner)
 
     def public(self) -> "BuildQuerySet":
-        return self.exclude(status=BuildStatus.DRAFT)
+        """Builds their owner shared. Ordering freezes a build but does not publish it."""
+        return self.filter(shared_at__isnull=False)
 
 
 class Build(models.Model):
@@ -63,6 +64,9 @@ class Build(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     shared_at = models.DateTimeField(_("shared"), null=True, blank=True)
+    # Set by staff (a report, or their own eye): the share page, card and API answer 410 to
+    # everyone but the owner, who still sees their design.
+    hidden_at = models.DateTimeField(_("hidden by staff"), null=True, blank=True, editable=False)
 
     objects = BuildQuerySet.as_manager()
 
@@ -78,6 +82,15 @@ class Build(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status != BuildStatus.DRAFT
+
+    @property
+    def is_shared(self) -> bool:
+        """Open to anyone with its share code (an ordered build only once its owner shares it)."""
+        return self.shared_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def is_stale(self) -> bool:

@@ -20,6 +20,8 @@ class RenderedImage(models.Model):
     file = models.FileField(_("file"), upload_to="rendered/")
     width = models.PositiveSmallIntegerField()
     height = models.PositiveSmallIntegerField()
+    # Despite its name, when the render was last drawn or served (to the hour): the render quota
+    # evicts the least recently used first (configurator.services.renders).
     created_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -34,18 +36,3 @@ class RenderedImage(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.fingerprint[:8]} v{self.catalog_version_id}"
 
-
-class BlockedWord(models.Model):
-    """Words refused in personal text (badges, heel text, monograms), checked before save and order."""
-
-    word = models.CharField(_("word"), max_length=60, unique=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["word"]
-        verbose_name = _("blocked word")
-        verbose_name_plural = _("blocked words")
-
-    def __str__(self) -> str:
-        return self.word

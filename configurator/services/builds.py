@@ -143,10 +143,11 @@ def build_update(*, build: Build, owner: Owner, selections: Any = UNSET, name: A
 
 @transaction.atomic
 def build_share(*, build: Build, owner: Owner) -> Build:
-    """Freeze the build and make it visible by its share code."""
+    """Freeze the build and make it visible by its share code (an ordered build stays ordered)."""
     build = owned_for_update(build, owner)
-    if build.status == BuildStatus.DRAFT:
-        build.status = BuildStatus.SHARED
+    if build.shared_at is None:
+        if build.status == BuildStatus.DRAFT:
+            build.status = BuildStatus.SHARED
         build.shared_at = timezone.now()
         build.save(update_fields=["status", "shared_at", "updated_at"])
         signals.build_shared.send(sender=Build, build=build)
@@ -158,7 +159,7 @@ def build_share(*, build: Build, owner: Owner) -> Build:
 def build_remix(*, source: Build, owner: Owner, name: Any = UNSET) -> Build:
     """A new draft for `owner`, copied from a shared build (or one of their own)."""
     is_own = Build.objects.owned_by(shopper_id=owner.shopper_id, user=owner.user).filter(pk=source.pk).exists()
-    if source.status == BuildStatus.DRAFT and not is_own:
+    if not source.is_shared and not is_own:
         raise BuildNotFound()
     remix = _fork(source, owner)
     remix.forked_from = None

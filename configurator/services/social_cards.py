@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from configurator.models import Build, BuildStatus, ImageKind, RenderedImage
-from configurator.previews import social_card_fetch, social_card_variant
+from configurator.previews import RenderUnavailable, social_card_fetch, social_card_variant
 
 # Shares older than this are left to the reader, who renders a missing card on its first request.
 SWEEP_WINDOW = timedelta(days=2)
@@ -50,8 +50,13 @@ def social_cards_missing(*, within: timedelta = SWEEP_WINDOW, limit: int = 200,
 
 def social_cards_sweep(*, within: timedelta = SWEEP_WINDOW, limit: int = 200) -> int:
     """Render the missing cards of recent shares (at most `limit`; the next run takes the rest).
-    Returns how many were rendered."""
-    missing = social_cards_missing(within=within, limit=limit)
-    for build, language in missing:
-        social_card_fetch(build=build, language=language)
-    return len(missing)
+    Returns how many were rendered. Storage that cannot take them stops the run (the next one,
+    or a reader, renders the rest)."""
+    rendered = 0
+    for build, language in social_cards_missing(within=within, limit=limit):
+        try:
+            social_card_fetch(build=build, language=language)
+        except RenderUnavailable:
+            break
+        rendered += 1
+    return rendered

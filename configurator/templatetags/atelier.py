@@ -64,6 +64,15 @@ def save_state(query: str, valid: bool, oob: bool = False) -> SafeString:
 
 
 @register.simple_tag
+def once_input() -> SafeString:
+    """A form's one-time token (configurator/idempotency.py): a retried post of the form saves
+    or orders once and gets the first answer."""
+    from configurator.idempotency import FORM_FIELD, form_token_new
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FORM_FIELD, form_token_new())
+
+
+@register.simple_tag
 def digest_input(digest: str, oob: bool = False) -> SafeString:
     """The page's digest (see studio.Sketch.digest), which htmx sends back with each click."""
     return format_html('<input type="hidden" id="page-digest" name="_d" value="{}"{}>', digest,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from personalization.models import Event, EventType
+from personalization.models import Event, EventType, Shopper
 from personalization.tasks.profiles import profile_refresh_soon
 
 # What a client may report. Saves, shares, remixes, orders and campaign events are recorded by
@@ -63,9 +63,14 @@ _FIELDS = (  # (field, SQL type) of the columns one INSERT writes
 
 def _insert_postgresql(rows: list[tuple[uuid.UUID, dict]], now: datetime) -> int:
     """One INSERT … ON CONFLICT (key) DO NOTHING for (shopper, event) rows; returns how many
-    were new (a key already stored, even by a concurrent request, is not counted)."""
+    were new (a key already stored, even by a concurrent request, is not counted). Only rows of
+    shoppers whose row exists are written, and those rows are locked (FOR KEY SHARE) until the
+    insert commits: an erasure (which locks the shopper FOR UPDATE first) either waits for the
+    insert and then deletes its events, or has committed and the insert writes none."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(Event._meta.get_field(name).column) for name, _type in _FIELDS)
+    shopper_column = quote(Event._meta.get_field("shopper").column)
+    shopper_pk = quote(Shopper._meta.pk.column)
     arrays: list[list[Any]] = [[] for _ in _FIELDS]
     for shopper_id, item in rows:
         values = (
@@ -80,22 +85,37 @@ def _insert_postgresql(rows: list[tuple[uuid.UUID, dict]], now: datetime) -> int
     # whatever the batch size, and no quoting of thousands of values into SQL text.
     unnest = ", ".join(f"%b::{sql_type}[]" for _name, sql_type in _FIELDS)
     # Only quoted model identifiers and placeholders are formatted in; every value is a parameter.
-    sql = (f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) SELECT v.* FROM unnest({unnest}) "  # noqa: S608
-           f"AS v({columns}) ON CONFLICT ({quote('key')}) DO NOTHING")
+    sql = (f"WITH live AS (SELECT {shopper_pk} FROM {quote(Shopper._meta.db_table)} "  # noqa: S608
+           f"WHERE {shopper_pk} = ANY(%b::uuid[]) FOR KEY SHARE) "
+           f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) SELECT v.* FROM unnest({unnest}) "
+           f"AS v({columns}) WHERE v.{shopper_column} IN (SELECT {shopper_pk} FROM live) "
+           f"ON CONFLICT ({quote('key')}) DO NOTHING")
+    shoppers = list({shopper_id for shopper_id, _item in rows})
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors bind client-side
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [shoppers, *arrays])
         return cursor.rowcount
 
 
 def events_write(rows: list[tuple[uuid.UUID, dict]], *, check_keys: bool = True) -> int:
     """Write (shopper, event dict) rows once per key, in the caller's transaction; returns how
-    many were new. Without `check_keys` (keys just minted) SQLite skips the lookup."""
+    many were new. A row whose shopper no longer exists (erased, maybe while another process
+    held its events in its write-behind buffer, or still took it for consented) is not written.
+    Without `check_keys` (keys just minted) SQLite skips the lookup of the keys."""
     if not rows:
         return 0
     now = timezone.now()
+    rows = [(uuid.UUID(str(shopper_id)), item) for shopper_id, item in rows]
     if connection.vendor == "postgresql":
         return _insert_postgresql(rows, now)
+    with transaction.atomic():  # SQLite: the check and the insert in one transaction
+        live = set(Shopper.objects.filter(pk__in={s for s, _i in rows}).values_list("pk", flat=True))
+        return _insert_sqlite([(s, i) for s, i in rows if s in live], now, check_keys)
+
+
+def _insert_sqlite(rows: list[tuple[uuid.UUID, dict]], now: datetime, check_keys: bool) -> int:
+    if not rows:
+        return 0
     if check_keys:
         seen = set(Event.objects.filter(key__in=[i["key"] for _s, i in rows]).values_list("key", flat=True))
         rows = [(s, i) for s, i in rows if uuid.UUID(str(i["key"])) not in seen]

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from configurator.models import Build, Order
-from configurator.services import orders_unlink_owner
+from configurator.services import idempotency_keys_forget, orders_unlink_owner
 from personalization.models import ConsentChange, Event, Profile, SegmentMembership, Shopper
 from personalization.services.shoppers import shopper_collected_delete, shopper_for_owner, shopper_forget
 
@@ -62,7 +62,7 @@ def _builds(shopper_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = Build.objects.filter(owner_key=shopper_id).select_related("product").order_by("created_at")
     return [{
         "id": str(b.pk), "product": b.product.slug, "name": b.name, "selections": b.selections,
-        "total": b.total, "status": b.status, "share_code": b.share_code if b.is_frozen else None,
+        "total": b.total, "status": b.status, "share_code": b.share_code if b.is_shared else None,
         "remixed_from": str(b.remixed_from_id) if b.remixed_from_id else None,
         "created_at": b.created_at, "updated_at": b.updated_at, "shared_at": b.shared_at,
     } for b in rows]
@@ -126,9 +126,32 @@ def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     events, profile, memberships = shopper_collected_delete(shopper_id)
     consent_changes, _ = ConsentChange.objects.filter(shopper_id=shopper_id).delete()
     shopper, _ = Shopper.objects.filter(pk=shopper_id).delete()
+    idempotency_keys_forget(owner_key=shopper_id)  # remembered answers name the builds and orders
     transaction.on_commit(lambda: shopper_forget(shopper_id))
     return Erasure(events=events, profile=profile, memberships=memberships, consent_changes=consent_changes,
                    shopper=shopper, orders_unlinked=orders_unlink_owner(owner_key=shopper_id))
+
+
+def events_orphaned_delete(*, page_size: int = 200, batch_size: int = 2000) -> int:
+    """The erasure backstop (beat: personalization.events_orphans_sweep): delete every event
+    whose shopper has no row. Writes already refuse such events (services.events.events_write);
+    this catches whatever slipped past, e.g. rows written by an older release. Works a page of
+    shopper ids at a time and deletes in batches of ids, so memory stays bounded. Idempotent;
+    returns how many events were deleted."""
+    from django.db.models import Exists, OuterRef
+
+    orphaned = Event.objects.filter(~Exists(Shopper.objects.filter(pk=OuterRef("shopper_id"))))
+    deleted = 0
+    after = None
+    while True:
+        page_query = orphaned if after is None else orphaned.filter(shopper_id__gt=after)
+        page = list(page_query.order_by("shopper_id").values_list("shopper_id", flat=True).distinct()[:page_size])
+        if not page:
+            return deleted
+        batch = orphaned.filter(shopper_id__in=page)  # a shopper who has a row again keeps its events
+        while ids := list(batch.order_by("id").values_list("id", flat=True)[:batch_size]):
+            deleted += Event.objects.filter(id__in=ids).delete()[0]
+        after = page[-1]
 
 
 def shoppers_erase_by_email(*, email: str) -> list[Erasure]:

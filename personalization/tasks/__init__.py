@@ -16,6 +16,6 @@ from .motivations import rescore_history  # noqa: E402
 
 __all__ += ["rescore_history"]
 
-from .retention import events_purge  # noqa: E402
+from .retention import events_orphans_sweep, events_purge  # noqa: E402
 
-__all__ += ["events_purge"]
+__all__ += ["events_orphans_sweep", "events_purge"]

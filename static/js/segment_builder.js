@@ -149,7 +149,9 @@
       case "score":
         row.appendChild(select(o.motivations, c.motivation, L[c.kind], set("motivation")));
         row.appendChild(cmp(["gte", "lte"]));
-        row.appendChild(number(c.value, L[c.kind], "0.05", set("value"), 0, 1));
+        // A probability lies in [0, 1]; a legacy score (a decayed tag sum) has no upper bound.
+        row.appendChild(c.kind === "probability" ? number(c.value, L[c.kind], "0.05", set("value"), 0, 1)
+                                                 : number(c.value, L[c.kind], "any", set("value"), 0));
         break;
       case "determined": row.appendChild(yesNo(L.determined)); break;
       case "depth":

@@ -7,6 +7,14 @@
     var id = event.target && event.target.id;
     if (id && id.indexOf("o:") === 0) { lastOption = id; }
   });
+  // Each click puts the build in the address (hx-push-url), so the language switch returns to
+  // the address as it is now, not as the page was first served.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.classList && form.classList.contains("language") && form.elements.next) {
+      form.elements.next.value = window.location.pathname + window.location.search;
+    }
+  });
   // A click the server refused (429 over a limit, 503 while the database restarts) or that never
   // reached it: htmx swaps nothing then, so say why, in the server's words when it gave some.
   function problem(text) {

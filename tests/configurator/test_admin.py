@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.messages import get_messages
 from django.db.models.fields.files import FieldFile
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
-from configurator.models import Build, CatalogVersion, Order, Product, RuleKind
+from configurator.models import Build, CatalogVersion, DesignReport, Order, Product, RuleKind
 from configurator.snapshot import product_snapshot
 from personalization.models import (
     ConsentChange,
@@ -39,8 +40,8 @@ pytestmark = pytest.mark.django_db
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Frozen rows, made by publishing and by shoppers only; and personalization's records, made by
 # consent, scoring and editing a map (which creates a version).
-NO_ADD_PAGE = {CatalogVersion, Build, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight, Profile, RescoreJob,
-               MapLearningJob, MotivationEvaluation}
+NO_ADD_PAGE = {CatalogVersion, Build, DesignReport, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight,
+               Profile, RescoreJob, MapLearningJob, MotivationEvaluation, AccessAttempt, AccessLog, AccessFailureLog}
 
 
 def admin_url(model, view: str, *args) -> str:

@@ -27,7 +27,7 @@ def test_sharing_freezes_the_build_and_opens_its_page(car):
     html = page.content.decode()
     assert page.status_code == 200
     assert '<meta property="og:title" content="Weekend car">' in html
-    assert f'<meta property="og:image" content="http://testserver/s/{build.share_code}/card.png">' in html
+    assert f'<meta property="og:image" content="http://testserver/s/{build.share_code}/card.png?lang=en">' in html
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert "utm_source%3Dwhatsapp" in html or "utm_source=whatsapp" in html
     assert "€20,400.00" in html

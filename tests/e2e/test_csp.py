@@ -138,7 +138,7 @@ def test_no_page_violates_the_policy(demo_catalog, csp_context, violations, brow
     expect(page).to_have_url(re.compile(r"/en/designs/[0-9a-f-]{36}/$"))
     build_url = page.url
     page.get_by_role("button", name="Share").click()
-    expect(page).to_have_url(re.compile(r"/s/[A-Za-z0-9_-]+/$"))
+    expect(page).to_have_url(re.compile(r"/s/[A-Za-z0-9_-]+/\?lang=en$"))
     share_url = page.url
     settle(page)
     friend = csp_context().new_page()

@@ -11,9 +11,13 @@ import requests
 
 from tests.faults.load import Tally
 
+HEALTH_TOKEN = "atelier-fault-scripts-health-token"
+
 
 def health(address: str) -> tuple[int, dict]:
-    response = requests.get(f"http://{address}/health/", timeout=15)
+    """/health/ with its details (the stack's apps get ATELIER_HEALTH_TOKEN from base_env)."""
+    response = requests.get(f"http://{address}/health/", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"},
+                            timeout=15)
     return response.status_code, response.json()
 
 

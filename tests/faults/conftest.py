@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import missing_service
+from tests.faults.checks import HEALTH_TOKEN
 from tests.faults.services import ARTIFACTS, ROOT, Apps, Postgres, Redis, missing_binaries
 
 TEMPLATE_DB = "atelier_template"
@@ -29,6 +30,7 @@ def base_env(**extra: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "DEBUG": "0",
         "SECRET_KEY": "atelier-fault-scripts-only-not-a-real-secret",
+        "ATELIER_HEALTH_TOKEN": HEALTH_TOKEN,  # the scripts read /health/'s details
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
     })

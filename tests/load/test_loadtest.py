@@ -93,8 +93,15 @@ def test_a_remix_is_expected_as_a_remix_and_a_saved_build(car_refs):
     })
 
 
+def _shopper() -> uuid.UUID:
+    """A consented shopper's id (events are only stored for a shopper whose row exists)."""
+    from personalization.models import Shopper
+
+    return Shopper.objects.create(id=uuid.uuid4(), analytics=True).pk
+
+
 def test_a_saved_build_without_its_event_is_missing_and_a_second_one_is_extra(db):
-    shopper, saved, lost = uuid.uuid4(), str(uuid.uuid4()), str(uuid.uuid4())
+    shopper, saved, lost = _shopper(), str(uuid.uuid4()), str(uuid.uuid4())
     now = datetime.now(UTC)
     events_write([(shopper, event_dict("build_saved", now, build=saved)),
                   (shopper, event_dict("build_saved", now, build=saved))])  # doubled: two keys, one save
@@ -109,7 +116,7 @@ def test_a_saved_build_without_its_event_is_missing_and_a_second_one_is_extra(db
 
 
 def test_client_events_are_matched_by_their_keys(db):
-    shopper, key = uuid.uuid4(), str(uuid.uuid4())
+    shopper, key = _shopper(), str(uuid.uuid4())
     events_write([(shopper, event_dict("option_selected", datetime.now(UTC), group="wheels", option="w17", key=key))])
     journal = _journal(shopper=str(shopper), client_events=[{"key": key, "type": "option_selected"}])
 
@@ -120,7 +127,7 @@ def test_client_events_are_matched_by_their_keys(db):
 
 
 def test_events_of_a_shopper_nobody_played_are_extra(db):
-    stranger = uuid.uuid4()
+    stranger = _shopper()  # a consented shopper the load never played
     events_write([(stranger, event_dict("build_shared", datetime.now(UTC), build=str(uuid.uuid4())))])
 
     table, differences = compare({}, stored_events(set()))

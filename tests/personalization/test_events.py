@@ -195,6 +195,13 @@ class _Flaky:
         return self.write(rows, **kwargs)
 
 
+def _consented() -> uuid.UUID:
+    """A shopper with a row: events are only stored for one (see test_erasure_races.py)."""
+    from personalization.models import Shopper
+
+    return Shopper.objects.create(id=uuid.uuid4(), analytics=True).pk
+
+
 def _buffer():
     from personalization.writebehind import EventBuffer
 
@@ -207,7 +214,7 @@ def test_write_behind_keeps_a_failed_batch_and_writes_it_once_later(car):
     from personalization.capture import event_dict
 
     buffer = _buffer()
-    shopper_id = uuid.uuid4()
+    shopper_id = _consented()
     items = [event_dict("option_selected", timezone.now(), group="wheels", option=f"w{n}") for n in range(3)]
     buffer.add(shopper_id, items)
     with mock.patch("personalization.services.events.events_write", _Flaky(1)):
@@ -226,7 +233,7 @@ def test_write_behind_drops_the_oldest_only_beyond_its_bound(car, settings):
     settings.ATELIER_EVENT_BUFFER_MAX = 5
     buffer = _buffer()
     items = [event_dict("option_selected", timezone.now(), option=f"o{n}") for n in range(7)]
-    buffer.add(uuid.uuid4(), items)
+    buffer.add(_consented(), items)
     assert len(buffer) == 5 and buffer.dropped == 2
     buffer.flush()
     assert sorted(Event.objects.values_list("option", flat=True)) == [f"o{n}" for n in range(2, 7)]
@@ -295,7 +302,7 @@ def test_write_behind_drops_only_the_row_the_database_refuses(car):
         return real_write(rows, **kwargs)
 
     buffer = _buffer()
-    shopper_id = uuid.uuid4()
+    shopper_id = _consented()
     buffer.add(shopper_id, [event_dict("option_selected", timezone.now(), option=o) for o in ("a", "bad", "c")])
     with mock.patch("personalization.services.events.events_write", refuse_bad):
         assert buffer.flush() == 2

@@ -352,7 +352,7 @@ def test_the_shared_cache_check_stays_on_with_redis(tmp_path):
         "print([c for c in settings.SILENCED_SYSTEM_CHECKS if 'ratelimit' in c], check_caches(None))"
     )
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "atelier.settings",
-           "CACHE_URL": "redis://127.0.0.1:6379/9"}
+           "CACHE_URL": "redis://127.0.0.1:6379/9", "SECRET_KEY": django_settings.SECRET_KEY}
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=django_settings.BASE_DIR,
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] []"

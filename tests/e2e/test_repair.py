@@ -1,0 +1,44 @@
+"""The first conflict on a fresh studio page, in Chromium: the option says what it really costs,
+the repair offer states the new total and the difference, and Cancel is there and works."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+
+def is_click(response) -> bool:
+    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+
+
+@pytest.mark.browser
+def test_the_first_conflict_on_a_fresh_page_can_be_cancelled(demo_catalog, page, browser_problems):
+    page.goto("/en/configure/city-car/")  # a fresh page: its address holds no build
+    total = page.locator("#price .total")
+    before = total.inner_text()
+    yellow = page.locator('label[for="o:mirrors:yellow"]')
+    # Yellow caps (+€30 over the default white ones) come only with the Electric trim (+€7,500).
+    expect(yellow).to_contain_text("+€30.00")
+    expect(yellow).to_contain_text("changes other choices: +€7,530.00 in total")
+    after = Decimal(before.strip("€").replace(",", "")) + Decimal("7530")
+
+    with page.expect_response(is_click):
+        yellow.click()
+    repair = page.locator("#repair")
+    expect(repair).to_be_visible()
+    expect(repair).to_contain_text(re.compile(r"Choosing Energetic Yellow will change your trim from Classic to Electric"))
+    expect(repair).to_contain_text(f"New total: €{after:,.2f} (+€7,530.00).")
+    expect(repair.get_by_role("link", name="Apply")).to_be_focused()
+    cancel = repair.get_by_role("link", name="Cancel")
+    expect(cancel).to_be_visible()
+
+    with page.expect_response(is_click):
+        cancel.click()
+    expect(repair).to_be_hidden()
+    expect(page.locator("#o\\:mirrors\\:yellow")).not_to_be_checked()
+    expect(page.locator("#o\\:trim\\:classic")).to_be_checked()
+    expect(total).to_have_text(before)
+    assert browser_problems == []
