@@ -150,6 +150,7 @@ class Model:
     products: tuple[int, ...]  # the products with choice steps
     option_product: np.ndarray  # (G,) row -> index of its product
     option_step: np.ndarray  # (G,) row -> index of its step in `steps`
+    product_mask: np.ndarray  # (P, G) bool: per product, its option rows
     step_rows: tuple[np.ndarray, ...]  # per step, its option rows
     defaults: dict[int, frozenset[int]]  # product -> rows selected in a new build
     utility: np.ndarray  # (G, K) per option row and class
@@ -285,6 +286,7 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         classes=classes, params=params, log_prior=np.log(prior / prior.sum()), steps=choice_steps,
         option_row=option_row, products=products, option_product=product_of,
         option_step=np.array(option_step, dtype=int), utility=utility, log_norm=log_norm,
+        product_mask=product_of[None, :] == np.arange(len(products))[:, None],
         step_rows=tuple(np.flatnonzero(np.array(option_step, dtype=int) == i) for i in range(len(choice_steps))),
         defaults={p: frozenset(option_row[(s.product, s.group, c)] for s in choice_steps if s.product == p
                                for c in s.selected if (s.product, s.group, c) in option_row) for p in products},
@@ -407,8 +409,7 @@ def features(events: Iterable[Any], model: Model) -> Features:
             if own:
                 configured[event.product] = weight
                 if event.type == SELECTED:  # what this product held at that moment, but the option itself
-                    same = model.option_product == model.option_product[row]
-                    at_click = selected & same
+                    at_click = selected & model.product_mask[model.option_product[row]]
                     at_click[row] = False
                     excluded.append(at_click)
                     choice.append((row, weight, event.id))

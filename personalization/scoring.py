@@ -25,7 +25,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 # (product id, step code, option code) -> {motivation code: weight}. A personal-text step's
 # weights sit under the option code "".
@@ -54,8 +55,10 @@ class ScoringConfig:
 DEFAULT = ScoringConfig()
 
 
-@dataclass(frozen=True, slots=True)
-class EventIn:
+class EventIn(NamedTuple):
+    """One event as scoring reads it. A named tuple, not a frozen dataclass: a profile recompute
+    makes one per event, and a tuple is built three to four times faster."""
+
     id: int
     type: str
     occurred_at: datetime
@@ -63,7 +66,7 @@ class EventIn:
     group: str = ""
     option: str = ""
     build: str | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
