@@ -210,6 +210,8 @@ ATELIER_IDEMPOTENCY_KEY_HOURS = env.float("ATELIER_IDEMPOTENCY_KEY_HOURS", defau
 # The pseudonymous shopper id travels in this signed cookie (or the X-Atelier-Shopper header).
 ATELIER_SHOPPER_COOKIE = "atelier_shopper"
 ATELIER_SHOPPER_MAX_AGE = 60 * 60 * 24 * 365
+# How long an e-mailed design link ("E-mail me this design") opens the design, in seconds.
+ATELIER_DESIGN_LINK_MAX_AGE = env.int("ATELIER_DESIGN_LINK_MAX_AGE", default=60 * 60 * 24 * 7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -370,6 +372,9 @@ ATELIER_RATELIMITS = {
     "render": "120/m", "render_ip": "600/m",  # previews and social cards drawn (cache misses only)
     "share_miss_ip": "30/10m",  # share codes looked up that do not exist
     "report": "5/h", "report_ip": "20/h",  # reports of shared designs (POST /s/<code>/report/)
+    "design_email": "5/h", "design_email_ip": "20/h",  # "E-mail me this design" requests
+    "design_email_to": "3/h",  # ... per address mailed to (nobody's inbox is flooded with links)
+    "design_link": "5/10m", "design_link_ip": "20/10m",  # e-mailed links opened with the wrong address (guessing it)
     **env.dict("ATELIER_RATELIMITS", default={}),
 }
 

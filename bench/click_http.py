@@ -1,11 +1,11 @@
 """Option-click throughput on gunicorn + PostgreSQL, against a bare Django GET view with the same
-middleware, in the same run (issue #3, target ratio >= 0.5).
+middleware, in the same run (issue #3; issue #12 set the target to ratio >= 0.4, the price of a
+click path without in-process HTML).
 
 A click is the request htmx sends when a shopper picks an option: GET /en/configure/<product>/
-?<the whole form>&_d=<the page's digest> with HX-Request, HX-Trigger (the input's id
-"o:<step>:<option>") and HX-Current-URL (the page before the click, as the previous click pushed
-it). The view works out the build after the click, compares it with the digest of the page
-before, and answers only the parts that changed.
+?<the whole form> with HX-Request, HX-Trigger (the input's id "o:<step>:<option>") and
+HX-Current-URL (the page before the click, as the previous click pushed it). The view works out
+the build before and after the click, compares them, and answers only the parts that changed.
 
 The load is not one click repeated: it is random shopper walks over all three demo products
 (options picked and unpicked, in English and Dutch), every connection sending its clicks in
@@ -24,6 +24,8 @@ from bench.quote_http import alternate
 from configurator.demo.catalog import CITY_CAR, PRODUCTS
 
 CLICK = ("wheels", "r17_aero")
+LIMIT = 0.4
+TARGET = f"ratio >= {LIMIT}"
 BARE = "/bench/bare-get/"
 # A browser that loaded the page holds the CSRF cookie the page set (any well-formed secret).
 CSRF_COOKIE = "csrftoken=benchbenchbenchbenchbenchbench00"
@@ -95,14 +97,10 @@ def shopper_walk(address: str, product: dict[str, Any], clicks: int, seed: int, 
     """A shopper's clicks on `product`, each from the build the previous one left: only options
     the studio offers without a repair (a conflicting click answers a repair offer instead of an
     update, which the repair benchmark covers). Needs Django set up on the seeded database."""
-    from django.http import QueryDict
-    from django.utils import translation
-
     from configurator.engine import MULTI, TEXT, Action, iter_bits, option_status, quote, to_plain
     from configurator.models import Product
     from configurator.querystate import query_from_plain
     from configurator.snapshot import catalog_for
-    from configurator.studio import studio_look
 
     version_id = Product.objects.get(slug=product["slug"]).current_version_id
     cat = catalog_for(version_id)
@@ -131,9 +129,7 @@ def shopper_walk(address: str, product: dict[str, Any], clicks: int, seed: int, 
                 form[g.code] = [cat.options[i].code for i in iter_bits(after.state.mask & g.mask)]
         element = f"o:{group.code}:{option.code}"
         shown = query_from_plain(cat, plain)
-        with translation.override(lang):  # the digest of the page before, which htmx sends along
-            digest = studio_look(cat, QueryDict(shown)).sketch.digest(version_id)
-        requests.append((f"{page}?{form_query(product, form)}&_d={digest}", {
+        requests.append((f"{page}?{form_query(product, form)}", {
             "HX-Trigger": element, "HX-Trigger-Name": group.code, "HX-Target": element,
             "HX-Current-URL": f"http://{address}{page}?{shown}",
         }))
@@ -146,7 +142,7 @@ def run(address: str, seconds: float = 6.0, connections: int = 8, clicks_per_wal
     problem = check_click(address, path, headers, CLICK)
     name = "option click (htmx GET) throughput vs bare GET view"
     if problem:
-        return [Result(3, name, 0.0, "req/s", None, None, "ratio >= 0.5", False, f"(not measured: {problem})")]
+        return [Result(3, name, 0.0, "req/s", None, None, TARGET, False, f"(not measured: {problem})")]
     walks = [
         shopper_walk(address, product, clicks_per_walk, seed=n, lang=lang)
         for n, product in enumerate(PRODUCTS) for lang in ("en", "nl")
@@ -155,7 +151,7 @@ def run(address: str, seconds: float = 6.0, connections: int = 8, clicks_per_wal
     for click_path, extra in clicks:  # every click of the walks, once: each must answer an update
         problem = check_click(address, click_path, {**headers, **extra}, None)
         if problem:
-            return [Result(3, name, 0.0, "req/s", None, None, "ratio >= 0.5", False,
+            return [Result(3, name, 0.0, "req/s", None, None, TARGET, False,
                            f"(not measured: {click_path}: {problem})")]
     shared = {k: v for k, v in headers.items() if k in ("HX-Request", "Accept", "Cookie")}
     click_tput, bare_tput, errors = alternate(
@@ -164,4 +160,4 @@ def run(address: str, seconds: float = 6.0, connections: int = 8, clicks_per_wal
     ratio = click_tput / bare_tput if bare_tput else 0.0
     note = (f"({len(clicks)} clicks of {len(walks)} shopper walks over {len(PRODUCTS)} products in EN and NL, "
             f"{connections} connections, alternating rounds, {errors} errors)")
-    return [Result(3, name, click_tput, "req/s", bare_tput, ratio, "ratio >= 0.5", ratio >= 0.5 and errors == 0, note)]
+    return [Result(3, name, click_tput, "req/s", bare_tput, ratio, TARGET, ratio >= LIMIT and errors == 0, note)]

@@ -2,8 +2,8 @@
 
 Each Locust user is one shopper with their own cookies, CSRF token and browser state, playing
 journeys the way a browser with htmx does: home, the studio of a product (EN or NL), option
-clicks sent as htmx sends them (HX-Request, HX-Trigger "o:<step>:<option>", HX-Current-URL and
-the page's digest `_d`, the response's out-of-band parts swapped into the page they hold),
+clicks sent as htmx sends them (HX-Request, HX-Trigger "o:<step>:<option>" and HX-Current-URL,
+the response's out-of-band parts swapped into the page they hold),
 a first decision on the consent banner, personal text, a conflicting click and its repair,
 save, share, their share page and its card.png, someone else's share page (from a shared pool),
 a remix of it with a change or two, saved again, an order through the order form, and a batch
@@ -62,13 +62,12 @@ def new_journal(user: int) -> dict:
 
 class Page(HTMLParser):
     """What a shopper's browser holds of a page (or of an htmx response's out-of-band parts):
-    the studio's steps with their options, the digest, the save form's state, the repair offer,
+    the studio's steps with their options, the save form's state, the repair offer,
     CSRF tokens and images."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.steps: dict[str, dict] = {}
-        self.digest: str | None = None
         self.state: str | None = None
         self.save_enabled = False
         self.build_field: str | None = None  # the save form's hidden build id
@@ -114,9 +113,7 @@ class Page(HTMLParser):
 
     def _input(self, a: dict) -> None:
         name, kind = a.get("name", ""), a.get("type", "text")
-        if a.get("id") == "page-digest":
-            self.digest = a.get("value")
-        elif name == "csrfmiddlewaretoken" and self.csrf is None:
+        if name == "csrfmiddlewaretoken" and self.csrf is None:
             self.csrf = a.get("value")
         elif name == "state" and self._in_save_state:
             self.state = a.get("value")
@@ -315,7 +312,7 @@ class Shopper(FastHttpUser):
     # --- the studio ----------------------------------------------------------------------------------
 
     def _form_query(self, steps: dict[str, dict]) -> list[tuple[str, str]]:
-        """What htmx sends for hx-include="closest form, #page-digest"."""
+        """What htmx sends for hx-include="closest form"."""
         pairs: list[tuple[str, str]] = []
         if self.page.b_field:
             pairs.append(("b", self.page.b_field))
@@ -349,7 +346,6 @@ class Shopper(FastHttpUser):
             update = Page(response.text or "")
             for code, step in update.steps.items():
                 self.page.steps[code] = step
-            self.page.digest = update.digest or self.page.digest
             if update.state is not None:
                 self.page.state, self.page.save_enabled = update.state, update.save_enabled
             self.page.repair_apply = update.repair_apply
@@ -390,7 +386,7 @@ class Shopper(FastHttpUser):
                     o["checked"] = not o["checked"]
             else:
                 o["checked"] = o["code"] == option["code"]
-        pairs = [*self._form_query(steps), ("_d", self.page.digest or "")]
+        pairs = self._form_query(steps)
         return f"{self.studio_path}?{urlencode(pairs)}"
 
     def _click(self) -> None:
@@ -411,7 +407,7 @@ class Shopper(FastHttpUser):
         code = texts[0]
         steps = {k: dict(v) for k, v in self.page.steps.items()}
         steps[code]["text"] = "".join(self.rng.sample(SAFE_LETTERS, self.rng.randint(2, 3)))
-        pairs = [*self._form_query(steps), ("_d", self.page.digest or "")]
+        pairs = self._form_query(steps)
         self._htmx_get(f"{self.studio_path}?{urlencode(pairs)}", "personal text", f"t:{code}", code, "text")
         return True
 
@@ -425,7 +421,7 @@ class Shopper(FastHttpUser):
 
     def _apply_repair(self) -> None:
         link = self.page.repair_apply
-        if link:  # the "Apply" link: hx-get, no id, no hx-include (so no digest)
+        if link:  # the "Apply" link: hx-get, no id, no hx-include (so no form)
             self._htmx_get(link, "repair apply", None, None, "repair")
 
     # --- consent, save, share, remix, order, client events ------------------------------------------
@@ -519,8 +515,10 @@ class Shopper(FastHttpUser):
         html = self._get(f"/{self.lang}/designs/{build}/order/", "order form")
         if html is None:
             return False
+        country, postal_code = self.rng.choice((("NL", "1015 CJ"), ("BE", "1000"), ("DE", "10117")))
         data = {"csrfmiddlewaretoken": Page(html).csrf or "", "name": f"Load Shopper {self.number}",
-                "email": f"shopper{self.number}@example.com", "country": self.rng.choice(("NL", "BE", "DE"))}
+                "email": f"shopper{self.number}@example.com", "country": country,
+                "address_line1": "Main Street 1", "postal_code": postal_code, "city": "Town"}
         if self.rng.random() < 0.3:
             data["marketing_opt_in"] = "on"
         self._begin(f"order {build}")

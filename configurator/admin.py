@@ -122,6 +122,7 @@ class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
     readonly_fields = ("current_version",)
     fieldsets = (
         (None, {"fields": ("slug", "name_en", "name_nl", "base_price", "is_active", "position")}),
+        (_("Delivery"), {"fields": ("lead_time_days",)}),
         (_("Description"), {"fields": ("description_en", "description_nl")}),
         (_("Preview"), {"fields": ("canvas_width", "canvas_height", "preview_base")}),
         (_("Publishing"), {"fields": ("current_version",)}),
@@ -318,13 +319,15 @@ def _preview_tag(preview_url: str, alt: str) -> str:
 class OrderAdmin(admin.ModelAdmin):
     """Orders keep the frozen build and price; staff move them through production."""
 
-    list_display = ("number", "thumbnail", "product", "name", "country", "total", "status", "created_at")
+    list_display = ("number", "thumbnail", "product", "name", "country", "total", "status", "estimated_delivery",
+                    "created_at")
     list_filter = ("product", "status", "country", "marketing_opt_in")
     list_select_related = ("product", "build")
     search_fields = ("number", "name", "email")
     date_hierarchy = "created_at"
     fields = (
-        "number", "status", "thumbnail", "product", "catalog_version", "build", "name", "email", "country",
+        "number", "status", "thumbnail", "product", "catalog_version", "build", "name", "email",
+        "address_line1", "address_line2", "postal_code", "city", "region", "country", "estimated_delivery",
         "marketing_opt_in", "language", "total", "price_pretty", "selections_pretty", "created_at",
     )
     readonly_fields = tuple(name for name in fields if name != "status")

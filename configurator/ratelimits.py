@@ -98,6 +98,21 @@ def limit(request: HttpRequest, scope: str) -> None:
     _enforce(_usages(_plain(request), scope, increment=True))
 
 
+def limit_by(request: HttpRequest, scope: str, value: str) -> None:
+    """Count one request against `scope` keyed by `value` (say, a hash of the e-mail address a
+    mail goes to) rather than by shopper or IP: RateLimited over settings.ATELIER_RATELIMITS[scope]."""
+    request = _plain(request)
+    rate = settings.ATELIER_RATELIMITS.get(scope)
+    if not settings.ATELIER_RATELIMIT_ENABLED or not rate:
+        return
+    try:
+        usage = get_usage(request, group=f"atelier.{scope}", key=lambda group, req: value, rate=rate, increment=True)
+    except Exception:  # the cache is away: serve the request rather than refuse everyone
+        logger.warning("rate limit %s not checked: the cache did not answer", scope, exc_info=True)
+        return
+    _enforce([usage] if usage is not None else [])
+
+
 def lookup(request: HttpRequest, scope: str, find: Callable[[], T], misses: tuple[type[BaseException], ...]) -> T:
     """find(), where only a miss (one of `misses`) counts against `scope`: over the limit a miss
     is answered 429 instead of 404. A hit is always served: many visitors share an address (an

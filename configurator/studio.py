@@ -3,18 +3,17 @@ what is missing, the preview, and a repair to offer. Views render it; no view lo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from configurator.conflict_costs import conflict_costs
-from configurator.engine import Action, Catalog, Quote, State, normalize, option_status, quote, to_plain
+from configurator.engine import Action, Catalog, Quote, State, option_status, quote, to_plain
 from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
 from configurator.engine.evaluate import Price, evaluate
 from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
@@ -59,7 +58,7 @@ class StepView:
     max_count: int | None
     options: list[OptionView]
     text: TextView | None = None
-    key: tuple = ()  # (catalog version, step, what it shows): the same key always looks the same
+    shows: tuple = ()  # what the step shows, as engine data (see StudioBuild.parts)
 
     @property
     def none_checked(self) -> bool:
@@ -71,7 +70,7 @@ class StudioPage:
     product: ProductRef
     name: str
     steps: list[StepView]
-    price_key: Price  # the engine's price: the same key always shows the same breakdown
+    price_key: Price  # the engine's price, from which the breakdown is built
     total: Decimal
     missing: list[str]
     valid: bool
@@ -83,33 +82,13 @@ class StudioPage:
     catalog: Catalog = field(repr=False)
     shown: State = field(repr=False)  # what the preview shows
     lang: str = "en"
-    digest: str = ""  # what the page shows, in short (sent back with the next click)
     repair: dict[str, Any] | None = None
     # Whether the preview URL draws: a build that breaks a rule (an old or hand-made link) has no
     # picture, and the page says so instead of showing a broken image.
     preview_ok: bool = True
 
-    # The keys under which {% memo %} remembers each part (the templates and the view's quick
-    # assembly of an update both use these; see views._update_html).
-    @property
-    def preview_memo(self) -> tuple:
-        return ("preview", self.preview.version_id, self.preview.fingerprint)
-
-    @property
-    def price_memo(self) -> tuple:
-        return ("price", self.product.version_id, self.price_key)
-
-    @property
-    def status_memo(self) -> tuple:
-        # everything the status part shows
-        return ("status", self.product.version_id, tuple(self.missing), self.valid, tuple(self.problems))
-
-    @property
-    def repair_memo(self) -> tuple | None:
-        return None if self.repair else ("no-repair",)
-
-    # Built on first use: an htmx update whose preview or price is a remembered fragment
-    # (see {% memo %}) never needs them.
+    # Built on first use: an htmx update that leaves the price or the preview as they were
+    # never needs them.
     @cached_property
     def price(self) -> dict[str, Any]:
         return price_payload(self.catalog, self.price_key)
@@ -129,8 +108,9 @@ def _delta(cat: Catalog, state: State, index: int) -> Decimal:
     return option.price - current
 
 
-def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | None, lang: str) -> list[StepView]:
-    result, problems = look.result, look.problems
+def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang: str) -> list[StepView]:
+    result, problems = build.result, build.text_problems
+    shows = build.parts(cat)
     state = result.state
     avail = result.availability
     reasons = avail.reasons()
@@ -156,7 +136,7 @@ def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | No
             options.append(OptionView(
                 id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name, lang),
                 delta=_delta(cat, state, index), swatch=option.swatch, status=status,
-                checked=bool(state.mask >> index & 1), reasons=why, total_delta=look.costs.get(index),
+                checked=bool(state.mask >> index & 1), reasons=why, total_delta=build.costs.get(index),
             ))
         text = None
         if group.kind == TEXT:
@@ -170,120 +150,72 @@ def _steps(cat: Catalog, version_id: int, look: Look, only: Collection[str] | No
             code=group.code, name=pick(group.name, lang), kind=group.kind, required=group.required,
             missing=group.code in missing,
             max_count=group.max_count if group.kind == MULTI and group.max_count != NO_MAX else None,
-            options=options, text=text, key=(version_id, group.code, look.sketch.steps[group.code]),
+            options=options, text=text, shows=shows[f"step:{group.code}"],
         ))
     return steps
 
 
-def _step_signatures(
-    cat: Catalog, result: Quote, problems: dict[str, list[str]], costs: dict[int, Decimal | None]
-) -> dict[str, tuple]:
-    """What each step shows, as engine data (choices, availability masks, the rules behind each
-    conflict, what each conflicting option costs after its repair, text and its problems): a
-    step is re-sent to the browser only when this changes. Everything a StepView holds follows
-    from it, so no words need building to compare."""
-    state, avail = result.state, result.availability
-    missing = result.evaluation.missing
-    text_violations = [v for v in result.evaluation.violations if v.kind.startswith("text")]
-    signatures = {}
-    for group in cat.groups:
-        m = group.mask
-        signature: tuple = (
-            group.code in missing, state.mask & m, avail.free & m, avail.unavailable & m,
-            group.index in avail.full_groups,
-            tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
-            tuple((index, cost) for index, cost in costs.items() if m >> index & 1),
-        )
-        if group.kind == TEXT:
-            signature += (
-                state.text(group.code), tuple(problems.get(group.code, ())),
-                tuple(v for v in text_violations if v.group == group.code),
-            )
-        signatures[group.code] = signature
-    return signatures
-
-
 @dataclass(frozen=True)
-class Sketch:
-    """A page as engine data: enough to tell which parts a click changed without building them."""
-
-    fingerprint: str  # of the preview
-    price: Any
-    query: str
-    missing: tuple[str, ...]
-    valid: bool
-    steps: dict[str, tuple]
-    problems: tuple = ()  # the rule violations the status part lists (not the text ones)
-
-    @cached_property
-    def digests(self) -> dict[str, str]:
-        """A short hash of what each part shows (the same keys changed_parts decides on)."""
-        parts = {
-            "preview": self.fingerprint,
-            "price": self.price,
-            "save": (self.query, self.valid),
-            "missing": (self.missing, self.valid, self.problems),
-        }
-        parts.update({f"step:{code}": signature for code, signature in self.steps.items()})
-        return {key: _part_hash(value) for key, value in parts.items()}
-
-    def digest(self, version_id: int) -> str:
-        """The page's digest, sent back by the browser with the next click (see parse_digest):
-        the catalog version, then one short hash per part, in a fixed order."""
-        return f"{version_id}." + ".".join(self.digests.values())
-
-
-@lru_cache(maxsize=65536)
-def _part_hash(value) -> str:
-    """A short, process-independent hash of what a part shows (engine data: tuples, strings,
-    numbers, frozen dataclasses). The same parts recur on every page, so it is remembered."""
-    return hashlib.blake2b(repr(value).encode(), digest_size=6).hexdigest()
-
-
-def parse_digest(cat: Catalog, version_id: int, text: str | None) -> dict[str, str] | None:
-    """The per-part hashes of the page the browser shows, from the digest it sent; None when it
-    is missing, malformed or of another catalog version (then the page before is recomputed).
-    A forged digest can only make the answer send more or fewer parts to its own sender."""
-    if not text or len(text) > 4000:
-        return None
-    version, _, rest = text.partition(".")
-    keys = ["preview", "price", "save", "missing", *(f"step:{g.code}" for g in cat.groups)]
-    values = rest.split(".")
-    if version != str(version_id) or len(values) != len(keys) or not all(len(v) == 12 for v in values):
-        return None
-    return dict(zip(keys, values, strict=True))
-
-
-@dataclass(frozen=True)
-class Look:
-    """One build as the studio sees it: the engine's quote, personal-text problems, the state
-    the preview shows, and its sketch."""
+class StudioBuild:
+    """One build as the studio sees it, in engine data: the engine's quote, personal-text
+    problems, the state the preview shows and the canonical query. A click compares the build
+    before it with the build after it (see changed_parts)."""
 
     result: Quote
-    problems: dict[str, list[str]]
-    shown: State
+    text_problems: dict[str, list[str]]
+    shown: State  # what the preview shows (personal text that breaks a rule left out)
+    shown_fingerprint: str
     plain: dict[str, Any]
     query: str
-    sketch: Sketch
     costs: dict[int, Decimal | None]  # see conflict_costs
     drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
 
+    @property
+    def valid(self) -> bool:
+        return self.result.evaluation.valid and not self.text_problems
 
-def studio_look(cat: Catalog, query: QueryDict, action: Action | None = None) -> Look:
+    def parts(self, cat: Catalog) -> dict[str, Any]:
+        """What each part of the page shows, as engine data: equal data, equal HTML (in one
+        language), so a part is sent again only when its entry changes. "step:<code>" holds
+        what a step shows: its choices, availability, the rules behind each conflict, what each
+        conflicting option costs after its repair, and its text with its problems."""
+        state, avail, evaluation = self.result.state, self.result.availability, self.result.evaluation
+        parts: dict[str, Any] = {
+            "preview": (self.shown_fingerprint, self.drawable),
+            "price": evaluation.price,
+            "save": (self.query, self.valid),
+            "missing": (evaluation.missing, self.valid,
+                        tuple(v for v in evaluation.violations if not v.kind.startswith("text"))),
+        }
+        for group in cat.groups:
+            m = group.mask
+            step: tuple = (
+                group.code in evaluation.missing, state.mask & m, avail.free & m, avail.unavailable & m,
+                group.index in avail.full_groups,
+                tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
+                tuple((index, cost) for index, cost in self.costs.items() if m >> index & 1),
+            )
+            if group.kind == TEXT:
+                step += (
+                    state.text(group.code), tuple(self.text_problems.get(group.code, ())),
+                    tuple(v for v in evaluation.violations if v.kind.startswith("text") and v.group == group.code),
+                )
+            parts[f"step:{group.code}"] = step
+        return parts
+
+
+def studio_build(cat: Catalog, query: QueryDict, action: Action | None = None) -> StudioBuild:
     result = quote(cat, plain_from_query(cat, query), action)
     state, evaluation = result.state, result.evaluation
     problems = text_problems(cat, state)
     shown = _preview_state(cat, state, problems, result)
     shown_evaluation = evaluate(cat, shown) if shown != state else evaluation
-    shown_fingerprint = shown_evaluation.fingerprint
     plain = to_plain(cat, state)
-    canonical = query_from_plain(cat, plain)
-    valid = evaluation.valid and not problems
-    costs = conflict_costs(cat, state, result.availability)
-    sketch = Sketch(shown_fingerprint, evaluation.price, canonical, evaluation.missing, valid,
-                    _step_signatures(cat, result, problems, costs),
-                    tuple(v for v in evaluation.violations if not v.kind.startswith("text")))
-    return Look(result, problems, shown, plain, canonical, sketch, costs, drawable=shown_evaluation.valid)
+    return StudioBuild(
+        result=result, text_problems=problems, shown=shown, shown_fingerprint=shown_evaluation.fingerprint,
+        plain=plain, query=query_from_plain(cat, plain), costs=conflict_costs(cat, state, result.availability),
+        drawable=shown_evaluation.valid,
+    )
 
 
 def alt_text(cat: Catalog, state: State, lang: str | None = None) -> str:
@@ -314,38 +246,37 @@ def studio_page(
     cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None = None, *, repair_base: str = ""
 ) -> StudioPage:
     """The whole page for the build in `query` (after `action`, if any)."""
-    return page_from_look(cat, product, studio_look(cat, query, action), action, repair_base=repair_base)
+    return page_from_build(cat, product, studio_build(cat, query, action), action, repair_base=repair_base)
 
 
-def page_from_look(
-    cat: Catalog, product: ProductRef, look: Look, action: Action | None = None, *,
+def page_from_build(
+    cat: Catalog, product: ProductRef, build: StudioBuild, action: Action | None = None, *,
     repair_base: str = "", steps: Collection[str] | None = None,
 ) -> StudioPage:
-    """The page for `look`; with `steps`, only those steps are built (an htmx update sends no
+    """The page for `build`; with `steps`, only those steps are built (an htmx update sends no
     others)."""
     lang = current_language()
-    result = look.result
+    result = build.result
     evaluation = result.evaluation
-    shown = look.shown
+    shown = build.shown
     page = StudioPage(
         product=product,
         name=pick(cat.name, lang),
-        steps=_steps(cat, product.version_id, look, steps, lang),
+        steps=_steps(cat, build, steps, lang),
         price_key=evaluation.price,
         total=evaluation.price.total,
         missing=[pick(cat.group_by_code[code].name, lang) for code in evaluation.missing],
-        valid=look.sketch.valid,
+        valid=build.valid,
         complete=evaluation.complete,
         problems=[violation_message(cat, v) for v in evaluation.violations if not v.kind.startswith("text")],
-        preview=PreviewRef(product.version_id, look.sketch.fingerprint,
-                           look.query if shown == result.state else query_from_plain(cat, to_plain(cat, shown))),
-        query=look.query,
-        plain=look.plain,
+        preview=PreviewRef(product.version_id, build.shown_fingerprint,
+                           build.query if shown == result.state else query_from_plain(cat, to_plain(cat, shown))),
+        query=build.query,
+        plain=build.plain,
         catalog=cat,
         shown=shown,
         lang=lang,
-        digest=look.sketch.digest(product.version_id),
-        preview_ok=look.drawable,
+        preview_ok=build.drawable,
     )
     page.repair = _repair_offer(cat, result, action, repair_base or None, evaluation.price.total)
     return page
@@ -370,20 +301,20 @@ def _repair_offer(
     }
 
 
-ALL_PARTS = {"preview": True, "price": True, "save": True, "missing": True}  # and the steps
-
-
-def changed_parts(before: Sketch | dict[str, str] | None, after: Sketch) -> dict[str, Any]:
-    """Which parts of the page a click changed (the htmx response sends only those); "steps"
-    holds the codes of the steps that changed. `before` is the page's sketch, or its digests."""
-    if before is None:
-        return {**ALL_PARTS, "steps": list(after.steps)}
-    old = before.digests if isinstance(before, Sketch) else before
-    new = after.digests
+def changed_parts(cat: Catalog, before: StudioBuild | None, after: StudioBuild) -> dict[str, Any]:
+    """Which parts of the page a click changed (the htmx response sends only those): "preview",
+    "price", "save" and "missing" say whether each changed, and "steps" lists the codes of the
+    steps that did. With no page before, everything changed."""
+    old = before.parts(cat) if before is not None else {}
+    new = after.parts(cat)
+    changed = {key for key, value in new.items() if old.get(key, _NOTHING) != value}
     return {
-        **{part: old.get(part) != new[part] for part in ALL_PARTS},
-        "steps": [code for code in after.steps if old.get(f"step:{code}") != new[f"step:{code}"]],
+        **{part: part in changed for part in ("preview", "price", "save", "missing")},
+        "steps": [group.code for group in cat.groups if f"step:{group.code}" in changed],
     }
+
+
+_NOTHING = object()
 
 
 @dataclass
@@ -397,32 +328,21 @@ class StudioUpdate:
 
 def studio_update(
     cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None, previous: QueryDict | None,
-    digest: str | None = None,
 ) -> StudioUpdate:
-    """An htmx click. `previous` is the build the browser showed before the click, and `digest`
-    the digest of that page (see Sketch.digest); with a valid digest the page before need not be
-    worked out again. A click that conflicts keeps that build on screen and offers the repair;
-    otherwise only what changed is built."""
-    after = studio_look(cat, query, action)
-    if after.result.repair is not None and action is not None and previous is not None:
-        before = studio_look(cat, previous)
-        shown = page_from_look(cat, product, before)
+    """An htmx click. `previous` is the build the browser showed before the click (None: not
+    known, so every part is sent). A click that conflicts keeps that build on screen and offers
+    the repair; otherwise only the parts that changed are built."""
+    after = studio_build(cat, query, action)
+    before = studio_build(cat, previous) if previous is not None else None
+    if after.result.repair is not None and action is not None and before is not None:
+        shown = page_from_build(cat, product, before)
         # Cancel returns to the build on screen, also when that is a fresh page's (no query).
         shown.repair = _repair_offer(cat, after.result, action, before.query, before.result.evaluation.price.total)
-        return StudioUpdate(shown, changed_parts(None, before.sketch), True, before.plain, before.plain)
-    before_parts: Sketch | dict[str, str] | None = None
-    before_plain = None
-    if previous is not None:
-        before_parts = parse_digest(cat, product.version_id, digest)
-        if before_parts is None:
-            look = studio_look(cat, previous)
-            before_parts, before_plain = look.sketch, look.plain
-        else:
-            before_plain = to_plain(cat, normalize(cat, plain_from_query(cat, previous))[0])
-    parts = changed_parts(before_parts, after.sketch)
+        return StudioUpdate(shown, changed_parts(cat, None, before), True, before.plain, before.plain)
+    parts = changed_parts(cat, before, after)
     repair_base = previous.urlencode() if previous is not None and after.result.repair is not None else ""
-    page = page_from_look(cat, product, after, action, repair_base=repair_base, steps=set(parts["steps"]))
-    return StudioUpdate(page, parts, False, before_plain, after.plain)
+    page = page_from_build(cat, product, after, action, repair_base=repair_base, steps=set(parts["steps"]))
+    return StudioUpdate(page, parts, False, before.plain if before is not None else None, after.plain)
 
 
 @dataclass

@@ -100,3 +100,13 @@ def idempotency_keys_purge() -> dict:
     from configurator.services.idempotency import idempotency_keys_purge as purge
 
     return {"deleted": purge()}
+
+
+@shared_task(name="configurator.design_link_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def design_link_email(build_id: str, email: str, language: str, origin: str) -> bool:
+    """E-mail a private link to a design ("E-mail me this design"), in the shopper's language.
+    The address comes with the task because it is stored nowhere. A lost task is not redone:
+    the shopper sees no mail and asks again."""
+    from configurator.services.design_links import design_link_send
+
+    return design_link_send(build_id=build_id, email=email, language=language, origin=origin)

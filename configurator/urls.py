@@ -1,6 +1,6 @@
 from django.urls import path
 
-from configurator import views
+from configurator import design_link_views, views
 
 app_name = "configurator"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("designs/<uuid:build_id>/delete/", views.build_delete, name="build-delete"),
     path("designs/<uuid:build_id>/order/", views.order, name="order"),
     path("designs/<uuid:build_id>/share/", views.build_share, name="share"),
+    path("designs/<uuid:build_id>/email/", design_link_views.build_email, name="build-email"),
+    path("designs/open/<str:token>/", design_link_views.design_link, name="design-link"),
     path("orders/<str:number>/", views.order_confirmation, name="order-confirmation"),
 ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from atelier.middleware import unavailable_response
 from configurator import idempotency, selectors, services, signals
+from configurator.delivery import delivery_estimate
 from configurator.engine import Action
 from configurator.forms import OrderForm
 from configurator.i18n import LANGUAGE_CODES, activate_query_language, current_language
@@ -33,7 +33,6 @@ from configurator.ratelimits import lookup, ratelimited
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
 from configurator.studio import build_summary, studio_page, studio_update
-from configurator.templatetags.atelier import digest_input, fragments, memo_key, save_state
 
 STUDIO = "configurator/studio.html"
 
@@ -110,8 +109,9 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.htmx or request.htmx.history_restore_request:
         return render(request, STUDIO, {**context, "page": studio_page(cat, ref, query)})
     action = _clicked(request, query)
-    update = studio_update(cat, ref, query, action, _previous_query(request), query.get("_d"))
-    response = HttpResponse(_update_html(context, update.page, update.parts))
+    update = studio_update(cat, ref, query, action, _previous_query(request))
+    # The parts the click changed, each a named partial of the page, swapped out of band.
+    response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response
@@ -120,41 +120,6 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
         signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
                                     before=update.before, after=update.after, action=action)
     return response
-
-
-def _update_html(context: dict, page, parts: dict) -> str:
-    """The parts an htmx click changed, in the order of the template's `update` partial. Each is
-    taken as remembered by {% memo %} when it is (under the key the partial itself uses), else
-    rendered from its partial, which remembers it. The parts use nothing of the request (no CSRF
-    token, no user), so no context processors run."""
-    context = {**context, "page": page, "parts": parts, "oob": True}
-
-    def part(name: str, ctx: dict, *keys) -> str:  # a None key: the partial remembers nothing
-        remembered = fragments.peek(memo_key(*keys, True)) if None not in keys else None
-        return remembered if remembered is not None else _partial(name).render(ctx)
-
-    html = [digest_input(page.digest, oob=True)]
-    if parts["preview"]:
-        html.append(part("preview", context, page.preview_memo))
-    if parts["price"]:
-        html.append(part("price", context, page.price_memo))
-    if parts["save"]:
-        html.append(save_state(page.query, page.valid, oob=True))
-    if parts["missing"]:
-        html.append(part("missing", context, page.status_memo))
-    html.append(part("repair", context, page.repair_memo))
-    html.extend(part("step", {**context, "step": step}, step.key, context["studio_url"]) for step in page.steps)
-    return "\n".join(html)
-
-
-def _partial(name: str):
-    template = _partials.get(name)
-    if template is None or settings.DEBUG:  # (DEBUG: templates edited while running reload)
-        template = _partials[name] = get_template(f"{STUDIO}#{name}")
-    return template
-
-
-_partials: dict = {}
 
 
 @require_POST
@@ -210,10 +175,14 @@ def my_builds(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def build_detail(request: HttpRequest, build_id) -> HttpResponse:
-    build = _own_build_or_404(request, build_id)[1]
+    return build_page(request, _own_build_or_404(request, build_id)[1])
+
+
+def build_page(request: HttpRequest, build: Build, *, status: int = 200) -> HttpResponse:
     summary = build_summary(build)
     edit_url = f"{reverse('configurator:studio', args=[build.product.slug])}?{summary.preview.query}&b={build.pk}"
-    return render(request, "configurator/build.html", {"summary": summary, "build": build, "edit_url": edit_url})
+    context = {"summary": summary, "build": build, "edit_url": edit_url}
+    return render(request, "configurator/build.html", context, status=status)
 
 
 @require_POST
@@ -285,7 +254,8 @@ def order(request: HttpRequest, build_id) -> HttpResponse:
                     errors.extend(messages_)
         else:
             return redirect("configurator:order-confirmation", number=answer.body["order"])
-    context = {"build": build, "summary": build_summary(build), "form": form, "errors": errors}
+    estimate = delivery_estimate(ordered_on=timezone.localdate(), lead_time_days=build.product.lead_time_days)
+    context = {"build": build, "summary": build_summary(build), "form": form, "errors": errors, "estimate": estimate}
     return render(request, "configurator/order.html", context, status=400 if errors or form.errors else 200)
 
 

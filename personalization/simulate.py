@@ -73,6 +73,16 @@ RATES = {
 # (country, share of shoppers, share of them browsing in Dutch)
 COUNTRIES = (("NL", 0.40, 0.9), ("BE", 0.12, 0.6), ("DE", 0.12, 0.0), ("GB", 0.12, 0.0),
              ("FR", 0.08, 0.0), ("US", 0.10, 0.0), ("SE", 0.06, 0.0))
+# A delivery address per country, valid for configurator.delivery (the postal code's format, a US state).
+DEMO_ADDRESSES = {
+    "NL": {"address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"},
+    "BE": {"address_line1": "Grote Markt 1", "postal_code": "1000", "city": "Brussel"},
+    "DE": {"address_line1": "Unter den Linden 1", "postal_code": "10117", "city": "Berlin"},
+    "GB": {"address_line1": "1 Regent Street", "postal_code": "SW1Y 4NR", "city": "London"},
+    "FR": {"address_line1": "1 rue de Rivoli", "postal_code": "75001", "city": "Paris"},
+    "US": {"address_line1": "1 Market Street", "postal_code": "94105", "city": "San Francisco", "region": "CA"},
+    "SE": {"address_line1": "Drottninggatan 1", "postal_code": "111 51", "city": "Stockholm"},
+}
 REFERRERS = (("instagram.com", "instagram"), ("www.facebook.com", "facebook"), ("t.co", "twitter"),
              ("web.whatsapp.com", "whatsapp"), ("", ""), ("www.pinterest.com", "pinterest"))
 FIRST_NAMES = ("Anna", "Bram", "Chloe", "Daan", "Emma", "Finn", "Julia", "Lars", "Mila", "Noah", "Sara", "Tom")
@@ -362,7 +372,7 @@ class Journey:
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         email = f"{name.split()[0].lower()}.{p.shopper_id.hex[:8]}@example.com"
         order = order_place(build=build, owner=p.owner, name=name, email=email, country=p.country,
-                            marketing_opt_in=p.marketing, language=p.language)
+                            **DEMO_ADDRESSES[p.country], marketing_opt_in=p.marketing, language=p.language)
         at = self.clock.tick(rng, 120, 3 * 24 * 3600)  # some think it over for a few days
         self.dated(at, build=build, order=order)
         self.counts["ordered"] += 1

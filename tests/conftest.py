@@ -100,11 +100,9 @@ def _fresh_caches():
     from configurator.personal_text import forget_blocked_words
     from configurator.selectors import local_product_refs
     from configurator.snapshot import version_cache
-    from configurator.templatetags.atelier import fragments
     from personalization.services.shoppers import shopper_forget
 
     version_cache.clear()
-    fragments.clear()
     shopper_forget()
     local_product_refs.clear()
     forget_blocked_words()

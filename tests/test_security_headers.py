@@ -175,7 +175,10 @@ def test_the_shopper_pages_have_nothing_inline(car_with_swatch):
     pages["share page"] = client.get(shared["Location"])
     pages["share page for a friend"] = Client().get(shared["Location"])
     pages["order"] = client.get(f"{build_url}order/")
-    ordered = client.post(f"{build_url}order/", {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"})
+    ordered = client.post(f"{build_url}order/", {
+        "name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+        "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam",
+    })
     assert ordered.status_code == 302, ordered.content.decode()[:2000]
     pages["order confirmation"] = client.get(ordered["Location"])
     pages["consent banner, answered (htmx)"] = client.post("/en/consent/", {"choice": "all", "source": "banner"},

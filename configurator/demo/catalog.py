@@ -71,6 +71,7 @@ CITY_CAR: dict[str, Any] = {
               "en zet je eigen naam op de dorpel.",
     },
     "base_price": "24900.00",
+    "lead_time_days": 40,  # business days, making and shipping
     "canvas": (800, 500),
     "position": 0,
     "base_layer": "base",
@@ -259,6 +260,7 @@ SNEAKER: dict[str, Any] = {
               "keuze, met je eigen woord op de hiel.",
     },
     "base_price": "129.00",
+    "lead_time_days": 15,  # business days, making and shipping
     "canvas": (800, 500),
     "position": 1,
     "base_layer": "base",
@@ -385,6 +387,7 @@ TRENCH_COAT: dict[str, Any] = {
               "knopen, kraag en je initialen.",
     },
     "base_price": "1890.00",
+    "lead_time_days": 30,  # business days, making and shipping
     "canvas": (600, 800),
     "position": 2,
     "base_layer": "base",

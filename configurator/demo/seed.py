@@ -83,6 +83,7 @@ def _product(data: dict[str, Any], tally: _Tally) -> Product:
         "description_en": data["description"]["en"],
         "description_nl": data["description"]["nl"],
         "base_price": Decimal(data["base_price"]),
+        "lead_time_days": data["lead_time_days"],
         "canvas_width": width,
         "canvas_height": height,
         "position": data["position"],

@@ -61,6 +61,13 @@ class Build(models.Model):
         on_delete=models.SET_NULL, related_name="forks",
         help_text=_("The frozen build this one was edited from."),
     )
+    # Set on the copy that an e-mailed design link made on another device (configurator.services.
+    # design_links): opening the link there again shows that copy instead of making another.
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="copies",
+        help_text=_("The design an e-mailed link copied to this device."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     shared_at = models.DateTimeField(_("shared"), null=True, blank=True)

@@ -7,7 +7,7 @@ that the engine compiles once per version. Editing never changes an existing ver
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +45,11 @@ class Product(LocalizedMixin, models.Model):
         help_text=_("Drawn beneath every option layer."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    lead_time_days = models.PositiveSmallIntegerField(
+        _("lead time (business days)"), default=10, validators=[MaxValueValidator(365)],
+        help_text=_("Business days from order to delivery, making and shipping included. The order form "
+                    "shows the estimated delivery date from it."),
+    )
     current_version = models.ForeignKey(
         "CatalogVersion", verbose_name=_("published version"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

@@ -27,6 +27,14 @@ class Order(models.Model):
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("e-mail"))
     country = CountryField(_("country"))
+    # The delivery address (configurator.delivery checks it per country). Blank on orders placed
+    # before addresses were asked for.
+    address_line1 = models.CharField(_("street and number"), max_length=120, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=120, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    region = models.CharField(_("state"), max_length=2, blank=True)
+    estimated_delivery = models.DateField(_("estimated delivery"), null=True, blank=True)
     marketing_opt_in = models.BooleanField(_("marketing opt-in"), default=False)
     language = models.CharField(_("language"), max_length=8, default="en")
     owner_key = models.UUIDField(_("shopper"), db_index=True)

@@ -171,6 +171,25 @@ def build_remix(*, source: Build, owner: Owner, name: Any = UNSET) -> Build:
     return remix
 
 
+@transaction.atomic
+def build_copy(*, source: Build, owner: Owner) -> Build:
+    """`source` in `owner`'s My designs, for a design e-mailed to another device (see
+    configurator.services.design_links): the owner's own build is itself, a copy made before is
+    that copy, else a new draft copied from it. The caller has checked that `owner` may have it."""
+    mine = Build.objects.owned_by(shopper_id=owner.shopper_id, user=owner.user)
+    if mine.filter(pk=source.pk).exists():
+        return source
+    earlier = mine.filter(copied_from=source).order_by("-created_at").first()
+    if earlier is not None:
+        return earlier
+    copy = _fork(source, owner)
+    copy.forked_from = None
+    copy.copied_from = source
+    copy.save()
+    signals.build_saved.send(sender=Build, build=copy, created=True)
+    return copy
+
+
 def _rebased_selections(old: Catalog, new: Catalog, plain: dict) -> dict:
     """Old choices carried over where the new catalog still has them, then minimally repaired."""
     carried: dict[str, Any] = {}

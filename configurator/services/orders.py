@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from configurator import signals
+from configurator.delivery import AddressInvalid, address_clean, delivery_estimate
 from configurator.engine import evaluate, normalize
 from configurator.explain import relabel_price, violations_payload
 from configurator.i18n import pick
@@ -34,7 +36,8 @@ def new_order_number() -> str:
     return "AT-" + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(8))
 
 
-def _contact(name: Any, email: Any, country: Any) -> tuple[str, str, str]:
+def _contact(name: Any, email: Any, country: Any, address: dict[str, Any]):
+    """(name, e-mail, delivery address), or BuildInvalid naming every bad field at once."""
     errors: dict[str, list[str]] = {}
     try:
         clean = clean_name(name)
@@ -49,25 +52,35 @@ def _contact(name: Any, email: Any, country: Any) -> tuple[str, str, str]:
             raise ValidationError("too long")
     except ValidationError:
         errors["email"] = [_("Give a valid e-mail address.")]
-    country = country.upper() if isinstance(country, str) else ""
-    if country not in countries:
+    delivery = None
+    if not isinstance(country, str) or country.strip().upper() not in countries:
         errors["country"] = [_("Choose a country.")]
+    try:
+        delivery = address_clean(country=country, **address)
+    except AddressInvalid as invalid:
+        errors = {**invalid.errors, **errors}
     if errors:
         raise BuildInvalid(errors)
-    return clean, email, country
+    return clean, email, delivery
 
 
 @transaction.atomic
 def order_place(
     *, build: Build, owner: Owner, name: Any, email: Any, country: Any,
+    address_line1: Any = "", address_line2: Any = "", postal_code: Any = "", city: Any = "", region: Any = "",
     marketing_opt_in: bool = False, language: str = "en",
 ) -> Order:
-    """Order your own build. It must be valid and complete on its own catalog version, and its
-    personal text must still pass the text rules. The build is frozen (status ordered)."""
+    """Order your own build, delivered to the address given (checked for its country). It must
+    be valid and complete on its own catalog version, and its personal text must still pass the
+    text rules. The build is frozen (status ordered). The order is a request for the brand to
+    confirm, like a pre-order: no payment is taken. Its estimated delivery date is the product's
+    lead time in business days from today (configurator.delivery)."""
     build = owned_for_update(build, owner)
     if build.status == BuildStatus.ORDERED:
         raise BuildInvalid({"build": [_("This design has already been ordered. Edit a copy to order it again.")]})
-    name, email, country = _contact(name, email, country)
+    name, email, address = _contact(name, email, country, {
+        "line1": address_line1, "line2": address_line2, "postal_code": postal_code, "city": city, "region": region,
+    })
     cat = catalog_for(build.catalog_version_id)
     state, errors = normalize(cat, build.selections)
     result = evaluate(cat, state)
@@ -83,7 +96,11 @@ def order_place(
     order = Order.objects.create(
         number=new_order_number(), build=build, product_id=build.product_id,
         catalog_version_id=build.catalog_version_id, selections=build.selections, price=build.price,
-        total=build.total, fingerprint=build.fingerprint, name=name, email=email, country=country,
+        total=build.total, fingerprint=build.fingerprint, name=name, email=email, country=address.country,
+        address_line1=address.line1, address_line2=address.line2, postal_code=address.postal_code,
+        city=address.city, region=address.region,
+        estimated_delivery=delivery_estimate(ordered_on=timezone.localdate(),
+                                             lead_time_days=build.product.lead_time_days),
         marketing_opt_in=bool(marketing_opt_in), language=language[:8], owner_key=owner.shopper_id,
     )
     build.status = BuildStatus.ORDERED
@@ -100,7 +117,7 @@ def order_confirmation_send(*, order_id) -> bool:
     from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
-    from django.utils import timezone, translation
+    from django.utils import translation
 
     with transaction.atomic():
         order = (Order.objects.select_for_update(skip_locked=True, of=("self",)).select_related("product")
@@ -132,8 +149,6 @@ def order_confirmations_sweep(*, limit: int = 100) -> int:
     """The outbox: send the confirmations that could not be queued (the broker was away) or
     whose task was lost. One that fails is counted and skipped, so it never holds up the
     others; after CONFIRMATION_MAX_FAILURES it is given up. Returns how many were sent."""
-    from django.utils import timezone
-
     now = timezone.now()
     unsent = (Order.objects.filter(confirmation_sent_at__isnull=True, created_at__gte=now - CONFIRMATION_WINDOW,
                                    created_at__lte=now - CONFIRMATION_SETTLE,

@@ -10,8 +10,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from configurator.lru import LRU
-
 register = template.Library()
 
 
@@ -52,8 +50,8 @@ def signed_eur(value) -> str:
 
 @register.simple_tag
 def save_state(query: str, valid: bool, oob: bool = False) -> SafeString:
-    """The save form's state: the build to save, and whether it can be. Every click changes it,
-    so it is plain markup rather than a template (an htmx update assembles it directly)."""
+    """The save form's state: the build to save, and whether it can be (the studio's `save`
+    partial; `oob` when an htmx update swaps it out of band)."""
     return format_html(
         '<div class="save-state" id="save-state"{}>\n  <input type="hidden" name="state" value="{}">\n'
         '  <button type="submit"{}>{}</button>\n</div>',
@@ -70,42 +68,3 @@ def once_input() -> SafeString:
     from configurator.idempotency import FORM_FIELD, form_token_new
 
     return format_html('<input type="hidden" name="{}" value="{}">', FORM_FIELD, form_token_new())
-
-
-@register.simple_tag
-def digest_input(digest: str, oob: bool = False) -> SafeString:
-    """The page's digest (see studio.Sketch.digest), which htmx sends back with each click."""
-    return format_html('<input type="hidden" id="page-digest" name="_d" value="{}"{}>', digest,
-                       mark_safe(' hx-swap-oob="true"' if oob else ""))  # noqa: S308 (constant markup)
-
-
-def memo_key(*keys) -> tuple:
-    """The key {% memo keys… %} remembers a fragment under: the active language, then the keys."""
-    return (get_language(), *keys)
-
-
-# Rendered fragments by (language, keys); see {% memo %}.
-fragments: LRU[str] = LRU(4096)
-
-
-class MemoNode(template.Node):
-    def __init__(self, nodelist, keys) -> None:
-        self.nodelist = nodelist
-        self.keys = keys
-
-    def render(self, context) -> str:
-        key = memo_key(*(k.resolve(context) for k in self.keys))
-        return fragments.get(key, lambda: self.nodelist.render(context))
-
-
-@register.tag
-def memo(parser, token):
-    """{% memo key1 key2 … %}…{% endmemo %}: render the block once per (language, keys) in this
-    process, like {% cache %} without a cache server. Only for blocks whose output the keys (and
-    the active language) fully determine: no CSRF tokens, no per-shopper data."""
-    bits = token.split_contents()[1:]
-    if not bits:
-        raise template.TemplateSyntaxError("{% memo %} needs at least one key")
-    nodelist = parser.parse(("endmemo",))
-    parser.delete_first_token()
-    return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits])

@@ -73,6 +73,8 @@ def _orders(shopper_id: uuid.UUID) -> list[dict[str, Any]]:
     return [{
         "number": o.number, "product": o.product.slug, "build": str(o.build_id), "selections": o.selections,
         "total": o.total, "name": o.name, "email": o.email, "country": str(o.country),
+        "address_line1": o.address_line1, "address_line2": o.address_line2, "postal_code": o.postal_code,
+        "city": o.city, "region": o.region, "estimated_delivery": o.estimated_delivery,
         "marketing_opt_in": o.marketing_opt_in, "language": o.language, "status": o.status,
         "placed_at": o.created_at,
     } for o in rows]

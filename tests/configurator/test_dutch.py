@@ -38,7 +38,8 @@ def test_an_order_from_the_dutch_form_keeps_the_country_code(car):
     client = Client()
     build = saved(client)
     response = client.post(f"/nl/designs/{build.pk}/order/",
-                           {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"})
+                           {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+                            "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"})
     assert response.status_code == 302
     assert Order.objects.get().country == "NL"
 

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 KEY = "6f1c2a1e-3b7d-4c55-9a0e-2d8f4b6a9c10"
 SAVE = {"product": "car", "selections": {"wheels": "w17"}, "name": "Weekend car"}
-CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
 
 def post(client, url, data, key=KEY, **extra):

@@ -1,4 +1,4 @@
-"""The bounded in-process store behind compiled catalogs, fragments and hot lookups."""
+"""The bounded in-process store behind compiled catalogs and hot lookups."""
 
 from unittest import mock
 

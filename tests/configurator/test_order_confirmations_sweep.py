@@ -14,7 +14,8 @@ from configurator.tasks import order_confirmations_sweep as order_confirmations_
 
 pytestmark = pytest.mark.django_db
 
-CONTACT = {"name": "Ann", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
 
 def _order(car, owner, *, ago: timedelta) -> Order:

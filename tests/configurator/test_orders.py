@@ -6,7 +6,8 @@ from configurator.services import BuildInvalid, BuildNotFound, build_save, order
 
 pytestmark = pytest.mark.django_db
 
-CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
 
 def test_order_freezes_a_snapshot_of_build_and_price(car, owner):

@@ -42,7 +42,8 @@ from tests.conftest import missing_service
 
 pytestmark = pytest.mark.django_db
 
-CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 TOKEN = "health-token-for-these-tests"
 
 

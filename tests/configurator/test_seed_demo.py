@@ -53,6 +53,8 @@ def test_seed_publishes_the_three_products(seeded):
         product = Product.objects.get(slug=slug)
         assert product.current_version == version
         assert version.note == "seed_demo"
+    lead_times = dict(Product.objects.values_list("slug", "lead_time_days"))
+    assert lead_times == {"city-car": 40, "sneaker": 15, "trench-coat": 30}  # business days, set by seed_demo
 
 
 @pytest.mark.django_db

@@ -115,6 +115,7 @@ class Shopper:
     def order(self, build_id: str) -> None:
         response = self._send("order", "POST", f"/en/designs/{build_id}/order/", 302, headers=self._csrf(), data={
             "name": f"Shopper {self.number}", "email": f"shopper{self.number}@example.com", "country": "NL",
+            "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam",
         })
         found = re.search(r"/orders/([^/]+)/", response.headers.get("Location", "")) if response else None
         if found is not None:

@@ -97,7 +97,7 @@ def test_the_save_and_order_forms_retried_after_a_timeout_act_once(stack):
 
     order_path = f"/en/designs/{builds[0][0]}/order/"
     order_form = {**_form(first_browser, base, order_path), "name": "Ann de Vries", "email": "ann@example.com",
-                  "country": "NL"}
+                  "country": "NL", "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
     def order(timeout: float) -> requests.Response:
         return first_browser.post(base + order_path, data=order_form, allow_redirects=False, timeout=timeout,

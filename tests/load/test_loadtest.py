@@ -51,7 +51,7 @@ def car_refs(db):
 def test_a_click_expects_the_events_between_the_shown_and_the_pushed_build(car_refs):
     car, refs = car_refs
     click = {"product": "car", "before": "", "after": "trim=classic&wheels=w17&packs=", "trigger": "o:wheels:w17",
-             "request": "trim=classic&wheels=w17&packs=&badge=&_d=x"}
+             "request": "trim=classic&wheels=w17&packs=&badge="}
 
     assert click_events(click, refs) == [("option_selected", car.pk, "wheels", "w17", False)]
 

@@ -259,7 +259,8 @@ def test_lift_counts_configurator_orders_by_shopper_id(car):
     shopper_id = _exposed(campaign, "treatment")
     owner = Owner(shopper_id=shopper_id)
     build = build_save(product=car, selections={}, owner=owner)
-    order_place(build=build, owner=owner, name="Ann", email="ann@example.com", country="NL")
+    order_place(build=build, owner=owner, name="Ann", email="ann@example.com", country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     assert campaign_lift(campaign=campaign).treatment.converted == 1
 
 

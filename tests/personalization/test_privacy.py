@@ -32,7 +32,8 @@ from tests.personalization.conftest import shopper_client
 
 pytestmark = pytest.mark.django_db
 
-CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
 
 def checkbox(html: str, id_: str) -> str:
@@ -148,6 +149,7 @@ def test_export_holds_the_shoppers_data_and_nothing_of_another(car):
     assert data["segments"][0]["segment"] == "Status seekers"
     assert len(data["builds"]) == 2
     assert [o["number"] for o in data["orders"]] == [order.number]
+    assert (data["orders"][0]["postal_code"], data["orders"][0]["city"]) == ("1015 CJ", "Amsterdam")  # the address too
 
 
 @pytest.mark.parametrize("cookie", [None, "forged", sign_shopper(uuid.uuid4())])

@@ -104,7 +104,8 @@ def _order(car, shopper_id, email="ann@example.com"):
     owner = Owner(shopper_id)
     build = configurator_services.build_save(product=car, selections={"trim": "classic", "wheels": "w16"},
                                              owner=owner, name="mine")
-    return configurator_services.order_place(build=build, owner=owner, name="Ann", email=email, country="NL")
+    return configurator_services.order_place(build=build, owner=owner, name="Ann", email=email, country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
 
 
 def test_an_order_links_no_e_mail_to_a_shopper_who_withdrew_everything(car):

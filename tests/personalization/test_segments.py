@@ -173,7 +173,8 @@ def test_has_ordered_reads_configurator_orders(car):
     buyer, browser = shopper(), shopper()
     owner = Owner(shopper_id=buyer.pk)
     build = build_save(product=car, selections={"wheels": "w17"}, owner=owner)
-    order_place(build=build, owner=owner, name="Ann", email="ann@example.com", country="NL")
+    order_place(build=build, owner=owner, name="Ann", email="ann@example.com", country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     assert members(one({"kind": "ordered", "value": True})) == {buyer.pk}
     assert members(one({"kind": "ordered", "value": False})) == {browser.pk}
 

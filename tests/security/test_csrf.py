@@ -67,7 +67,8 @@ def world(settings):
     draft = build_save(product=car, selections={"wheels": "w17"}, owner=owner, name="Draft")
     shared = build_share(build=build_save(product=car, selections={}, owner=owner, name="Shared"), owner=owner)
     ordered = build_save(product=car, selections={}, owner=owner, name="Ordered")
-    placed = order_place(build=ordered, owner=owner, name="Ann de Vries", email="ann@example.com", country="NL")
+    placed = order_place(build=ordered, owner=owner, name="Ann de Vries", email="ann@example.com", country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     return {
         "car": car, "owner": owner, "draft": draft, "shared": shared, "order": placed,
         "campaign": CampaignFactory(), "staff": UserFactory(is_staff=True, is_superuser=True),

@@ -37,7 +37,8 @@ def victim(db):
     draft = build_save(product=car, selections={"wheels": "w17"}, owner=owner, name="Victim draft")
     shared = build_share(build=build_save(product=car, selections={}, owner=owner, name="Victim shared"), owner=owner)
     ordered = build_save(product=car, selections={}, owner=owner, name="Victim ordered")
-    placed = order_place(build=ordered, owner=owner, name="Ann de Vries", email="ann@example.com", country="NL")
+    placed = order_place(build=ordered, owner=owner, name="Ann de Vries", email="ann@example.com", country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     ordered.refresh_from_db()
     return {"owner": owner, "builds": [draft, shared, ordered], "order": placed}
 

@@ -250,7 +250,8 @@ def test_personal_text_and_names_are_text_on_every_page_and_drawn_literally(payl
     card = fetch(Client(), f"/s/{shared.share_code}/card.png")
     assert card == pure_card(engraved, shared, title=name)
 
-    order = order_place(build=shared, owner=shopper, name=payload[:120], email="ann@example.com", country="NL")
+    order = order_place(build=shared, owner=shopper, name=payload[:120], email="ann@example.com", country="NL",
+        address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     check_page(client.get(f"/en/orders/{order.number}/"), shown=[order.name], raw=[payload])
     check_page(staff.get(f"/admin/configurator/order/{order.pk}/change/"), shown=[order.name], raw=[payload])
     check_page(staff.get("/admin/configurator/order/"), shown=[order.name], raw=[payload])
@@ -365,16 +366,18 @@ def test_hostile_order_fields_are_refused_or_shown_as_text(engraved, staff):
     build = build_save(product=engraved, selections={}, owner=shopper)
     url = f"/en/designs/{build.pk}/order/"
     for payload in PAYLOADS:
-        refused = client.post(url, {"name": "Ann", "email": payload, "country": payload})
+        refused = client.post(url, {"name": "Ann", "email": payload, "country": payload, "address_line1": payload,
+                                    "postal_code": payload, "city": payload})
         assert refused.status_code == 400
         check_page(refused, raw=[payload])
         assert not Order.objects.exists()
     email = f'"<script>{MARK}</script>"@example.com'  # a valid address, quoted local part
     name = PAYLOADS[1]
-    placed = client.post(url, {"name": name, "email": email, "country": "NL"})
+    placed = client.post(url, {"name": name, "email": email, "country": "NL", "address_line1": name,
+                               "postal_code": "1015 CJ", "city": "Amsterdam"})
     assert placed.status_code == 302
     order = Order.objects.get()
-    assert (order.name, order.email) == (name, email)
+    assert (order.name, order.email, order.address_line1) == (name, email, name)
     check_page(client.get(placed["Location"]), shown=[name], raw=[name, email])
     for page in (f"/admin/configurator/order/{order.pk}/change/", "/admin/configurator/order/",
                  f"/admin/configurator/order/?q={MARK}"):
