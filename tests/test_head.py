@@ -12,7 +12,8 @@ from configurator.models import Build, Order
 
 pytestmark = pytest.mark.django_db
 
-CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL"}
+CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
+           "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}
 
 
 @pytest.fixture

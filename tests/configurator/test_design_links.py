@@ -12,6 +12,13 @@ from configurator.models import Build
 from configurator.services.design_links import SALT, design_link_token
 from configurator.tasks import design_link_email
 
+
+@pytest.fixture(autouse=True)
+def _in_process_tasks(settings):
+    """The mail is read from Django's outbox, so its task runs in this process even when the
+    suite runs beside a real worker (.ci/run)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "ann@example.com"

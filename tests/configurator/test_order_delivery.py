@@ -12,6 +12,13 @@ from configurator.demo.catalog import PRODUCTS
 from configurator.models import Build, Order
 from configurator.services import BuildInvalid, build_save, order_place
 
+
+@pytest.fixture(autouse=True)
+def _in_process_tasks(settings):
+    """The mail is read from Django's outbox, so its task runs in this process even when the
+    suite runs beside a real worker (.ci/run)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
 pytestmark = pytest.mark.django_db
 
 ADDRESS = {"address_line1": "Keizersgracht 1", "postal_code": "1015cj", "city": "Amsterdam"}
