@@ -38,6 +38,7 @@ from personalization.models import (
     RescoreJob,
     Segment,
     Shopper,
+    Variant,
 )
 
 
@@ -274,8 +275,29 @@ class CampaignFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Campaign {n}")
     segment = factory.SubFactory(SegmentFactory)
     placement = Placement.HOME_HERO
-    headline_en = "Made for you"
-    headline_nl = "Voor jou gemaakt"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Content given to the campaign (headline_en=..., link=...) goes to its variant A."""
+        content = {name: kwargs.pop(name) for name in VARIANT_CONTENT if name in kwargs}
+        campaign = super()._create(model_class, *args, **kwargs)
+        Variant.objects.create(campaign=campaign, code="A", **{
+            "headline_en": "Made for you", "headline_nl": "Voor jou gemaakt", **content})
+        return campaign
+
+
+VARIANT_CONTENT = ("headline_en", "headline_nl", "body_en", "body_nl", "cta_en", "cta_nl", "link", "image", "weight",
+                   "motivation")
+
+
+class VariantFactory(DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    campaign = factory.SubFactory(CampaignFactory)
+    code = factory.Sequence(lambda n: f"v{n}")
+    headline_en = factory.Sequence(lambda n: f"Variant {n}")
+    headline_nl = factory.Sequence(lambda n: f"Variant {n} (NL)")
 
 
 

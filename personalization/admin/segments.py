@@ -21,7 +21,7 @@ from django_countries import countries
 from configurator import jsonsafe
 from configurator.jsonsafe import SafeJSONFormField
 from configurator.models import Product
-from personalization.models import Campaign, EventType, Motivation, Placement, Purpose, Segment
+from personalization.models import Campaign, EventType, Motivation, Placement, Purpose, Segment, Variant
 from personalization.segments import (
     DEPTH_BANDS,
     KINDS,
@@ -32,7 +32,13 @@ from personalization.segments import (
     rules_describe,
     rules_validate,
 )
-from personalization.services.campaigns import campaign_lift, safe_path
+from personalization.services.campaigns import (
+    campaign_allocation_refresh,
+    campaign_lift,
+    campaign_split_signature,
+    safe_path,
+)
+from personalization.services.experiments import experiment_results, message_test
 from personalization.services.segments import (
     SegmentNotExportable,
     rules_validate_known,
@@ -214,15 +220,8 @@ class SegmentAdmin(admin.ModelAdmin):
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "segment", "placement", "product", "starting_build", "active", "priority", "headline_en",
-                  "headline_nl", "body_en", "body_nl", "cta_en", "cta_nl", "link", "starts_at", "ends_at",
-                  "holdout_percent"]
-
-    def clean_link(self) -> str:
-        link = (self.cleaned_data.get("link") or "").strip()
-        if link and not safe_path(link):
-            raise ValidationError(_("Use a path on this site starting with “/”, e.g. /en/configure/city-car/."))
-        return link
+        fields = ["name", "segment", "placement", "product", "starting_build", "active", "priority", "starts_at",
+                  "ends_at", "holdout_percent", "cost"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -238,20 +237,66 @@ class CampaignForm(forms.ModelForm):
         return data
 
 
+METRIC_NAMES = {
+    "conversion": gettext_lazy("Conversion (ordered)"),
+    "click_through": gettext_lazy("Click-through"),
+    "revenue_per_visitor": gettext_lazy("Revenue per visitor (EUR)"),
+    "order_value_index": gettext_lazy("Average order value index (100 = the product's average order)"),
+}
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = Variant
+        fields = ["code", "weight", "motivation", "headline_en", "headline_nl", "body_en", "body_nl", "cta_en",
+                  "cta_nl", "link", "image"]
+
+    def clean_link(self) -> str:
+        link = (self.cleaned_data.get("link") or "").strip()
+        if link and not safe_path(link):
+            raise ValidationError(_("Use a path on this site starting with “/”, e.g. /en/configure/city-car/."))
+        return link
+
+    def clean_motivation(self) -> str:
+        code = (self.cleaned_data.get("motivation") or "").strip()
+        if code and not Motivation.objects.filter(code=code).exists():
+            raise ValidationError(_("Not a motivation code."))
+        return code
+
+
+class VariantFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        live = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not live:
+            raise ValidationError(_("A campaign needs at least one variant."))
+
+
+class VariantInline(admin.StackedInline):
+    model = Variant
+    form = VariantForm
+    formset = VariantFormSet
+    extra = 0
+    min_num = 1
+    fieldsets = (
+        (None, {"fields": (("code", "weight", "motivation"), ("headline_en", "headline_nl"), ("body_en", "body_nl"),
+                           ("cta_en", "cta_nl"), "link", "image")}),
+    )
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
+    inlines = [VariantInline]
     change_form_template = "admin/personalization/campaign/change_form.html"
     list_display = ("name", "placement", "segment", "product", "active", "priority", "holdout_percent")
     list_filter = ("placement", "active")
-    search_fields = ("name", "headline_en", "headline_nl")
+    search_fields = ("name", "variants__headline_en", "variants__headline_nl")
     autocomplete_fields = ("segment",)
     raw_id_fields = ("starting_build",)
     fieldsets = (
         (None, {"fields": ("name", "segment", "placement", "product", "starting_build", "active", "priority")}),
-        (gettext_lazy("Content"), {"fields": (("headline_en", "headline_nl"), ("body_en", "body_nl"),
-                                              ("cta_en", "cta_nl"), "link")}),
-        (gettext_lazy("Schedule and holdout"), {"fields": ("starts_at", "ends_at", "holdout_percent")}),
+        (gettext_lazy("Schedule, control and cost"), {"fields": ("starts_at", "ends_at", "holdout_percent", "cost")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -262,10 +307,24 @@ class CampaignAdmin(admin.ModelAdmin):
             fields.append("holdout_percent")
         return fields
 
+    def save_model(self, request, obj, form, change):
+        self._split_before = campaign_split_signature(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(self, "_split_before", None) is not None:
+            campaign_allocation_refresh(campaign=form.instance, before=self._split_before)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if campaign is not None:
             extra["lift"] = campaign_lift(campaign=campaign)
+            results = extra["experiment"] = experiment_results(campaign=campaign)
+            extra["experiment_tables"] = [(METRIC_NAMES[metric], list(zip(results.variants, lifts, strict=True)))
+                                          for metric, lifts in results.comparisons.items()]
+            if any(arm.variant.motivation for arm in results.variants):
+                extra["message_rows"] = message_test(campaign=campaign)
         return super().change_view(request, object_id, form_url, extra)
 

@@ -1,6 +1,6 @@
 """Shoppers and consent, events, motivations, profiles, segments, campaigns and report rollups."""
 
-from .campaigns import Campaign, CampaignGroup, Placement
+from .campaigns import CONTROL, Assignment, Campaign, CampaignGroup, Placement, Variant
 from .events import Event, EventType
 from .motivations import (
     MapLearningJob,
@@ -17,6 +17,8 @@ from .segments import Segment, SegmentMembership
 from .shoppers import ConsentChange, Purpose, Shopper
 
 __all__ = [
+    "CONTROL",
+    "Assignment",
     "Campaign",
     "CampaignGroup",
     "ConsentChange",
@@ -37,4 +39,5 @@ __all__ = [
     "Segment",
     "SegmentMembership",
     "Shopper",
+    "Variant",
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from configurator.models import Build, Order
 from configurator.services import idempotency_keys_forget, orders_unlink_owner
-from personalization.models import ConsentChange, Event, Profile, SegmentMembership, Shopper
+from personalization.models import Assignment, ConsentChange, Event, Profile, SegmentMembership, Shopper
 from personalization.services.shoppers import shopper_collected_delete, shopper_for_owner, shopper_forget
 
 EXPORT_FORMAT = 1
@@ -96,7 +96,8 @@ def shopper_export(*, shopper_id: uuid.UUID | None) -> dict[str, Any]:
         "format": EXPORT_FORMAT, "generated_at": timezone.now(),
         "shopper_id": str(shopper_id) if shopper_id else None,
         "shopper": _shopper_dict(shopper) if shopper else None,
-        "consent_changes": [], "events": [], "profile": None, "segments": [], "builds": [], "orders": [],
+        "consent_changes": [], "events": [], "profile": None, "segments": [], "experiments": [], "builds": [],
+        "orders": [],
     }
     if shopper_id is None:
         return data
@@ -109,6 +110,10 @@ def shopper_export(*, shopper_id: uuid.UUID | None) -> dict[str, Any]:
             {"segment": m.segment.name, "added_at": m.added_at}
             for m in SegmentMembership.objects.filter(shopper=shopper).select_related("segment").order_by("added_at")
         ]
+        data["experiments"] = [
+            {"campaign": a.campaign.name, "arm": a.arm, "assigned_at": a.assigned_at}
+            for a in Assignment.objects.filter(shopper=shopper).select_related("campaign", "variant").order_by("pk")
+        ]
         data["profile"] = _profile_dict(shopper_id)
     data["events"] = _events(shopper_id)  # events carry no constraint: look even without a row
     data["builds"] = _builds(shopper_id)
@@ -119,7 +124,7 @@ def shopper_export(*, shopper_id: uuid.UUID | None) -> dict[str, Any]:
 @transaction.atomic
 def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     """Erase a shopper: their events, profile, segment memberships, consent history and Shopper
-    row. Orders are kept (a shop must keep them) but unlinked: they get fresh random owner keys.
+    row (and with it their experiment assignments). Orders are kept (a shop must keep them) but unlinked: they get fresh random owner keys.
     Saved designs that were never ordered keep the old pseudonymous id, which after erasure
     points at nothing (the caller replaces the shopper's cookie)."""
     # Lock the row first: a profile recompute (which locks it too) then either finishes before

@@ -33,8 +33,9 @@ def campaign(context, placement: str, product=None) -> str:
         return ""
     language = get_language() or "en"
     return render_to_string(f"personalization/campaign_{placement}.html", {
-        "campaign": found,
-        "content": campaign_content(found, language),
-        "click_url": reverse("personalization:campaign-click", args=[found.pk]),
-        "build": found.starting_build,
+        "campaign": found.campaign,
+        "variant": found.variant,
+        "content": campaign_content(found.variant, language),
+        "click_url": reverse("personalization:campaign-click", args=[found.campaign.pk]),
+        "build": found.campaign.starting_build,
     }, request=request)

@@ -12,11 +12,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from personalization.models import Campaign, EventType, Segment
+from personalization.models import EventType, Segment
 from personalization.reports import REPORTS
 from personalization.services.rollups import rollups_refresh
 from tests.configurator.conftest import make_car
-from tests.factories import BuildFactory, OrderFactory
+from tests.factories import BuildFactory, CampaignFactory, OrderFactory
 from tests.personalization.test_rollups import (
     at,
     event,
@@ -48,8 +48,8 @@ def _activity() -> None:
     # first journey, so the segment-filtered reports show the whole month.
     member(segment, people[2], since=at(35))
     member(segment, people[4], since=at(35))
-    Campaign.objects.create(name="Go green", segment=segment, placement="home_hero", headline_en="Green",
-                            headline_nl="Groen")
+    CampaignFactory(name="Go green", segment=segment, placement="home_hero", headline_en="Green",
+                    headline_nl="Groen")
     rollups_refresh(since=timezone.localdate() - timedelta(days=40))
 
 

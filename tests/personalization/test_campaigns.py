@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from personalization.models import Campaign, Event, EventType, Segment
+from personalization.models import Campaign, Event, EventType, Segment, Variant
 from personalization.services.campaigns import campaign_bucket, campaign_group, campaign_lift, safe_path
 from personalization.services.segments import segment_materialize
+from tests.factories import VARIANT_CONTENT
 from tests.personalization.conftest import shopper_client
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,20 @@ def make_campaign(*, purpose="personalization", placement="home_hero", holdout=0
     segment_materialize(segment=segment)
     defaults = {"headline_en": "Made for you", "headline_nl": "Voor jou gemaakt", "body_en": "Try the sport trim",
                 "body_nl": "Probeer de sportuitvoering", "cta_en": "Try it", "cta_nl": "Probeer het"}
-    return Campaign.objects.create(name="c", segment=segment, placement=placement, holdout_percent=holdout,
-                                   product=product, **{**defaults, **fields})
+    content = {k: fields.pop(k) for k in list(fields) if k in VARIANT_CONTENT}
+    campaign = Campaign.objects.create(name="c", segment=segment, placement=placement, holdout_percent=holdout,
+                                       product=product, **fields)
+    Variant.objects.create(campaign=campaign, code="A", **{**defaults, **content})
+    return campaign
+
+
+def variant_forms(*variants: dict) -> dict:
+    """The admin's variant inline as POST data."""
+    data = {"variants-TOTAL_FORMS": len(variants), "variants-INITIAL_FORMS": 0, "variants-MIN_NUM_FORMS": 1,
+            "variants-MAX_NUM_FORMS": 1000}
+    for index, fields in enumerate(variants):
+        data.update({f"variants-{index}-{name}": value for name, value in fields.items()})
+    return data
 
 
 def shown(shopper_id, campaign) -> list[Event]:
@@ -72,7 +85,7 @@ def test_campaigns_split_shoppers_independently():
 
 # Showing -------------------------------------------------------------------------------------
 
-def test_a_member_in_the_treatment_group_sees_the_hero_and_exposure_is_recorded_once_a_day(car):
+def test_a_member_in_the_treatment_group_sees_the_hero_and_exposure_is_recorded_once(car):
     campaign = make_campaign()
     client, shopper_id = holdout_client(campaign, "treatment")
     segment_materialize(segment=campaign.segment)
@@ -277,8 +290,9 @@ def test_the_campaign_admin_shows_the_lift_report(admin_client):
 
 def test_the_campaign_admin_refuses_an_offsite_link(admin_client):
     segment = Segment.objects.create(name="s", rules={})
-    data = {"name": "x", "segment": segment.pk, "placement": "home_hero", "headline_en": "a", "headline_nl": "b",
-            "link": "https://evil.example/", "holdout_percent": 10, "priority": 0, "active": "on"}
+    data = {"name": "x", "segment": segment.pk, "placement": "home_hero", "holdout_percent": 10, "priority": 0,
+            "active": "on", "cost": "0", **variant_forms({"code": "A", "weight": 1, "headline_en": "a", "headline_nl": "b",
+                                                          "link": "https://evil.example/"})}
     response = admin_client.post(reverse("admin:personalization_campaign_add"), data)
     assert response.status_code == 200
     assert "Use a path on this site" in response.content.decode()

@@ -12,10 +12,10 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from configurator.models import Build
-from personalization.models import Campaign, DailyRollup, EventType, Motivation, Segment
+from personalization.models import DailyRollup, EventType, Motivation, Segment
 from personalization.reports import REPORTS, Filters, _lift_service, kpis, motivation_mix
 from personalization.services.rollups import rollups_refresh
-from tests.factories import BuildFactory, OrderFactory, ProductFactory, UserFactory
+from tests.factories import BuildFactory, CampaignFactory, OrderFactory, ProductFactory, UserFactory
 from tests.personalization.test_rollups import (
     at,
     event,
@@ -190,8 +190,8 @@ def test_lineage_credits_the_sharer(admin_client, data):
 
 
 def test_campaign_lift_lists_each_campaign(admin_client, data):
-    Campaign.objects.create(name="Go green", segment=data["segment"], placement="home_hero", headline_en="Green",
-                            headline_nl="Groen", holdout_percent=20)
+    CampaignFactory(name="Go green", segment=data["segment"], placement="home_hero", headline_en="Green",
+                    headline_nl="Groen", holdout_percent=20)
     page = admin_client.get(url("lift")).content.decode()
     rows = read_csv(admin_client.get(url("lift", csv_=True)))
     if not LIFT_AVAILABLE:

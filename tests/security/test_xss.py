@@ -26,7 +26,7 @@ from django.test import Client
 
 from configurator.engine import normalize
 from configurator.identity import Owner, sign_shopper
-from configurator.models import Build, GroupKind, Option, OptionGroup, Order, Product
+from configurator.models import Build, GroupKind, Option, OptionGroup, Order, Product, ProductView, TextPlacement
 from configurator.personal_text import text_problems
 from configurator.previews import encode_preview
 from configurator.render import compose, layers_for
@@ -39,6 +39,7 @@ from personalization.consent import Consents, consent_cookie_value
 from personalization.models import Campaign, Segment
 from personalization.services.segments import segment_materialize
 from personalization.services.shoppers import consent_set
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,11 +148,12 @@ def engraved(db) -> Product:
     plain = Option.objects.create(group=colour, code="plain", name_en="Plain", name_nl="Effen")
     colour.default_option = plain
     colour.save()
-    OptionGroup.objects.create(
+    engraving = OptionGroup.objects.create(
         product=product, code="engraving", name_en="Engraving", name_nl="Gravure", kind=GroupKind.TEXT,
-        required=False, max_length=200, allowed_pattern=".", text_x=0, text_y=80, text_width=4000,
-        text_height=40, text_colour="#1d1d1f", position=1,
+        required=False, max_length=200, allowed_pattern=".", text_colour="#1d1d1f", position=1,
     )
+    view = ProductView.objects.create(product=product, code="front", name_en="Front", name_nl="Voorkant")
+    TextPlacement.objects.create(group=engraving, view=view, x=0, y=80, width=4000, height=40)
     product_publish(product=product)
     product.refresh_from_db()
     return product
@@ -398,7 +400,7 @@ def test_campaign_content_is_text_in_every_placement(placement, url, engraved):
     campaigns = []
     for index, payload in enumerate(PAYLOADS):
         payload = payload.replace("\x00", "")  # staff forms refuse NUL characters (Django's own validator)
-        campaigns.append(Campaign(
+        campaigns.append(dict(
             name=payload[:120], segment=segment, placement=placement, holdout_percent=0, product=engraved,
             starting_build=start if placement == "starting_build" else None, priority=index,
             headline_en=payload[:120], headline_nl=payload[:120], body_en=f"{payload}\n{LONG}", body_nl=payload,
@@ -407,13 +409,12 @@ def test_campaign_content_is_text_in_every_placement(placement, url, engraved):
     shopper = uuid.uuid4()
     client = browser(shopper)
     segment_materialize(segment=segment)
-    for campaign in campaigns:  # one at a time: each is the only one that can show
+    for fields in campaigns:  # one at a time: each is the only one that can show
         Campaign.objects.all().delete()
-        campaign.pk = None
-        campaign.save()
+        campaign = CampaignFactory(**fields)
         response = client.get(url)
-        shown = [campaign.headline_en, campaign.cta_en] + ([start.name] if placement == "starting_build" else [])
-        check_page(response, shown=shown, raw=[campaign.headline_en, campaign.body_en])
+        shown = [fields["headline_en"], fields["cta_en"]] + ([start.name] if placement == "starting_build" else [])
+        check_page(response, shown=shown, raw=[fields["headline_en"], fields["body_en"]])
         click = client.get(f"/en/c/{campaign.pk}/")
         assert click.status_code == 302
         assert click["Location"].startswith("/") and not click["Location"].startswith("//")
@@ -449,8 +450,8 @@ def test_shopper_and_staff_text_is_text_in_every_admin_report(demo, staff):
         events = [{**e, "key": str(uuid.uuid4())} for e in events]
     segment = Segment.objects.create(name=PAYLOADS[3][:120], purpose="personalization", rules={})
     segment_materialize(segment=segment)
-    Campaign.objects.create(name=PAYLOADS[7][:120], segment=segment, placement="home_hero", holdout_percent=50,
-                            headline_en=PAYLOADS[0], headline_nl=PAYLOADS[0])
+    CampaignFactory(name=PAYLOADS[7][:120], segment=segment, placement="home_hero", holdout_percent=50,
+                    headline_en=PAYLOADS[0], headline_nl=PAYLOADS[0])
     rollups_refresh(since=timezone.localdate() - timedelta(days=60))
     raw = [*codes, original.name, segment.name, PAYLOADS[7]]
     for slug in REPORTS:
