@@ -319,7 +319,7 @@ def _kpi_row(r: dict) -> dict[str, Any]:
     return {
         "configured": configured, "ordered": ordered, "revenue": _money(r["revenue"]),
         "conversion": _pct(ordered, configured), "share": _pct(r["shared"] or 0, configured),
-        "remix": _pct(r["remixed"] or 0, configured),
+        "remix": _pct(r["remixed"] or 0, configured), "shared": r["shared"] or 0, "remixed": r["remixed"] or 0,
         "aov": _money((r["revenue"] or Decimal(0)) / ordered) if ordered else Decimal("0.00"),
     }
 
@@ -331,13 +331,23 @@ def _kpi_table(slug: str, title: str, first: str, named: list[tuple[str, dict]],
                _("Average order value (EUR)"), _("Share rate (%)"), _("Remix rate (%)")]
     if index is not None:
         headers.append(_("AOV index (product average = 100)"))
+    headers += [_("Conversion 95% interval (%)"), _("Share rate 95% interval (%)"), _("Remix rate 95% interval (%)")]
     rows = []
     for i, (name, k) in enumerate(named):
         row = [name, k["configured"], k["ordered"], k["revenue"], k["conversion"], k["aov"], k["share"], k["remix"]]
         if index is not None:
             row.append(_blank(index[i]))
+        row += [_interval(k[key], k["configured"]) for key in ("ordered", "shared", "remixed")]
         rows.append(row)
     return Table(slug, title, headers, rows)
+
+
+def _interval(hits: int, n: int) -> str:
+    """A rate's 95% Wilson interval in percent, as "low – high" (blank without trials)."""
+    if not n:
+        return ""
+    low, high = wilson_interval(min(hits, n), n)
+    return f"{100 * low:.1f} – {100 * high:.1f}"
 
 
 def _blank(value: float | None) -> float | str:
@@ -605,6 +615,91 @@ def campaign_lift(f: Filters) -> Report:
     return report
 
 
+# ---------------------------------------------------------------- campaign KPIs
+
+
+def _rate_cells(hits: int, n: int) -> list[float | str]:
+    """A rate in percent and its 95% Wilson interval (blank without shoppers)."""
+    if not n:
+        return ["", "", ""]
+    low, high = wilson_interval(hits, n)
+    return [round(100 * hits / n, 2), round(100 * low, 2), round(100 * high, 2)]
+
+
+def _number(value: float | None, digits: int = 2) -> float | str:
+    return "" if value is None else round(value, digits)
+
+
+def campaign_kpis(f: Filters) -> Report:
+    from personalization.services.experiments import UNDETERMINED
+    from personalization.services.experiments import campaign_kpis as kpis_of
+
+    m = _motivations()
+    rate = [_("%(rate)s (%%)"), _("%(rate)s 95%% low (%%)"), _("%(rate)s 95%% high (%%)")]
+
+    def rate_headers(name: str) -> list[str]:
+        return [h % {"rate": name} for h in rate]
+
+    headers = [_("Campaign"), _("Segment"), _("Shown"), *rate_headers(_("Click-through")), _("Ordered"),
+               *rate_headers(_("Conversion")), _("Revenue (EUR)"), _("Revenue per visitor (EUR)"),
+               _("AOV index (product average = 100)"), _("Cost (EUR)"), _("Cost per order (EUR)"),
+               _("Orders added over the control"), _("Cost per added order (EUR)"), _("Return on spend")]
+    table = Table("campaigns", _("KPIs per campaign"), headers, [])
+    per_motivation: dict[str, list] = {}
+    campaigns = Campaign.objects.select_related("segment").order_by("name")
+    if f.product:
+        campaigns = campaigns.filter(Q(product_id=f.product) | Q(product__isnull=True))
+    if f.segment:
+        campaigns = campaigns.filter(segment_id=f.segment)
+    for campaign in campaigns:
+        k, by_motivation = kpis_of(campaign=campaign)
+        a = k.shown
+        table.rows.append([
+            campaign.name, campaign.segment.name, a.exposed, *_rate_cells(a.clicked, a.exposed), a.converted,
+            *_rate_cells(a.converted, a.exposed), _money(Decimal(str(round(a.revenue, 2)))),
+            _number(a.revenue_per_visitor), _number(a.order_value_index, 1), _money(campaign.cost),
+            _number(k.cost_per_order), _number(k.orders_added, 1), _number(k.cost_per_added_order),
+            _number(k.return_on_spend),
+        ])
+        for code, arm in by_motivation.items():
+            totals = per_motivation.setdefault(code, [0, 0, 0, 0.0])
+            totals[0] += arm.exposed
+            totals[1] += arm.clicked
+            totals[2] += arm.converted
+            totals[3] += arm.revenue
+    codes = m.sort({c for c in per_motivation if c != UNDETERMINED})
+    if UNDETERMINED in per_motivation:
+        codes.append(UNDETERMINED)
+    motivation_table = Table("campaigns-per-motivation", _("Campaign KPIs per motivation"), [
+        _("Motivation"), _("Shown"), *rate_headers(_("Click-through")), _("Ordered"),
+        *rate_headers(_("Conversion")), _("Revenue per visitor (EUR)")], [])
+    for code in codes:
+        shown, clicked, ordered, revenue = per_motivation[code]
+        motivation_table.rows.append([m.name(code) if code else _("Undetermined"), shown,
+                                      *_rate_cells(clicked, shown), ordered, *_rate_cells(ordered, shown),
+                                      _number(revenue / shown if shown else None)])
+    notes = [
+        _("Shown: shoppers who saw one of the campaign's variants (the control is left out). Click-through: of "
+          "them, the share who clicked it; conversion: the share who ordered after first seeing it. Revenue per "
+          "visitor: their orders' revenue over all shown shoppers. AOV index: each order against its product's "
+          "average order, × 100."),
+        _("Cost per order: the cost staff entered over the orders of shown shoppers (attributed). Orders added: "
+          "those orders minus what the control's conversion rate would have given the same shoppers, so cost per "
+          "added order is the incremental cost. Return on spend: (revenue − cost) / cost, attributed."),
+        _("Per motivation, shoppers count under the motivation their profile reads today. Each campaign's whole "
+          "run counts; the date range does not apply. Intervals are 95% Wilson score intervals."),
+    ]
+    chart = ChartSpec(
+        "bar", _("Click-through and conversion per campaign"),
+        _("For each campaign, the share of shown shoppers who clicked it and who ordered, in percent."),
+        [row[0] for row in table.rows],
+        [Series(_("Click-through"), [float(row[3] or 0) for row in table.rows], STEP_COLOURS[0]),
+         Series(_("Conversion"), [float(row[7] or 0) for row in table.rows], STEP_COLOURS[1])], unit="%")
+    return Report("campaigns", _("Campaign KPIs"),
+                  _("Click-through, conversion, revenue per visitor, cost per order and return on spend."),
+                  [table, motivation_table], [chart], notes)
+
+
 REPORTS: dict[str, tuple[Any, Callable[[Filters], Report]]] = {
     "mix": (gettext_lazy("Motivation mix"), motivation_mix),
     "funnel": (gettext_lazy("Funnel"), funnel),
@@ -612,6 +707,7 @@ REPORTS: dict[str, tuple[Any, Callable[[Filters], Report]]] = {
     "options": (gettext_lazy("Top options"), top_options),
     "lineage": (gettext_lazy("Build lineage"), lineage),
     "lift": (gettext_lazy("Campaign lift"), campaign_lift),
+    "campaigns": (gettext_lazy("Campaign KPIs"), campaign_kpis),
     "depth": (gettext_lazy("Co-creation depth"), cocreation),
 }
 

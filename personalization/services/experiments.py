@@ -38,6 +38,7 @@ METRICS = ("conversion", "click_through", "revenue_per_visitor", "order_value_in
 # What the planner assumes until the control has a conversion rate of its own.
 PLAN_BASELINE = 0.05
 PLAN_LIFT = 0.10
+UNDETERMINED = ""  # the motivation of shoppers whose profile is not determined
 
 
 @dataclass
@@ -57,6 +58,10 @@ class Arm:
     @property
     def revenue_per_visitor(self) -> float | None:
         return self.revenue / self.exposed if self.exposed else None
+
+    @property
+    def order_value_index(self) -> float | None:
+        return self.index_total / self.orders if self.orders else None
 
     def metric(self, name: str) -> Rate | Mean:
         return {
@@ -180,10 +185,64 @@ def experiment_results(*, campaign: Campaign, target_lift: float = PLAN_LIFT) ->
                    days)
 
 
+# Campaign KPIs ---------------------------------------------------------------------------------
+
+@dataclass
+class Kpis:
+    """What a campaign's shown shoppers (every variant, not the control) did after their first
+    exposure, and what it cost. `control_rate` is the control's conversion, for the orders the
+    campaign added beyond it."""
+
+    shown: Arm
+    cost: float
+    control_rate: float | None
+
+    @property
+    def orders_added(self) -> float | None:
+        if self.control_rate is None:
+            return None
+        return self.shown.converted - self.control_rate * self.shown.exposed
+
+    @property
+    def cost_per_order(self) -> float | None:
+        return self.cost / self.shown.converted if self.cost and self.shown.converted else None
+
+    @property
+    def cost_per_added_order(self) -> float | None:
+        added = self.orders_added
+        return self.cost / added if self.cost and added and added > 0 else None
+
+    @property
+    def return_on_spend(self) -> float | None:
+        """(revenue of the shown shoppers' orders − cost) / cost: attributed, not incremental."""
+        return (self.shown.revenue - self.cost) / self.cost if self.cost else None
+
+
+def campaign_kpis(*, campaign: Campaign) -> tuple[Kpis, dict[str, Arm]]:
+    """The campaign's KPIs, and the same per motivation its shown shoppers are read as today
+    (UNDETERMINED for the rest)."""
+    from personalization.models import Profile
+
+    first = first_exposures(campaign)
+    done = outcomes(campaign, first)
+    reading = dict(Profile.objects.filter(shopper_id__in=list(first), determined=True)
+                   .values_list("shopper_id", "dominant__code"))
+    shown, control = Arm("shown", None, 0.0), Arm(CONTROL, None, 0.0)
+    per_motivation: dict[str, Arm] = {}
+    for shopper, outcome in done.items():
+        if first[shopper][1] == CONTROL:
+            _add(control, outcome)
+            continue
+        _add(shown, outcome)
+        code = reading.get(shopper) or UNDETERMINED
+        _add(per_motivation.setdefault(code, Arm(code, None, 0.0)), outcome)
+    control_rate = control.converted / control.exposed if control.exposed else None
+    return Kpis(shown, float(campaign.cost), control_rate), per_motivation
+
+
 # The motivation-by-message test ------------------------------------------------------------------
 
 AGREES, CONTRADICTS, UNCLEAR = "agrees", "contradicts", "unclear"
-UNDETERMINED = ""
 
 
 @dataclass

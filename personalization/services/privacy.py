@@ -124,9 +124,9 @@ def shopper_export(*, shopper_id: uuid.UUID | None) -> dict[str, Any]:
 @transaction.atomic
 def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     """Erase a shopper: their events, profile, segment memberships, consent history and Shopper
-    row (and with it their experiment assignments). Orders are kept (a shop must keep them) but unlinked: they get fresh random owner keys.
-    Saved designs that were never ordered keep the old pseudonymous id, which after erasure
-    points at nothing (the caller replaces the shopper's cookie)."""
+    row (and with it their experiment assignments). Orders are kept (a shop must keep them) but
+    unlinked: they get fresh random owner keys. Saved designs that were never ordered keep the
+    old pseudonymous id, which after erasure points at nothing (the caller replaces the shopper's cookie)."""
     # Lock the row first: a profile recompute (which locks it too) then either finishes before
     # the erasure or finds no shopper afterwards, and never writes a profile back.
     list(Shopper.objects.select_for_update().filter(pk=shopper_id).values_list("pk", flat=True))

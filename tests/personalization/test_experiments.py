@@ -321,3 +321,41 @@ def test_a_shoppers_assignments_are_in_their_export_and_go_with_their_erasure():
     assert [(e["campaign"], e["arm"]) for e in exported] == [("exp", "A")]
     shopper_erase(shopper_id=shopper_id)
     assert not Assignment.objects.filter(shopper_id=shopper_id).exists()
+
+
+# Campaign KPIs -------------------------------------------------------------------------------------
+
+def test_campaign_kpis_give_cost_per_order_added_orders_and_return_on_spend(admin_client):
+    from personalization.reports import Filters
+    from personalization.reports import campaign_kpis as report
+    from personalization.services.experiments import campaign_kpis
+
+    campaign = experiment(weights=(1, 1), holdout=50)
+    Campaign.objects.filter(pk=campaign.pk).update(cost=Decimal("300.00"))
+    campaign.refresh_from_db()
+    build = BuildFactory(status="ordered")
+    _read_as(_exposed(campaign, "control", 100, ordered=5, build=build), "value")
+    _read_as(_exposed(campaign, "A", 50, ordered=10, clicked=20, build=build, total="120.00"), "status")
+    _exposed(campaign, "B", 50, ordered=5, clicked=5, build=build, total="120.00")
+    kpis, per_motivation = campaign_kpis(campaign=campaign)
+    assert (kpis.shown.exposed, kpis.shown.clicked, kpis.shown.converted) == (100, 25, 15)
+    assert kpis.shown.revenue == pytest.approx(1800.0)
+    assert kpis.cost_per_order == pytest.approx(20.0)
+    assert kpis.orders_added == pytest.approx(15 - 0.05 * 100)  # the control converts 5%
+    assert kpis.cost_per_added_order == pytest.approx(30.0)
+    assert kpis.return_on_spend == pytest.approx((1800 - 300) / 300)
+    assert per_motivation["status"].exposed == 50 and per_motivation[""].converted == 5
+    assert "value" not in per_motivation  # control shoppers are not "shown"
+    rows = report(Filters.default()).tables[0].rows
+    assert rows[0][:4] == ["exp", campaign.segment.name, 100, 25.0]
+    page = admin_client.get("/admin/personalization/reports/campaigns/").content.decode()
+    assert "Cost per added order (EUR)" in page and "KPIs per campaign" in page
+
+
+def test_a_campaign_without_cost_has_no_cost_per_order_or_return():
+    from personalization.services.experiments import campaign_kpis
+
+    campaign = experiment(weights=(1,), holdout=0)
+    _exposed(campaign, "A", 10, ordered=2)
+    kpis, _ = campaign_kpis(campaign=campaign)
+    assert kpis.cost_per_order is None and kpis.return_on_spend is None and kpis.orders_added is None

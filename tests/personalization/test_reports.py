@@ -328,5 +328,7 @@ def test_segment_kpis_count_a_members_events_from_when_they_joined(car):
     event(buyer, EventType.OPTION_SELECTED, timezone.now(), car, option="electric")  # after joining, no order
     rollups_refresh(since=timezone.localdate() - timedelta(days=3))
     report = kpis(last_week())
-    assert table(report, "per-segment") == [["Has ordered", 1, 0, Decimal("0.00"), 0.0, Decimal("0.00"), 0.0, 0.0]]
+    # 0 of 1 configuring shopper-day: each rate's 95% Wilson interval is 0 to 79.3%.
+    assert table(report, "per-segment") == [["Has ordered", 1, 0, Decimal("0.00"), 0.0, Decimal("0.00"), 0.0, 0.0,
+                                              "0.0 – 79.3", "0.0 – 79.3", "0.0 – 79.3"]]
     assert any("at the time of the event" in note for note in report.notes)
