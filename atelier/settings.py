@@ -212,6 +212,8 @@ ATELIER_SHOPPER_COOKIE = "atelier_shopper"
 ATELIER_SHOPPER_MAX_AGE = 60 * 60 * 24 * 365
 # How long an e-mailed design link ("E-mail me this design") opens the design, in seconds.
 ATELIER_DESIGN_LINK_MAX_AGE = env.int("ATELIER_DESIGN_LINK_MAX_AGE", default=60 * 60 * 24 * 7)
+# How long the button of a campaign mail counts its clicks for the shopper it was sent to.
+ATELIER_MAIL_CLICK_MAX_AGE = env.int("ATELIER_MAIL_CLICK_MAX_AGE", default=60 * 60 * 24 * 90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -289,6 +291,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "social-cards-sweep": {"task": "configurator.social_cards_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "order-confirmations-sweep": {"task": "configurator.order_confirmations_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},
+    "mailings-resume": {"task": "personalization.mailings_resume", "schedule": ATELIER_SWEEP_SECONDS},
     "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": ATELIER_ROLLUPS_SECONDS},
     "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
     "renders-evict": {"task": "configurator.renders_evict", "schedule": ATELIER_RENDER_EVICT_SECONDS},

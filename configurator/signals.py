@@ -15,6 +15,8 @@ build_rebased = Signal()
 build_deleted = Signal()
 # kwargs: order, build
 order_placed = Signal()
+# A shopper asked for "E-mail me this design". kwargs: owner (identity.Owner), email
+design_link_requested = Signal()
 # A studio click moved the shopper's build from `before` to `after` (plain selections, as
 # engine.to_plain gives them) on catalog version `version_id`. Sent after the response is
 # built; no transaction (the click changes nothing stored).

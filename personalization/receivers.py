@@ -103,3 +103,12 @@ def on_order_placed(sender, order, build, **kwargs) -> None:
         if build.owner_user_id:
             shopper.user_id = build.owner_user_id
         shopper.save(update_fields=["email", "country", "language", "user"])
+
+
+@receiver(signals.design_link_requested, dispatch_uid="personalization.design_link_requested")
+def on_design_link_requested(sender, owner, email, **kwargs) -> None:
+    """Keep the address a shopper asked their design to be sent to, but only for a shopper who
+    consented to marketing: it is then an address campaigns may be mailed to."""
+    if owner.shopper_id is None or not email:
+        return
+    Shopper.objects.filter(pk=owner.shopper_id, marketing=True).update(email=email)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("my-data/export.json", views_privacy.my_data_export, name="my-data-export"),
     path("my-data/erase/", views_privacy.my_data_erase, name="my-data-erase"),
     path("c/<int:campaign_id>/", views_campaigns.campaign_click, name="campaign-click"),
+    path("u/<str:token>/", views_campaigns.unsubscribe, name="unsubscribe"),
 ]

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.crypto import salted_hmac
 
+from configurator import signals
 from configurator.identity import Owner
 from configurator.models import Build
 from configurator.services.builds import BuildInvalid, BuildNotFound, build_copy
@@ -102,13 +103,15 @@ def email_clean(email: Any) -> str:
 def design_link_request(*, build: Build, owner: Owner, email: Any, language: str, origin: str) -> str:
     """Queue the e-mail with a link to `owner`'s own `build`, in `language`; `origin` is the
     site's scheme and host ("https://shop.example"). Returns the cleaned address. The address is
-    handed to the task and not stored."""
+    handed to the task; configurator stores it nowhere, and announces it (design_link_requested)
+    so that personalization may keep it for a shopper who consented to marketing."""
     from configurator.tasks import design_link_email, enqueue_on_commit
 
     address = email_clean(email)
     if not Build.objects.owned_by(shopper_id=owner.shopper_id, user=owner.user).filter(pk=build.pk).exists():
         raise BuildNotFound
     enqueue_on_commit(design_link_email, str(build.pk), address, language, origin)
+    signals.design_link_requested.send(sender=Build, owner=owner, email=address)
     return address
 
 

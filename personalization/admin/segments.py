@@ -307,6 +307,11 @@ class CampaignAdmin(admin.ModelAdmin):
             fields.append("holdout_percent")
         return fields
 
+    def get_urls(self):
+        from personalization.admin.mailings import campaign_urls
+
+        return campaign_urls(self) + super().get_urls()
+
     def save_model(self, request, obj, form, change):
         self._split_before = campaign_split_signature(obj.pk) if change else None
         super().save_model(request, obj, form, change)

@@ -11,6 +11,15 @@ from .motivations import (
     RescoreJob,
     RescoreStatus,
 )
+from .outreach import (
+    AudienceSync,
+    DeliveryStatus,
+    MailDelivery,
+    Mailing,
+    MailingStatus,
+    SyncDelivery,
+    SyncedMember,
+)
 from .profiles import Profile
 from .rollups import DailyRollup, LineageRollup
 from .segments import Segment, SegmentMembership
@@ -19,13 +28,18 @@ from .shoppers import ConsentChange, Purpose, Shopper
 __all__ = [
     "CONTROL",
     "Assignment",
+    "AudienceSync",
     "Campaign",
     "CampaignGroup",
     "ConsentChange",
     "DailyRollup",
+    "DeliveryStatus",
     "Event",
     "EventType",
     "LineageRollup",
+    "MailDelivery",
+    "Mailing",
+    "MailingStatus",
     "MapLearningJob",
     "Motivation",
     "MotivationEvaluation",
@@ -39,5 +53,7 @@ __all__ = [
     "Segment",
     "SegmentMembership",
     "Shopper",
+    "SyncDelivery",
+    "SyncedMember",
     "Variant",
 ]

@@ -190,7 +190,7 @@ def campaign_for(request: HttpRequest, placement: str, product: Any = None) -> P
     return Placed(campaign, assignment.variant) if assignment.variant is not None else None
 
 
-def _arm_properties(campaign: Campaign, variant: Variant | None) -> dict[str, str]:
+def arm_properties(campaign: Campaign, variant: Variant | None) -> dict[str, str]:
     """An event's arm: the group (holdout or treatment) and the variant's code ("control")."""
     return {"group": str(CampaignGroup.HOLDOUT if variant is None else CampaignGroup.TREATMENT),
             "variant": CONTROL if variant is None else variant.code, "placement": campaign.placement}
@@ -202,7 +202,7 @@ def _record_shown(campaign: Campaign, shopper_id: uuid.UUID, assignment: Assignm
     if not _shown.add(key, True):
         return
     item = event_dict(EventType.CAMPAIGN_SHOWN, now, product=product_id or campaign.product_id, key=str(key),
-                      properties=_arm_properties(campaign, assignment.variant))
+                      properties=arm_properties(campaign, assignment.variant))
     item["campaign"] = campaign.pk
     try:
         # The key is unique: a second exposure is skipped by the database.
@@ -230,7 +230,7 @@ def campaign_click_record(request: HttpRequest, campaign: Campaign, variant: Var
     if shopper_id is None or not consents.records_events or not consents.allows(campaign.segment.purpose):
         return False
     item = event_dict(EventType.CAMPAIGN_CLICKED, timezone.now(), product=campaign.product_id,
-                      properties=_arm_properties(campaign, variant))
+                      properties=arm_properties(campaign, variant))
     item["campaign"] = campaign.pk
     events_record(shopper_id=shopper_id, items=[item], fresh_keys=True, refresh=False)
     return True

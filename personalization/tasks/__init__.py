@@ -19,3 +19,7 @@ __all__ += ["rescore_history"]
 from .retention import events_orphans_sweep, events_purge  # noqa: E402
 
 __all__ += ["events_orphans_sweep", "events_purge"]
+
+from .mailings import mailing_send, mailings_resume  # noqa: E402
+
+__all__ += ["mailing_send", "mailings_resume"]
