@@ -292,6 +292,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "order-confirmations-sweep": {"task": "configurator.order_confirmations_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},
     "mailings-resume": {"task": "personalization.mailings_resume", "schedule": ATELIER_SWEEP_SECONDS},
+    # Audience syncs plan after each materialization; these send retries that are due and re-plan as a backstop.
+    "audience-deliveries-due": {"task": "personalization.audience_deliveries_due", "schedule": 60.0},
+    "audience-syncs-run": {"task": "personalization.audience_syncs_run", "schedule": 15 * 60.0},
     "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": ATELIER_ROLLUPS_SECONDS},
     "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
     "renders-evict": {"task": "configurator.renders_evict", "schedule": ATELIER_RENDER_EVICT_SECONDS},

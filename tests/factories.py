@@ -26,8 +26,10 @@ from configurator.models import (
 )
 from configurator.snapshot import product_snapshot, snapshot_checksum
 from personalization.models import (
+    AudienceSync,
     Campaign,
     ConsentChange,
+    Mailing,
     MapLearningJob,
     Motivation,
     MotivationEvaluation,
@@ -38,6 +40,7 @@ from personalization.models import (
     RescoreJob,
     Segment,
     Shopper,
+    SyncDelivery,
     Variant,
 )
 
@@ -337,6 +340,32 @@ class AccessFailureLogFactory(DjangoModelFactory):
     user_agent = "pytest"
     http_accept = "text/html"
     path_info = "/admin/login/"
+
+
+class AudienceSyncFactory(DjangoModelFactory):
+    class Meta:
+        model = AudienceSync
+
+    segment = factory.SubFactory(SegmentFactory)
+    name = factory.Sequence(lambda n: f"Audience {n}")
+    url = "https://crm.example/hooks/audience"
+    secret = "a-long-shared-secret-for-tests"
+
+
+class SyncDeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = SyncDelivery
+
+    sync = factory.SubFactory(AudienceSyncFactory)
+    payload = factory.LazyFunction(lambda: {"added": [], "removed": []})
+
+
+class MailingFactory(DjangoModelFactory):
+    class Meta:
+        model = Mailing
+
+    campaign = factory.SubFactory(CampaignFactory)
+    origin = "https://shop.example"
 
 
 def factory_for(model: type) -> type[DjangoModelFactory] | None:

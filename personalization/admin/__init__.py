@@ -1,3 +1,3 @@
 """Staff screens of personalization, one module per concern."""
 
-from . import evaluations, mailings, motivations, profiles, reports, segments, shoppers  # noqa: F401
+from . import audience, evaluations, mailings, motivations, profiles, reports, segments, shoppers  # noqa: F401

@@ -153,23 +153,29 @@ def _assign(campaign: Campaign, shopper_id: uuid.UUID, now: datetime) -> Assignm
 
 
 def campaign_for(request: HttpRequest, placement: str, product: Any = None) -> Placed | None:
-    """What this placement shows the shopper, if they consented to a live campaign's segment
-    purpose and are in its segment.
-
-    A shopper is in at most one experiment per placement: one they were assigned to before
-    applies while it is live (and shows nothing if they no longer qualify for it); otherwise
-    the highest-priority campaign that applies assigns them an arm, which they keep. Exposure
-    is recorded once per shopper and campaign, with the arm, when they consented to analytics
-    or personalization (events are stored for nobody else). The control sees nothing."""
+    """What this placement shows the requesting shopper (see campaign_place), by their cookies."""
     shopper_id = getattr(request, "shopper_id", None)
     if shopper_id is None:
         return None
     consents = consents_from_request(request)
-    purposes = consents.granted()
+    return campaign_place(shopper_id=shopper_id, purposes=consents.granted(), records_events=consents.records_events,
+                          placement=placement, product_id=_product_id(product))
+
+
+def campaign_place(*, shopper_id: uuid.UUID, purposes: Iterable[str], records_events: bool, placement: str,
+                   product_id: int | None = None, now: datetime | None = None) -> Placed | None:
+    """What a placement shows a shopper who granted `purposes`, if they are in a live campaign's
+    segment and consented to its purpose.
+
+    A shopper is in at most one experiment per placement: one they were assigned to before
+    applies while it is live (and shows nothing if they no longer qualify for it); otherwise
+    the highest-priority campaign that applies assigns them an arm, which they keep. Exposure
+    is recorded once per shopper and campaign, with the arm, when `records_events` (consent to
+    analytics or personalization: events are stored for nobody else). The control sees nothing."""
+    purposes = list(purposes)
     if not purposes:
         return None
-    product_id = _product_id(product)
-    now = timezone.now()
+    now = now or timezone.now()
     candidates = list(_candidates(shopper_id, purposes, placement, product_id, now)[:20])
     if not candidates:
         return None
@@ -185,7 +191,7 @@ def campaign_for(request: HttpRequest, placement: str, product: Any = None) -> P
                 break
         else:
             return None
-    if consents.records_events:
+    if records_events:
         _record_shown(campaign, shopper_id, assignment, product_id, now)
     return Placed(campaign, assignment.variant) if assignment.variant is not None else None
 
@@ -229,11 +235,20 @@ def campaign_click_record(request: HttpRequest, campaign: Campaign, variant: Var
     consents = consents_from_request(request)
     if shopper_id is None or not consents.records_events or not consents.allows(campaign.segment.purpose):
         return False
-    item = event_dict(EventType.CAMPAIGN_CLICKED, timezone.now(), product=campaign.product_id,
-                      properties=arm_properties(campaign, variant))
+    campaign_click_store(shopper_id=shopper_id, campaign=campaign, variant=variant)
+    return True
+
+
+def campaign_click_store(*, shopper_id: uuid.UUID, campaign: Campaign, variant: Variant | None,
+                         channel: str = "", at: datetime | None = None) -> None:
+    """The campaign_clicked event (the caller checked consent)."""
+    properties = arm_properties(campaign, variant)
+    if channel:
+        properties["channel"] = channel
+    item = event_dict(EventType.CAMPAIGN_CLICKED, at or timezone.now(), product=campaign.product_id,
+                      properties=properties)
     item["campaign"] = campaign.pk
     events_record(shopper_id=shopper_id, items=[item], fresh_keys=True, refresh=False)
-    return True
 
 
 def safe_path(link: str) -> bool:

@@ -41,7 +41,7 @@ from personalization.models import (
     SegmentMembership,
     Shopper,
 )
-from personalization.services.campaigns import arm_properties, campaign_draw
+from personalization.services.campaigns import arm_properties, campaign_click_store, campaign_draw
 
 logger = logging.getLogger(__name__)
 
@@ -242,15 +242,8 @@ def marketing_unsubscribe(*, shopper_id: uuid.UUID) -> bool:
 def mail_click_record(delivery: MailDelivery) -> bool:
     """A click on a mail's button, for the shopper it was sent to (on whatever device), with the
     arm and the channel, when their stored consent allows events."""
-    from personalization.capture import event_dict
-    from personalization.models import EventType
-    from personalization.services.events import events_record
-
-    campaign = delivery.mailing.campaign
     if not Shopper.objects.filter(pk=delivery.shopper_id).filter(Q(analytics=True) | Q(personalization=True)).exists():
         return False
-    item = event_dict(EventType.CAMPAIGN_CLICKED, timezone.now(), product=campaign.product_id,
-                      properties={**arm_properties(campaign, delivery.variant), "channel": "email"})
-    item["campaign"] = campaign.pk
-    events_record(shopper_id=delivery.shopper_id, items=[item], fresh_keys=True, refresh=False)
+    campaign_click_store(shopper_id=delivery.shopper_id, campaign=delivery.mailing.campaign, variant=delivery.variant,
+                         channel="email")
     return True

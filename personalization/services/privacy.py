@@ -17,6 +17,7 @@ from configurator.models import Build, Order
 from configurator.services import idempotency_keys_forget, orders_unlink_owner
 from personalization.models import Assignment, ConsentChange, Event, Profile, SegmentMembership, Shopper
 from personalization.services.shoppers import shopper_collected_delete, shopper_for_owner, shopper_forget
+from personalization.tasks.audience import audience_shopper_left_soon
 
 EXPORT_FORMAT = 1
 
@@ -130,6 +131,7 @@ def shopper_erase(*, shopper_id: uuid.UUID) -> Erasure:
     # Lock the row first: a profile recompute (which locks it too) then either finishes before
     # the erasure or finds no shopper afterwards, and never writes a profile back.
     list(Shopper.objects.select_for_update().filter(pk=shopper_id).values_list("pk", flat=True))
+    audience_shopper_left_soon(shopper_id)  # the audience syncs that hold them send a removal
     events, profile, memberships = shopper_collected_delete(shopper_id)
     consent_changes, _ = ConsentChange.objects.filter(shopper_id=shopper_id).delete()
     shopper, _ = Shopper.objects.filter(pk=shopper_id).delete()
@@ -183,6 +185,8 @@ def shopper_gpc_record(*, shopper_id: uuid.UUID) -> bool:
     shopper = Shopper.objects.select_for_update().filter(pk=shopper_id).first()
     if shopper is None or (shopper.gpc and not shopper.marketing):
         return False
+    if shopper.marketing and not shopper.gpc:
+        audience_shopper_left_soon(shopper_id)
     shopper.marketing = False
     shopper.gpc = True
     shopper.consent_updated_at = timezone.now()

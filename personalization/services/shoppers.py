@@ -82,6 +82,11 @@ def consent_set(*, shopper_id: uuid.UUID, analytics: bool, personalization: bool
     if shopper is None and not (analytics or personalization or marketing):
         return None
     now = timezone.now()
+    if shopper is not None and shopper.marketing and not shopper.gpc and not (
+            marketing and (analytics or personalization)):
+        from personalization.tasks.audience import audience_shopper_left_soon
+
+        audience_shopper_left_soon(shopper_id)  # marketing withdrawn, or segments left: audience syncs remove them
     if shopper is not None and not (analytics or personalization):
         shopper_collected_delete(shopper_id)
     if shopper is None:

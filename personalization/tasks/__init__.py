@@ -23,3 +23,7 @@ __all__ += ["events_orphans_sweep", "events_purge"]
 from .mailings import mailing_send, mailings_resume  # noqa: E402
 
 __all__ += ["mailing_send", "mailings_resume"]
+
+from .audience import audience_deliveries_due, audience_sync_plan, audience_syncs_run  # noqa: E402
+
+__all__ += ["audience_deliveries_due", "audience_sync_plan", "audience_syncs_run"]

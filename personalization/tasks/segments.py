@@ -30,6 +30,9 @@ def segment_materialize(segment_id: int) -> dict:
     except RulesInvalid as exc:  # permanent: retrying cannot fix the rules
         logger.warning("segment %s has invalid rules: %s", segment_id, exc)
         return {"segment": segment_id, "invalid": exc.errors}
+    from personalization.tasks.audience import audience_segment_changed_soon
+
+    audience_segment_changed_soon(segment_id)  # its audience syncs plan the change
     return {"segment": segment_id, "size": segment.size, "excluded_no_consent": segment.excluded_no_consent}
 
 

@@ -17,6 +17,7 @@ from configurator.models import Build, CatalogVersion, DesignReport, Order, Prod
 from configurator.snapshot import product_snapshot
 from personalization.models import (
     ConsentChange,
+    Mailing,
     MapLearningJob,
     MotivationEvaluation,
     MotivationMap,
@@ -24,6 +25,7 @@ from personalization.models import (
     Profile,
     RescoreJob,
     Shopper,
+    SyncDelivery,
 )
 from tests.factories import (
     BuildFactory,
@@ -41,7 +43,8 @@ REGISTERED_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Frozen rows, made by publishing and by shoppers only; and personalization's records, made by
 # consent, scoring and editing a map (which creates a version).
 NO_ADD_PAGE = {CatalogVersion, Build, DesignReport, Order, Shopper, ConsentChange, MotivationMap, MotivationWeight,
-               Profile, RescoreJob, MapLearningJob, MotivationEvaluation, AccessAttempt, AccessLog, AccessFailureLog}
+               Profile, RescoreJob, MapLearningJob, MotivationEvaluation, AccessAttempt, AccessLog, AccessFailureLog,
+               SyncDelivery, Mailing}
 
 
 def admin_url(model, view: str, *args) -> str:
