@@ -25,10 +25,12 @@ dev-deps: $(VENV)/.dev-deps
 migrate: deps
 	$(BIN)/python manage.py migrate --noinput
 
-## The demo catalog, the motivation map and (once) a few hundred simulated shoppers for the reports
+## The demo catalog, the motivation map, the demo segments and experiment, and (once) a few hundred
+## simulated shoppers for the reports
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_personalization
+	$(BIN)/python manage.py seed_targeting
 	$(BIN)/python manage.py simulate_shoppers --shoppers 300 --if-empty
 
 ## The seeded demo on SQLite with in-process tasks, at http://127.0.0.1:8000. DEBUG=1 for the

@@ -33,6 +33,7 @@ urlpatterns += [
     path("health/", health, name="health"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("preview/<int:version_id>/<str:fingerprint>.jpg", configurator_views.preview, name="preview"),
+    path("preview/<int:version_id>/<str:fingerprint>/<slug:view>.jpg", configurator_views.preview, name="preview"),
     # Short, language-neutral share links: the page speaks the visitor's language.
     path("s/<str:code>/", configurator_views.shared, name="shared"),
     path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),

@@ -18,11 +18,31 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from configurator.admin_forms import RULE_FIELDS, BuildForm, OptionGroupForm, RuleForm, RuleInlineFormSet
+from configurator.admin_forms import (
+    RULE_FIELDS,
+    BuildForm,
+    OptionGroupForm,
+    OptionLayerForm,
+    ParentInlineFormSet,
+    RuleForm,
+    RuleInlineFormSet,
+    TextPlacementForm,
+)
 from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_designs
 from configurator.engine.check import Finding
 from configurator.findings import CatalogNames, finding_message
-from configurator.models import Build, CatalogVersion, Option, OptionGroup, Order, Product, Rule
+from configurator.models import (
+    Build,
+    CatalogVersion,
+    Option,
+    OptionGroup,
+    OptionLayer,
+    Order,
+    Product,
+    ProductView,
+    Rule,
+    TextPlacement,
+)
 from configurator.services import CatalogNotPublishable, product_check, product_publish
 from configurator.snapshot import product_snapshot
 
@@ -102,6 +122,14 @@ class OptionGroupInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, label)
 
 
+class ProductViewInline(admin.TabularInline):
+    """The angles a product is drawn from; the first is shown by default."""
+
+    model = ProductView
+    extra = 0
+    fields = ("code", "name_en", "name_nl", "base_layer", "on_card", "position")
+
+
 class RuleInline(admin.StackedInline):
     model = Rule
     form = RuleForm
@@ -124,10 +152,10 @@ class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
         (None, {"fields": ("slug", "name_en", "name_nl", "base_price", "is_active", "position")}),
         (_("Delivery"), {"fields": ("lead_time_days",)}),
         (_("Description"), {"fields": ("description_en", "description_nl")}),
-        (_("Preview"), {"fields": ("canvas_width", "canvas_height", "preview_base")}),
+        (_("Preview"), {"fields": ("canvas_width", "canvas_height")}),
         (_("Publishing"), {"fields": ("current_version",)}),
     )
-    inlines = (OptionGroupInline, RuleInline)
+    inlines = (ProductViewInline, OptionGroupInline, RuleInline)
     actions = ("check_catalog", "publish_catalog")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -190,9 +218,38 @@ class OptionInline(admin.TabularInline):
     model = Option
     extra = 0
     fields = (
-        "code", "name_en", "name_nl", "price_delta", "swatch", "layer_image", "layer_tint", "layer_z",
-        "is_available", "position",
+        "code", "name_en", "name_nl", "price_delta", "swatch", "is_available", "position", "layers_link",
     )
+    readonly_fields = ("layers_link",)
+
+    @admin.display(description=_("layers per view"))
+    def layers_link(self, obj: Option) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:configurator_option_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("edit layers (%(count)s)") % {
+            "count": obj.layers.count()
+        })
+
+
+class OptionLayerInline(admin.TabularInline):
+    """An option's picture in each view: an image, or a grey mask with a tint colour."""
+
+    model = OptionLayer
+    form = OptionLayerForm
+    formset = ParentInlineFormSet
+    extra = 1
+    fields = ("view", "image", "tint", "z")
+
+
+class TextPlacementInline(admin.TabularInline):
+    """Where a personal text is drawn in each view; a view without one does not show it."""
+
+    model = TextPlacement
+    form = TextPlacementForm
+    formset = ParentInlineFormSet
+    extra = 0
+    fields = ("view", "x", "y", "width", "height", "z")
 
 
 @admin.register(OptionGroup)
@@ -210,12 +267,11 @@ class OptionGroupAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
         (_("Personal text"), {
             "classes": ("collapse",),
             "fields": (
-                "max_length", "allowed_pattern", "price_per_char", "flat_price", "font",
-                ("text_x", "text_y", "text_width", "text_height"), "text_colour", "text_z",
+                "max_length", "allowed_pattern", "price_per_char", "flat_price", "font", "text_colour",
             ),
         }),
     )
-    inlines = (OptionInline,)
+    inlines = (OptionInline, TextPlacementInline)
 
     def checked_product(self, obj: OptionGroup) -> Product:
         return obj.product
@@ -231,6 +287,7 @@ class OptionAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
     list_filter = (("group__product", admin.RelatedOnlyFieldListFilter), "is_available")
     list_select_related = ("group__product",)
     search_fields = ("code", "name_en", "name_nl", "group__code", "group__product__slug")
+    inlines = (OptionLayerInline,)
 
     def checked_product(self, obj: Option) -> Product:
         return obj.group.product

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from configurator.models import Build, Option, OptionGroup, Product, Rule
+from configurator.models import Build, Option, OptionGroup, OptionLayer, Product, ProductView, Rule, TextPlacement
 from configurator.services.builds import BuildInvalid, clean_name
 
 RULE_OPTION_FIELDS = ("subjects", "targets")
@@ -20,7 +20,7 @@ RULE_FIELDS = (
 GROUP_FIELDS = (
     "product", "code", "name_en", "name_nl", "kind", "position", "required", "default_option",
     "min_count", "max_count", "max_length", "allowed_pattern", "price_per_char", "flat_price", "font",
-    "text_x", "text_y", "text_width", "text_height", "text_colour", "text_z",
+    "text_colour",
 )
 _UNSET: Any = object()
 
@@ -123,3 +123,50 @@ class BuildForm(forms.ModelForm):
             return clean_name(self.cleaned_data.get("name"))
         except BuildInvalid as exc:
             raise ValidationError(exc.errors["name"]) from exc
+
+
+class _ProductViewField:
+    """Offer only the views of the product the row belongs to (a layer or placement in another
+    product's view would never be drawn)."""
+
+    product_path: tuple[str, ...] = ()
+
+    def _limit_views(self, owner: Any) -> None:
+        field = self.fields.get("view")
+        if field is None:
+            return
+        product_id = owner
+        for name in self.product_path:
+            product_id = getattr(product_id, name, None) if product_id is not None else None
+        field.queryset = ProductView.objects.filter(product_id=product_id).order_by("position", "id")
+
+
+class OptionLayerForm(_ProductViewField, forms.ModelForm):
+    product_path = ("group", "product_id")
+
+    class Meta:
+        model = OptionLayer
+        fields = ("view", "image", "tint", "z")
+
+    def __init__(self, *args: Any, parent: Option | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_views(parent if parent is not None and parent.pk else None)
+
+
+class TextPlacementForm(_ProductViewField, forms.ModelForm):
+    product_path = ("product_id",)
+
+    class Meta:
+        model = TextPlacement
+        fields = ("view", "x", "y", "width", "height", "z")
+
+    def __init__(self, *args: Any, parent: OptionGroup | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_views(parent if parent is not None and parent.pk else None)
+
+
+class ParentInlineFormSet(BaseInlineFormSet):
+    """Hands the inline's parent (option or step) to each form, to limit its views."""
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "parent": self.instance}

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from configurator.engine import Catalog
+from configurator.engine.catalog import MULTI, SINGLE
 from configurator.engine.check import Finding
 from configurator.i18n import pick
 
@@ -32,6 +34,22 @@ class CatalogNames:
     def group(self, code: str) -> str:
         name = self.groups.get(code)
         return f"“{name}” ({code})" if name else f"“{code}”"
+
+
+def picture_findings(cat: Catalog) -> list[Finding]:
+    """Options shoppers would pick without seeing a change: in a step that is drawn (some option
+    has a layer in some view), an option with no layer in any view. A single-choice step may
+    have one such option (such as "no stripes"); two of them would look alike. Sizes are never
+    drawn, so they are left out."""
+    findings = []
+    for group in cat.groups:
+        if group.size or group.kind not in (SINGLE, MULTI):
+            continue
+        bare = [i for i in group.options if not cat.options[i].layers]
+        if len(bare) == len(group.options) or (group.kind == SINGLE and len(bare) < 2):
+            continue
+        findings += [Finding("warning", "option_not_pictured", option=cat.options[i].key) for i in bare]
+    return findings
 
 
 def _rule_message(code: str) -> str | None:
@@ -84,6 +102,11 @@ def finding_message(finding: Finding, names: CatalogNames) -> str:
         return _("Option %(option)s can never be part of a valid build.") % {
             "option": names.option(finding.option)
         }
+    if code == "option_not_pictured":
+        return _(
+            "Option %(option)s has no layer in any view, so choosing it does not change the picture. "
+            "Upload a layer for it in at least one view."
+        ) % {"option": names.option(finding.option)}
     if code == "snapshot_invalid":
         return _("The catalog could not be read: %(error)s") % {"error": "; ".join(finding.detail)}
     return _("The catalog check reported “%(code)s” (rule: %(rule)s, option: %(option)s).") % {

@@ -77,7 +77,8 @@ def text_problems(cat: Catalog, state: State) -> dict[str, list[str]]:
                 _("This text contains a control character, which cannot be printed.")
             )
         spec = group.text
-        if len(text) <= spec.max_length and not text_fits(text, settings.FONT_DIR / spec.font, spec.box):
+        fits = all(text_fits(text, settings.FONT_DIR / spec.font, box) for box in spec.boxes)
+        if len(text) <= spec.max_length and not fits:
             problems.setdefault(group.code, []).append(
                 _("This text is too wide for its place in this font. Try fewer or narrower characters.")
             )

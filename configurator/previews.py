@@ -1,5 +1,5 @@
-"""Preview images: rendered once per (catalog version, fingerprint), then served from a cache
-row. A request must carry the build's selections, and they must make a valid build of that
+"""Preview images: rendered once per (catalog version, fingerprint, view), then served from a
+cache row. A request must carry the build's selections, and they must make a valid build of that
 version with that very fingerprint, so nobody can make the server draw arbitrary pictures."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from configurator.engine import Catalog, State, evaluate, normalize, to_plain
 from configurator.models import CatalogVersion, ImageKind, RenderedImage
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.render import compose, layers_for
-from configurator.render.compose import canvas_size, prepare_layer
+from configurator.render.compose import UnknownView, canvas_size, prepare_layer
 from configurator.snapshot import catalog_for
 
 MAX_PIXELS = 4_000_000
@@ -73,11 +73,23 @@ class _LayerCache:
 layer_cache = _LayerCache()
 
 
-def render_preview(cat: Catalog, state: State) -> Image.Image:
+def render_preview(cat: Catalog, state: State, view: str | None = None) -> Image.Image:
+    """One view of the build (default: the first); PreviewRefused for a view it does not have."""
     size = canvas_size(cat)
     if size[0] * size[1] > MAX_PIXELS:
         raise PreviewRefused("canvas too large")
-    return compose(layers_for(cat, state), size, lambda name, tint: layer_cache.get(name, tint, size), settings.FONT_DIR)
+    try:
+        layers = layers_for(cat, state, view)
+    except UnknownView:
+        raise PreviewRefused("unknown view") from None
+    return compose(layers, size, lambda name, tint: layer_cache.get(name, tint, size), settings.FONT_DIR)
+
+
+def card_views(cat: Catalog) -> list[str]:
+    """The views a social card shows: its best two (the first two marked for the card, else the
+    first two)."""
+    marked = [v.code for v in cat.views if v.on_card]
+    return (marked or [v.code for v in cat.views])[:2]
 
 
 def encode_preview(image: Image.Image) -> bytes:
@@ -93,15 +105,31 @@ class PreviewRef:
     version_id: int
     fingerprint: str
     query: str
+    view: str | None = None  # None: the product's first view, at the address without a view
 
     @property
     def url(self) -> str:
-        path = reverse("preview", args=[self.version_id, self.fingerprint])
+        return self.url_for(self.view)
+
+    def url_for(self, view: str | None) -> str:
+        """The address of the same build in another view."""
+        args = [self.version_id, self.fingerprint] + ([view] if view else [])
+        path = reverse("preview", args=args)
         return f"{path}?{self.query}" if self.query else path
 
 
-def preview_ref(cat: Catalog, version_id: int, state: State, fingerprint: str) -> PreviewRef:
-    return PreviewRef(version_id, fingerprint, query_from_plain(cat, to_plain(cat, state)))
+def picture_query(cat: Catalog, state: State) -> str:
+    """The selections a preview address carries: all but sizes, which never change the picture
+    (so a new size keeps the very same image address and the browser's cached copy)."""
+    query = query_from_plain(cat, to_plain(cat, state))
+    sizes = {f"{group.code}=" for group in cat.groups if group.size}
+    if not sizes:
+        return query
+    return "&".join(pair for pair in query.split("&") if pair[:pair.find("=") + 1] not in sizes)
+
+
+def preview_ref(cat: Catalog, version_id: int, state: State, fingerprint: str, view: str | None = None) -> PreviewRef:
+    return PreviewRef(version_id, fingerprint, picture_query(cat, state), view)
 
 
 def rendered_open(fetch: Callable[[bool], RenderedImage]):
@@ -114,11 +142,13 @@ def rendered_open(fetch: Callable[[bool], RenderedImage]):
         return fetch(True).file.open("rb")
 
 
-def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: bytes, size, ext: str) -> RenderedImage:
+def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: bytes, size, ext: str,
+           view: str = "") -> RenderedImage:
     """Write the file and point the cache row at it. Replaying it is harmless. A file is never
     replaced under a reader: when the name is taken (two requests drew the same image at once),
     storage picks a fresh one and the row points there."""
-    name = f"rendered/{version_id}/{kind}-{fingerprint}{'-' + variant if variant else ''}.{ext}"
+    suffix = "".join(f"-{part}" for part in (view, variant) if part)
+    name = f"rendered/{version_id}/{kind}-{fingerprint}{suffix}.{ext}"
     try:
         headroom_check()
         saved = default_storage.save(name, ContentFile(data))  # whole or not at all (atelier.storage)
@@ -132,11 +162,13 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
     try:
         with transaction.atomic():
             row, _ = RenderedImage.objects.update_or_create(
-                catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, variant=variant,
+                catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, view=view, variant=variant,
                 defaults={"file": saved, "width": size[0], "height": size[1]},
             )
     except IntegrityError:  # a concurrent request stored it first
-        row = RenderedImage.objects.get(catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, variant=variant)
+        row = RenderedImage.objects.get(
+            catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, view=view, variant=variant
+        )
     return row
 
 
@@ -151,37 +183,51 @@ def _touched(row: RenderedImage) -> RenderedImage:
 
 
 def preview_fetch(
-    *, version_id: int, fingerprint: str, query: QueryDict, before_render: Callable[[], None] | None = None,
-    redraw: bool = False,
+    *, version_id: int, fingerprint: str, query: QueryDict, view: str | None = None,
+    before_render: Callable[[], None] | None = None, redraw: bool = False,
 ) -> RenderedImage:
-    """The cached preview, rendering it on a miss; PreviewRefused unless the query is a valid
-    build of that version whose fingerprint is the one asked for, RenderUnavailable when it
-    cannot be stored. `before_render` runs only when it is about to draw (the web view counts
-    renders against a rate limit there)."""
-    row = None if redraw else RenderedImage.objects.filter(
-        catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, variant=""
-    ).first()
-    if row is not None:
-        return _touched(row)
+    """The cached preview of one view (default: the first), rendering it on a miss;
+    PreviewRefused unless the view is one of the product's and the query is a valid build of
+    that version whose fingerprint is the one asked for, RenderUnavailable when it cannot be
+    stored. `before_render` runs only when it is about to draw (the web view counts renders
+    against a rate limit there)."""
+    if view is not None:  # a named view's row is found by its code without compiling the catalog
+        row = None if redraw else RenderedImage.objects.filter(
+            catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, view=view, variant=""
+        ).first()
+        if row is not None:
+            return _touched(row)
     if not CatalogVersion.objects.filter(pk=version_id).exists():
         raise PreviewRefused("unknown version")
     cat = catalog_for(version_id)
+    shown = cat.view(view)
+    if shown is None:
+        raise PreviewRefused("unknown view")
+    if view is None:
+        row = None if redraw else RenderedImage.objects.filter(
+            catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, view=shown.code,
+            variant="",
+        ).first()
+        if row is not None:
+            return _touched(row)
     state, errors = normalize(cat, plain_from_query(cat, query))
     result = evaluate(cat, state)
     if errors or not result.valid or result.fingerprint != fingerprint:
         raise PreviewRefused("not a valid build of this version")
     if before_render is not None:
         before_render()
-    image = render_preview(cat, state)
-    return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_preview(image), image.size, "jpg")
+    image = render_preview(cat, state, shown.code)
+    return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_preview(image), image.size, "jpg",
+                  view=shown.code)
 
 
 def social_card_variant(*, build, language: str) -> str:
-    """The card shows the build's name, so its cache row is per (version, fingerprint, variant):
-    the language and a digest of the name."""
+    """The card shows the build's name and price, so its cache row is per (version, fingerprint,
+    variant): the language and a digest of the name and the price (a size changes the price
+    but not the fingerprint)."""
     import hashlib
 
-    return f"{language[:2]}-{hashlib.sha256(build.name.encode()).hexdigest()[:12]}"
+    return f"{language[:2]}-{hashlib.sha256(f'{build.name}|{build.total}'.encode()).hexdigest()[:12]}"
 
 
 def social_card_fetch(*, build, language: str, before_render: Callable[[], None] | None = None,
@@ -210,7 +256,8 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
         title = build.name or pick(cat.name)
         subtitle = pick(cat.name) if build.name else ""
         price = eur(build.total)
-    image = social_card(render_preview(cat, state), title, subtitle, price, settings.FONT_DIR)
+    shots = [render_preview(cat, state, view) for view in card_views(cat)]
+    image = social_card(shots, title, subtitle, price, settings.FONT_DIR)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return _store(build.catalog_version_id, build.fingerprint, ImageKind.SOCIAL, variant, buffer.getvalue(), CARD_SIZE, "png")

@@ -12,22 +12,38 @@ from configurator.lru import LRU
 from configurator.models import CatalogVersion, GroupKind, Product
 
 
-def _layer(option) -> dict[str, Any] | None:
-    if not option.layer_image:
-        return None
-    return {"image": option.layer_image.name, "tint": option.layer_tint or None, "z": option.layer_z}
+def _layers(option) -> dict[str, dict[str, Any]]:
+    """The option's layer per view code (views without one are left out)."""
+    return {
+        layer.view.code: {"image": layer.image.name, "tint": layer.tint or None, "z": layer.z}
+        for layer in sorted(option.layers.all(), key=lambda layer: (layer.view.position, layer.view_id))
+        if layer.image
+    }
+
+
+def _views(product: Product) -> list[dict[str, Any]]:
+    return [
+        {"code": view.code, "name": view.texts("name"), "base_layer": view.base_layer.name or None,
+         "on_card": view.on_card}
+        for view in product.views.order_by("position", "id")
+    ]
 
 
 def product_snapshot(product: Product) -> dict[str, Any]:
-    """Everything a build of this product depends on, as plain JSON."""
+    """Everything a build of this product depends on, as plain JSON.
+
+    A size step is stored as a single-choice step marked `"size": true`: the engine treats it
+    as one, and leaves it out of the render fingerprint."""
     groups = []
-    for group in product.groups.order_by("position", "id").prefetch_related("options"):
+    for group in product.groups.order_by("position", "id").prefetch_related(
+        "options__layers__view", "placements__view",
+    ):
         options = sorted(group.options.all(), key=lambda o: (o.position, o.id))
         default = group.default_option.code if group.default_option_id and group.kind != GroupKind.TEXT else None
         raw: dict[str, Any] = {
             "code": group.code,
             "name": group.texts("name"),
-            "kind": group.kind,
+            "kind": GroupKind.SINGLE.value if group.kind == GroupKind.SIZE else group.kind,
             "required": group.required,
             "default": default,
             "min": group.min_count,
@@ -39,11 +55,13 @@ def product_snapshot(product: Product) -> dict[str, Any]:
                     "price": str(o.price_delta),
                     "available": o.is_available,
                     "swatch": o.swatch,
-                    "layer": _layer(o),
+                    "layers": _layers(o) if group.kind != GroupKind.SIZE else {},
                 }
                 for o in options
             ],
         }
+        if group.kind == GroupKind.SIZE:
+            raw["size"] = True
         if group.kind == GroupKind.TEXT:
             raw["options"] = []
             raw["text"] = {
@@ -52,9 +70,11 @@ def product_snapshot(product: Product) -> dict[str, Any]:
                 "price_per_char": str(group.price_per_char),
                 "flat_price": str(group.flat_price),
                 "font": group.font,
-                "box": [group.text_x, group.text_y, group.text_width, group.text_height],
                 "colour": group.text_colour,
-                "z": group.text_z,
+                "placements": {
+                    p.view.code: {"box": [p.x, p.y, p.width, p.height], "z": p.z}
+                    for p in sorted(group.placements.all(), key=lambda p: (p.view.position, p.view_id))
+                },
             }
         groups.append(raw)
     rules = []
@@ -78,7 +98,7 @@ def product_snapshot(product: Product) -> dict[str, Any]:
             "base_price": str(product.base_price),
             "currency": "EUR",
             "canvas": [product.canvas_width, product.canvas_height],
-            "base_layer": product.preview_base.name or None,
+            "views": _views(product),
         },
         "groups": groups,
         "rules": rules,

@@ -19,9 +19,10 @@ from configurator.engine.evaluate import Price, evaluate
 from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
 from configurator.i18n import current_language, pick
 from configurator.personal_text import text_problems
-from configurator.previews import PreviewRef, preview_ref
+from configurator.previews import PreviewRef, picture_query, preview_ref
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.selectors import ProductRef
+from configurator.stepper import Stepper, open_step, stepper
 
 
 @dataclass
@@ -59,10 +60,43 @@ class StepView:
     options: list[OptionView]
     text: TextView | None = None
     shows: tuple = ()  # what the step shows, as engine data (see StudioBuild.parts)
+    size: bool = False  # a size: a compact row of options (it never changes the picture)
 
     @property
     def none_checked(self) -> bool:
         return not any(o.checked for o in self.options)
+
+
+@dataclass
+class ViewTab:
+    """One view of the product in the studio: its picture of the build, and (without
+    JavaScript) the link that shows it large."""
+
+    code: str
+    name: str
+    url: str  # the preview of the build in this view
+    href: str  # the studio with this view shown large
+    current: bool
+
+
+def view_code(cat: Catalog, value: str | None) -> str:
+    """The view `?view=` asks for, or the first one (also for a code the product lacks)."""
+    shown = cat.view(value) if value else None
+    return (shown or cat.views[0]).code
+
+
+def view_url(cat: Catalog, preview: PreviewRef, code: str) -> str:
+    """The preview of one view; the first view's is the address without a view, as elsewhere."""
+    return preview.url_for(None if code == cat.views[0].code else code)
+
+
+def view_tabs(cat: Catalog, preview: PreviewRef, current: str, query: str, step: str, lang: str) -> list[ViewTab]:
+    link = "?" + "&".join(part for part in (query, f"step={step}" if step else "") if part)
+    return [
+        ViewTab(v.code, pick(v.name, lang), view_url(cat, preview, v.code),
+                f"{link}&view={v.code}".replace("?&", "?"), v.code == current)
+        for v in cat.views
+    ]
 
 
 @dataclass
@@ -86,6 +120,14 @@ class StudioPage:
     # Whether the preview URL draws: a build that breaks a rule (an old or hand-made link) has no
     # picture, and the page says so instead of showing a broken image.
     preview_ok: bool = True
+    stepper: Stepper | None = None  # the tabs, the open one and the summary's lines
+    view: str = ""  # the view shown large (?view=; the first by default)
+    views: list[ViewTab] = field(default_factory=list)  # every view, the current one marked
+
+    @property
+    def view_url(self) -> str:
+        """The preview of the view shown large."""
+        return view_url(self.catalog, self.preview, self.view)
 
     # Built on first use: an htmx update that leaves the price or the preview as they were
     # never needs them.
@@ -150,7 +192,7 @@ def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang:
             code=group.code, name=pick(group.name, lang), kind=group.kind, required=group.required,
             missing=group.code in missing,
             max_count=group.max_count if group.kind == MULTI and group.max_count != NO_MAX else None,
-            options=options, text=text, shows=shows[f"step:{group.code}"],
+            options=options, text=text, shows=shows[f"step:{group.code}"], size=group.size,
         ))
     return steps
 
@@ -169,6 +211,8 @@ class StudioBuild:
     query: str
     costs: dict[int, Decimal | None]  # see conflict_costs
     drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
+    step: str = ""  # the open step (?step=<code>; stepper.open_step)
+    view: str = ""  # the view shown large (?view=<code>)
 
     @property
     def valid(self) -> bool:
@@ -181,12 +225,16 @@ class StudioBuild:
         conflicting option costs after its repair, and its text with its problems."""
         state, avail, evaluation = self.result.state, self.result.availability, self.result.evaluation
         parts: dict[str, Any] = {
-            "preview": (self.shown_fingerprint, self.drawable),
+            "preview": (self.shown_fingerprint, self.drawable, self.view),
             "price": evaluation.price,
             "save": (self.query, self.valid),
             "missing": (evaluation.missing, self.valid,
                         tuple(v for v in evaluation.violations if not v.kind.startswith("text"))),
         }
+        # The stepper's tabs and Previous/Next link to each step with the build in the URL; the
+        # summary lists the choices (the query), the price and what is missing.
+        parts["nav"] = (self.query, tuple(evaluation.missing), self.step)
+        parts["summary"] = (self.query, evaluation.price, parts["missing"])
         for group in cat.groups:
             m = group.mask
             step: tuple = (
@@ -214,7 +262,8 @@ def studio_build(cat: Catalog, query: QueryDict, action: Action | None = None) -
     return StudioBuild(
         result=result, text_problems=problems, shown=shown, shown_fingerprint=shown_evaluation.fingerprint,
         plain=plain, query=query_from_plain(cat, plain), costs=conflict_costs(cat, state, result.availability),
-        drawable=shown_evaluation.valid,
+        drawable=shown_evaluation.valid, step=open_step(cat, query.get("step")),
+        view=view_code(cat, query.get("view")),
     )
 
 
@@ -269,15 +318,17 @@ def page_from_build(
         valid=build.valid,
         complete=evaluation.complete,
         problems=[violation_message(cat, v) for v in evaluation.violations if not v.kind.startswith("text")],
-        preview=PreviewRef(product.version_id, build.shown_fingerprint,
-                           build.query if shown == result.state else query_from_plain(cat, to_plain(cat, shown))),
+        preview=PreviewRef(product.version_id, build.shown_fingerprint, picture_query(cat, shown)),
         query=build.query,
         plain=build.plain,
         catalog=cat,
         shown=shown,
         lang=lang,
         preview_ok=build.drawable,
+        stepper=stepper(cat, result.state, evaluation.missing, build.step, lang, _("Summary")),
+        view=build.view or cat.views[0].code,
     )
+    page.views = view_tabs(cat, page.preview, page.view, build.query, page.stepper.open if page.stepper else "", lang)
     page.repair = _repair_offer(cat, result, action, repair_base or None, evaluation.price.total)
     return page
 
@@ -303,13 +354,14 @@ def _repair_offer(
 
 def changed_parts(cat: Catalog, before: StudioBuild | None, after: StudioBuild) -> dict[str, Any]:
     """Which parts of the page a click changed (the htmx response sends only those): "preview",
-    "price", "save" and "missing" say whether each changed, and "steps" lists the codes of the
-    steps that did. With no page before, everything changed."""
+    "price", "save", "missing", "nav" (the stepper's tabs and Previous/Next) and "summary" say
+    whether each changed, and "steps" lists the codes of the steps that did. With no page
+    before, everything changed."""
     old = before.parts(cat) if before is not None else {}
     new = after.parts(cat)
     changed = {key for key, value in new.items() if old.get(key, _NOTHING) != value}
     return {
-        **{part: part in changed for part in ("preview", "price", "save", "missing")},
+        **{part: part in changed for part in ("preview", "price", "save", "missing", "nav", "summary")},
         "steps": [group.code for group in cat.groups if f"step:{group.code}" in changed],
     }
 

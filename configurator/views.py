@@ -115,7 +115,8 @@ def studio(request: HttpRequest, slug: str) -> HttpResponse:
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response
-    response["HX-Push-Url"] = f"{request.path}?{update.page.query}" + (f"&b={build_id}" if build_id else "")
+    response["HX-Push-Url"] = (f"{request.path}?{update.page.query}&step={update.page.stepper.open}"
+                               + (f"&b={build_id}" if build_id else ""))
     if update.before is not None and update.before != update.after:
         signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
                                     before=update.before, after=update.after, action=action)
@@ -129,11 +130,16 @@ def build_save(request: HttpRequest, slug: str) -> HttpResponse:
     cat = catalog_for(ref.version_id)
     selections = plain_from_query(cat, QueryDict(request.POST.get("state", "")[:4000]))
     build_id = request.POST.get("build", "")
+    # The summary step's Order button posts this form with then=order: save, then the order form.
+    to_order = request.POST.get("then") == "order"
 
     def save() -> services.Answer:
         owner = _owner(request, create=True)
-        if build_id:
-            build = selectors.build_get_owned(build_id=build_id, owner=owner)
+        build = selectors.build_get_owned(build_id=build_id, owner=owner) if build_id else None
+        if to_order:
+            build = services.build_save_to_order(product=selectors.product_get(slug=slug), build=build, owner=owner,
+                                                 selections=selections, name=request.POST.get("name"))
+        elif build is not None:
             build = services.build_update(build=build, owner=owner, selections=selections, name=request.POST.get("name"))
         else:
             product = selectors.product_get(slug=slug)
@@ -141,21 +147,27 @@ def build_save(request: HttpRequest, slug: str) -> HttpResponse:
         return services.Answer(302, {"build": str(build.pk), "name": build.name}, owner.shopper_id)
 
     try:  # a retried post (the same one-time token and fields) gets the first answer: one build
-        answer = idempotency.once(request, scope="build-save-form", key=idempotency.form_key(request),
+        answer = idempotency.once(request, scope="build-order-form" if to_order else "build-save-form",
+                                  key=idempotency.form_key(request),
                                   fingerprint=idempotency.form_fingerprint(request), action=save)
     except (Build.DoesNotExist, services.BuildNotFound, ValueError):
         raise Http404 from None
     except (services.BuildInvalid, idempotency.KeyInvalid) as invalid:
         why = invalid.errors.values() if isinstance(invalid, services.BuildInvalid) else [str(invalid)]
         for field_errors in why:
-            messages.error(request, _("Not saved: %(why)s") % {"why": _flatten(field_errors)})
-        # The studio again, showing why (400: nothing was saved); its links lead back to the studio.
-        page = studio_page(cat, ref, parse_query(request.POST.get("state", "")[:4000]))
+            message = _("Not ordered: %(why)s") if to_order else _("Not saved: %(why)s")
+            messages.error(request, message % {"why": _flatten(field_errors)})
+        # The studio again, showing why (400: nothing was saved); its links lead back to the studio,
+        # and an order refused opens the summary, which lists what is missing.
+        query = parse_query(request.POST.get("state", "")[:4000])
+        if to_order:
+            query["step"] = ["summary"]
+        page = studio_page(cat, ref, query)
         context = {"build_id": _uuid_or_blank(build_id), "studio_url": reverse("configurator:studio", args=[slug]),
                    "page": page}
         return render(request, STUDIO, context, status=400)
     messages.success(request, _("Saved “%(name)s”.") % {"name": answer.body["name"] or _("your design")})
-    return redirect("configurator:build", build_id=answer.body["build"])
+    return redirect("configurator:order" if to_order else "configurator:build", build_id=answer.body["build"])
 
 
 def _flatten(errors) -> str:
@@ -201,13 +213,13 @@ def build_delete(request: HttpRequest, build_id) -> HttpResponse:
 
 @require_safe
 @ratelimited()
-def preview(request: HttpRequest, version_id: int, fingerprint: str) -> HttpResponse:
-    etag = f'"{version_id}-{fingerprint}"'
+def preview(request: HttpRequest, version_id: int, fingerprint: str, view: str | None = None) -> HttpResponse:
+    etag = f'"{version_id}-{fingerprint}{"-" + view if view else ""}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
     try:
         image = rendered_open(lambda redraw: preview_fetch(
-            version_id=version_id, fingerprint=fingerprint, query=request.GET, redraw=redraw,
+            version_id=version_id, fingerprint=fingerprint, query=request.GET, view=view, redraw=redraw,
             before_render=lambda: ratelimit(request, "render"),  # cached ones are free
         ))
     except PreviewRefused:

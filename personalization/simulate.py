@@ -47,9 +47,11 @@ from configurator.services import BuildInvalid, build_remix, build_save, build_s
 from configurator.snapshot import catalog_for
 from personalization.capture import choice_events, event_dict
 from personalization.depth import build_depth, order_boost
-from personalization.models import ConsentChange, Event, EventType, Shopper
+from personalization.models import ConsentChange, Event, EventType, Placement, Segment, Shopper
+from personalization.services.campaigns import campaign_click_store, campaign_place
 from personalization.services.events import events_record
 from personalization.services.rollups import rollups_refresh
+from personalization.services.segments import segment_materialize
 from personalization.services.shoppers import consent_set
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,23 @@ RATES = {
     "value":           {"save": 0.35, "share": 0.08, "order": 0.18, "remix": 0.40, "clicks": 5},
     "performance":     {"save": 0.45, "share": 0.22, "order": 0.25, "remix": 0.25, "clicks": 8},
 }
+# Campaign messages (a live experiment on the home page, as `make run` seeds one): a shopper
+# clicks a message framed for motivation m at 2% + 25% x their share of m, and orders at their
+# rate x (1 + 0.8 x their share of m). So a message speaks most to those it is framed for, which
+# is what the motivation-by-message report should find. Modelled, and the demo says so.
+MESSAGE_CLICK = (0.02, 0.25)
+MESSAGE_ORDER_LIFT = 0.8
+
+
+def message_click_rate(mix: dict[str, float], motivation: str) -> float:
+    return MESSAGE_CLICK[0] + MESSAGE_CLICK[1] * mix.get(motivation, 0.0)
+
+
+def message_factor(mix: dict[str, float], motivation: str) -> float:
+    """How much more likely to order a campaign message framed for `motivation` makes them."""
+    return 1 + MESSAGE_ORDER_LIFT * mix.get(motivation, 0.0) if motivation else 1.0
+
+
 # (country, share of shoppers, share of them browsing in Dutch)
 COUNTRIES = (("NL", 0.40, 0.9), ("BE", 0.12, 0.6), ("DE", 0.12, 0.0), ("GB", 0.12, 0.0),
              ("FR", 0.08, 0.0), ("US", 0.10, 0.0), ("SE", 0.06, 0.0))
@@ -119,7 +138,8 @@ class Persona:
 
 # One record per draw that depends on the mix (see personalization/evaluation/truth.py):
 #   ("click", ((tags, add), ...) per step offered, (step index, action index))
-#   ("text", tags, personalized)      ("rate", what, happened)      ("clicks", n)
+#   ("text", tags, personalized)      ("rate", what, happened, factor, message)      ("clicks", n)
+#   ("message", motivation the campaign message speaks to, clicked)
 #   ("product", (tags of each product's options, ...), chosen index)
 Trace = list[tuple]
 
@@ -202,7 +222,7 @@ def _choices(cat: Catalog, plain: dict, tags: dict, mix: dict[str, float]) -> di
     result = quote(cat, plain)
     out: dict[str, list[tuple[Action, float]]] = {}
     for group in cat.groups:
-        if group.kind == TEXT:
+        if group.kind == TEXT or group.size:  # a size says nothing about motivation: see _sized
             continue
         for index in group.options:
             option = cat.options[index]
@@ -237,6 +257,16 @@ def _text_value(rng: random.Random, group) -> str | None:
     return rng.choice(fits) if fits else None
 
 
+def _sized(cat: Catalog, plain: dict, persona: Persona) -> dict:
+    """Every size step given the shopper's size (so the build can be ordered). Drawn from its own
+    generator, per shopper and step, so the rest of the simulation (and its seed) is unchanged."""
+    for group in cat.groups:
+        if group.size and not plain.get(group.code) and group.options:
+            pick = random.Random(f"{persona.shopper_id}:{group.code}").choice(group.options)
+            plain = {**plain, group.code: cat.options[pick].code}
+    return plain
+
+
 def walk(rng: random.Random, item: Configurable, persona: Persona, plain: dict, clicks: int, clock: Clock,
          version_id: int, trace: Trace | None = None) -> tuple[dict, list[dict]]:
     """A walk of `clicks` clicks from `plain`: (the build it ends on, the events it made)."""
@@ -256,6 +286,7 @@ def walk(rng: random.Random, item: Configurable, persona: Persona, plain: dict, 
                     trace.append(_click_record(choices, action, item.tags))
                 plain = new_plain
                 break
+    plain = _sized(cat, plain, persona)
     for group in cat.groups:  # personal text: a self-expression signal
         if group.kind != TEXT:
             continue
@@ -293,14 +324,37 @@ class Journey:
         self.counts: Counter = Counter()
         self.shares: list[Share] = []
         self.consented = False
+        self.message = ""  # the motivation the campaign message they saw speaks to
 
     def draw(self, what: str, factor: float = 1.0) -> bool:
-        """Does the shopper do `what` (save, share, order, remix), at their rate times `factor`?
-        Recorded in the trace."""
-        happened = self.rng.random() < self.persona.rate(what) * factor
+        """Does the shopper do `what` (save, share, order, remix), at their rate times `factor`
+        (and, for an order after a campaign message, times message_factor)? Recorded in the trace."""
+        message = self.message if what == "order" else ""
+        happened = self.rng.random() < self.persona.rate(what) * factor * message_factor(self.persona.mix, message)
         if self.trace is not None:
-            self.trace.append(("rate", what, happened, factor))
+            self.trace.append(("rate", what, happened, factor, message))
         return happened
+
+    def see_campaign(self, segments: list) -> None:
+        """They open the home page, where a live experiment may show them a message (the site's own
+        assignment and exposure, as the campaign tag does). They click it at message_click_rate."""
+        p = self.persona
+        purposes = [name for name in ("analytics", "personalization", "marketing") if getattr(p, name)]
+        if not segments or not self.consented or not purposes:
+            return
+        for segment in segments:  # their consent is new: bring the experiment's segments up to date
+            segment_materialize(segment=segment, now=self.clock.at)
+        placed = campaign_place(shopper_id=p.shopper_id, purposes=purposes, records_events=p.records_events,
+                                placement=Placement.HOME_HERO, now=self.clock.at)
+        if placed is None:
+            return
+        self.message = placed.variant.motivation
+        clicked = self.rng.random() < message_click_rate(p.mix, self.message)
+        if self.trace is not None:
+            self.trace.append(("message", self.message, clicked))
+        if clicked and p.records_events:
+            campaign_click_store(shopper_id=p.shopper_id, campaign=placed.campaign, variant=placed.variant,
+                                 at=self.clock.tick(self.rng, 2, 30))
 
     def record(self, items: list[dict]) -> None:
         if items and self.persona.records_events:
@@ -397,10 +451,12 @@ def _appeal(item: Configurable, mix: dict[str, float]) -> float:
 
 
 def play(rng: random.Random, persona: Persona, clock: Clock, products: list[Configurable],
-         shares: list[Share], trace: Trace | None = None) -> Journey:
-    """One shopper's whole visit: maybe a share someone sent them, then one or two products."""
+         shares: list[Share], trace: Trace | None = None, segments: list | None = None) -> Journey:
+    """One shopper's whole visit: maybe a campaign message on the home page, maybe a share
+    someone sent them, then one or two products."""
     journey = Journey(rng, persona, clock, trace)
     journey.start()
+    journey.see_campaign(segments or [])
     by_id = {item.product.pk: item for item in products}
     appeal = [(item, _appeal(item, persona.mix)) for item in products]
     todo = [_weighted(rng, appeal)]
@@ -471,6 +527,8 @@ def simulate(*, shoppers: int, seed: int | None = None, days: int = 60,
                    key=lambda plan: plan[0])
     report = Report()
     shares: list[Share] = []
+    segments = list(Segment.objects.filter(active=True, campaigns__active=True,
+                                           campaigns__placement=Placement.HOME_HERO).distinct())
     # In-process tasks would "send" the confirmations of fake orders: they go nowhere.
     quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend") \
         if settings.CELERY_TASK_ALWAYS_EAGER else nullcontext()
@@ -480,7 +538,8 @@ def simulate(*, shoppers: int, seed: int | None = None, days: int = 60,
             journey_trace: Trace | None = [] if trace else None
             try:
                 with transaction.atomic():
-                    journey = play(journey_rng, persona, Clock(start, ceiling), products, shares, journey_trace)
+                    journey = play(journey_rng, persona, Clock(start, ceiling), products, shares, journey_trace,
+                                   segments)
             except BuildInvalid as exc:  # a catalog rule the walk did not foresee: skip this shopper
                 logger.warning("simulated shopper %s skipped: %s", persona.shopper_id.hex[:8], exc.errors)
                 report.counts["skipped"] += 1
@@ -496,6 +555,8 @@ def simulate(*, shoppers: int, seed: int | None = None, days: int = 60,
             if progress is not None:
                 progress(1)
     report.profiles = _recompute_profiles([p.shopper_id for p in report.personas if p.records_events])
+    for segment in Segment.objects.filter(active=True):  # segments read the new profiles
+        segment_materialize(segment=segment)
     rollups_refresh(since=(now - span).date())  # the reports read these
     return report
 

@@ -42,6 +42,7 @@ def catalog_payload(product: Product) -> dict[str, Any]:
             "name": pick(group.name),
             "kind": group.kind,
             "required": group.required,
+            "size": group.size,
             "default": raw.get("default"),
             "min": group.min_count,
             "max": raw.get("max"),

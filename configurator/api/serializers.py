@@ -157,6 +157,7 @@ class GroupOutput(serializers.Serializer):
     max = serializers.IntegerField(allow_null=True)
     options = OptionOutput(many=True)
     text = serializers.DictField(required=False)
+    size = serializers.BooleanField(help_text="A size: a single choice that changes the price, never the picture.")
 
 
 class RuleOutput(serializers.Serializer):

@@ -15,14 +15,14 @@ from functools import lru_cache
 
 from PIL import Image
 
-from . import art_car, art_coat, art_sneaker
+from . import art_car, art_car_front, art_coat, art_coat_back, art_sneaker, art_sneaker_top
 
 ART_REVISION = 1
 
 _LAYERS: dict[str, dict[str, Callable[[], Image.Image]]] = {
-    "city-car": art_car.LAYERS,
-    "sneaker": art_sneaker.LAYERS,
-    "trench-coat": art_coat.LAYERS,
+    "city-car": {**art_car.LAYERS, **art_car_front.LAYERS},
+    "sneaker": {**art_sneaker.LAYERS, **art_sneaker_top.LAYERS},
+    "trench-coat": {**art_coat.LAYERS, **art_coat_back.LAYERS},
 }
 
 

@@ -549,3 +549,75 @@ TRENCH_COAT: dict[str, Any] = {
 
 
 PRODUCTS: tuple[dict[str, Any], ...] = (CITY_CAR, SNEAKER, TRENCH_COAT)
+
+
+# --- Views and sizes (issue #12) --------------------------------------------------------------
+# The first view of each product is the one its options' `layer`, `tint` and `z` (and its text
+# step's `box`) were drawn for. Each further view names, per step, the layer of every option
+# in that view: one grey mask for a whole step of tints, or one layer per option code; an
+# option missing there is not drawn in that view. Layer names refer to `art.py`.
+
+def _view(code: str, en: str, nl: str, base: str, *, on_card: bool = True) -> dict[str, Any]:
+    return {"code": code, "name": {"en": en, "nl": nl}, "base_layer": base, "on_card": on_card}
+
+
+def _add_view(product: dict[str, Any], view: dict[str, Any], layers: dict[str, str | dict[str, str]],
+              placements: dict[str, tuple[tuple[int, int, int, int], int]] | None = None) -> None:
+    product.setdefault("views", [])
+    product["views"].append(view)
+    for group in product["groups"]:
+        layer = layers.get(group["code"])
+        for option in group.get("options", []):
+            # One mask for a whole step of tints: for the options that have one in the first view
+            # (not for "none", which draws nothing of its own).
+            name = layer.get(option["code"]) if isinstance(layer, dict) else layer if option["layer"] else None
+            if name:
+                option.setdefault("views", {})[view["code"]] = name
+        if placements and group["code"] in placements:
+            group["text"].setdefault("placements", {})[view["code"]] = placements[group["code"]]
+
+
+def _sizes(labels: list[tuple[str, str]], deltas: dict[str, str] | None = None) -> dict[str, Any]:
+    deltas = deltas or {}
+    return {
+        "code": "size", "name": {"en": "Size", "nl": "Maat"}, "kind": "size", "required": True,
+        "default": None,
+        "options": [_opt(code, label, label, deltas.get(code, "0")) for code, label in labels],
+    }
+
+
+CITY_CAR["views"] = [_view("side", "Side", "Zijkant", "base")]
+_add_view(CITY_CAR, _view("front", "Front", "Voorkant", "front-base"), {
+    "body": "front-body", "roof": "front-roof", "stripes": "front-stripes", "mirrors": "front-mirror-caps",
+    "trim": {"classic": "front-trim-classic", "electric": "front-trim-electric", "sport": "front-trim-sport"},
+    "packs": {"family": "front-pack-family", "tech": "front-pack-tech", "sport": "front-pack-sport"},
+})
+
+SNEAKER["views"] = [_view("side", "Side", "Zijkant", "base")]
+_add_view(SNEAKER, _view("top", "From above", "Bovenaanzicht", "top-base"), {
+    **{zone: f"top-zone-{zone}" for zone in ("quarter", "toe", "heel", "mark")},
+    "laces": "top-laces",
+    "material": {m: f"top-material-{m}" for m in ("leather", "suede", "knit")},
+    "cut": {"low": "top-cut-low", "high": "top-cut-high"},
+    "sole": {s: f"top-sole-{s}" for s in ("white", "black", "gum", "ice", "grind")},
+    "extras": {"reflective": "top-extra-reflective", "glow": "top-extra-glow", "lace_tag": "top-extra-lace-tag"},
+})
+SNEAKER["groups"].insert(len(SNEAKER["groups"]) - 1, _sizes([(str(n), f"EU {n}") for n in range(36, 47)]))
+
+TRENCH_COAT["views"] = [_view("front", "Front", "Voorkant", "base")]
+_add_view(TRENCH_COAT, _view("back", "Back", "Achterkant", "back-base"), {
+    "colour": "coat",
+    "fabric": {f: f"fabric-{f}" for f in ("gabardine", "cashmere", "recycled")},
+    "length": {n: f"length-{n}" for n in ("short", "mid", "long")},
+    "fit": {f: f"back-fit-{f}" for f in ("classic", "slim", "relaxed")},
+    "collar": {c: f"collar-{c}" for c in ("notch", "funnel", "shearling")},
+    "extras": {"belt": "extra-belt", "epaulettes": "extra-epaulettes", "cuff_straps": "extra-cuff-straps",
+               "d_rings": "extra-d-rings"},
+})
+_add_view(TRENCH_COAT, _view("detail", "Lining and label", "Voering en label", "detail-base", on_card=False), {
+    "colour": "detail-facing",
+    "lining": {n: f"detail-lining-{n}" for n in ("archive", "ice", "noir", "silk")},
+}, placements={"monogram": ((262, 364, 156, 56), 40)})
+TRENCH_COAT["groups"].insert(len(TRENCH_COAT["groups"]) - 1, _sizes(
+    [(code, code.upper()) for code in ("xs", "s", "m", "l", "xl", "xxl")], {"xl": "60", "xxl": "120"},
+))

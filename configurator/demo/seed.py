@@ -15,7 +15,17 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 
-from configurator.models import CatalogVersion, GroupKind, Option, OptionGroup, Product, Rule
+from configurator.models import (
+    CatalogVersion,
+    GroupKind,
+    Option,
+    OptionGroup,
+    OptionLayer,
+    Product,
+    ProductView,
+    Rule,
+    TextPlacement,
+)
 from configurator.services.catalog import product_publish
 
 from . import art
@@ -87,8 +97,69 @@ def _product(data: dict[str, Any], tally: _Tally) -> Product:
         "canvas_width": width,
         "canvas_height": height,
         "position": data["position"],
-        "preview_base": _layer_file(slug, data["base_layer"], tally),
     }, tally)
+
+
+def _views(product: Product, data: dict[str, Any], tally: _Tally) -> dict[str, ProductView]:
+    """The product's views by code. The first view a migration made from the single picture of
+    an earlier seed ("main") takes the code of the demo's first view."""
+    existing = {view.code: view for view in product.views.all()}
+    first = data["views"][0]["code"]
+    if first not in existing and "main" in existing:
+        view = existing.pop("main")
+        view.code = first
+        view.save(update_fields=["code"])
+        existing[first] = view
+    views = {}
+    for position, raw in enumerate(data["views"]):
+        views[raw["code"]] = _upsert(ProductView, {"product": product, "code": raw["code"]}, {
+            "name_en": raw["name"]["en"],
+            "name_nl": raw["name"]["nl"],
+            "base_layer": _layer_file(product.slug, raw["base_layer"], tally),
+            "on_card": raw.get("on_card", True),
+            "position": position,
+        }, tally, existing)
+    return views
+
+
+def _option_layers(option: Option, raw: dict[str, Any], step_z: int, views: dict[str, ProductView],
+                   first: str, tally: _Tally) -> None:
+    wanted = {first: raw["layer"]} if raw.get("layer") else {}
+    wanted.update(raw.get("views", {}))
+    existing = {layer.view_id: layer for layer in option.layers.all()}
+    z = raw["z"] if raw["z"] is not None else step_z
+    for code, layer in wanted.items():
+        view = views[code]
+        row = existing.get(view.pk)
+        values = {"image": _layer_file(option.group.product.slug, layer, tally), "tint": raw["tint"] or "", "z": z}
+        if row is None:
+            OptionLayer.objects.create(option=option, view=view, **values)
+            tally.created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.save()
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+
+
+def _placements(group: OptionGroup, text: dict[str, Any], views: dict[str, ProductView], first: str,
+                tally: _Tally) -> None:
+    wanted = {first: (text["box"], text["z"]), **text.get("placements", {})}
+    existing = {p.view_id: p for p in group.placements.all()}
+    for code, (box, z) in wanted.items():
+        x, y, w, h = box
+        values = {"x": x, "y": y, "width": w, "height": h, "z": z}
+        row = existing.get(views[code].pk)
+        if row is None:
+            TextPlacement.objects.create(group=group, view=views[code], **values)
+            tally.created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            TextPlacement.objects.filter(pk=row.pk).update(**values)
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
 
 
 def _group_values(data: dict[str, Any], position: int) -> dict[str, Any]:
@@ -103,37 +174,35 @@ def _group_values(data: dict[str, Any], position: int) -> dict[str, Any]:
     }
     if data["kind"] == GroupKind.TEXT:
         text = data["text"]
-        x, y, w, h = text["box"]
         values.update({
             "max_length": text["max_length"],
             "allowed_pattern": text["pattern"],
             "price_per_char": Decimal(text["price_per_char"]),
             "flat_price": Decimal(text["flat_price"]),
             "font": text["font"],
-            "text_x": x, "text_y": y, "text_width": w, "text_height": h,
             "text_colour": text["colour"],
-            "text_z": text["z"],
         })
     return values
 
 
 def _group(product: Product, data: dict[str, Any], position: int, tally: _Tally,
-           groups: dict[str, OptionGroup]) -> dict[str, Option]:
+           groups: dict[str, OptionGroup], views: dict[str, ProductView], first: str) -> dict[str, Option]:
     lookup = {"product": product, "code": data["code"]}
     group = _upsert(OptionGroup, lookup, _group_values(data, position), tally, groups)
-    existing = {option.code: option for option in group.options.all()}
+    if data["kind"] == GroupKind.TEXT:
+        _placements(group, data["text"], views, first, tally)
+    existing = {option.code: option for option in group.options.prefetch_related("layers")}
     options: dict[str, Option] = {}
     for index, raw in enumerate(data.get("options", [])):
-        options[f"{group.code}.{raw['code']}"] = _upsert(Option, {"group": group, "code": raw["code"]}, {
+        option = _upsert(Option, {"group": group, "code": raw["code"]}, {
             "name_en": raw["name"]["en"],
             "name_nl": raw["name"]["nl"],
             "price_delta": Decimal(raw["price"]),
             "swatch": raw["swatch"],
-            "layer_image": _layer_file(product.slug, raw["layer"], tally),
-            "layer_tint": raw["tint"] or "",
-            "layer_z": raw["z"] if raw["z"] is not None else data.get("z", 10),
             "position": index,
         }, tally, existing)
+        _option_layers(option, raw, data.get("z", 10), views, first, tally)
+        options[f"{group.code}.{raw['code']}"] = option
     default = options[f"{group.code}.{data['default']}"] if data.get("default") else None
     if group.default_option_id != (default.pk if default else None):
         group.default_option = default
@@ -163,10 +232,12 @@ def _rule(product: Product, data: dict[str, Any], position: int, options: dict[s
 
 def _seed_product(data: dict[str, Any], tally: _Tally) -> tuple[CatalogVersion, bool]:
     product = _product(data, tally)
+    views = _views(product, data, tally)
+    first = data["views"][0]["code"]
     groups = {group.code: group for group in product.groups.select_related("default_option")}
     options: dict[str, Option] = {}
     for position, group in enumerate(data["groups"]):
-        options.update(_group(product, group, position, tally, groups))
+        options.update(_group(product, group, position, tally, groups, views, first))
     rules = {rule.code: rule for rule in product.rules.prefetch_related("subjects", "targets")}
     for position, rule in enumerate(data["rules"]):
         _rule(product, rule, position, options, tally, rules)

@@ -23,6 +23,17 @@ class SnapshotError(ValueError):
     """The snapshot does not describe a usable catalog."""
 
 
+DEFAULT_VIEW = "main"  # the one view of a snapshot published before products had views
+
+
+@dataclass(frozen=True, slots=True)
+class ViewDef:
+    code: str
+    name: dict[str, str]
+    base_layer: str | None = None
+    on_card: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class TextSpec:
     max_length: int
@@ -30,9 +41,13 @@ class TextSpec:
     price_per_char: Decimal
     flat_price: Decimal
     font: str
-    box: tuple[int, int, int, int]
     colour: str
-    z: int
+    # (view code, box, z) for each view that shows the text; a view without one does not
+    placements: tuple[tuple[str, tuple[int, int, int, int], int], ...] = ()
+
+    @property
+    def boxes(self) -> tuple[tuple[int, int, int, int], ...]:
+        return tuple(box for _view, box, _z in self.placements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +61,7 @@ class OptionDef:
     position: int
     name: dict[str, str]
     swatch: str = ""
-    layer: dict[str, Any] | None = None
+    layers: dict[str, dict[str, Any]] = field(default_factory=dict)  # view code -> {image, tint, z}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +77,8 @@ class GroupDef:
     options: tuple[int, ...]
     name: dict[str, str]
     text: TextSpec | None = None
+    # A size: a single choice that changes the price, never the picture (not in the fingerprint)
+    size: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +131,14 @@ class Catalog:
     unreachable: frozenset[int]
     witnesses: tuple[int, ...]  # valid builds that together hold every reachable option
     snapshot: dict[str, Any] = field(repr=False, compare=False)
+    views: tuple[ViewDef, ...] = (ViewDef(DEFAULT_VIEW, {"en": "Main view", "nl": "Hoofdaanzicht"}),)
+    pictured_mask: int = -1  # options that can change the picture (all but sizes)
+
+    def view(self, code: str | None) -> ViewDef | None:
+        """The view with this code; the first one for None; None for an unknown code."""
+        if code is None:
+            return self.views[0]
+        return next((v for v in self.views if v.code == code), None)
 
     def option_in(self, group: GroupDef, code: str) -> OptionDef | None:
         return self.option_by_key.get(f"{group.code}.{code}")
@@ -167,8 +192,40 @@ def compile_catalog(snapshot: dict[str, Any]) -> Catalog:
         raise SnapshotError(f"malformed snapshot: {exc!r}") from exc
 
 
+def _views(product: dict[str, Any]) -> tuple[ViewDef, ...]:
+    """The product's views; a snapshot from before views has one, holding its base layer."""
+    raw_views = product.get("views")
+    if not raw_views:
+        return (ViewDef(DEFAULT_VIEW, {"en": "Main view", "nl": "Hoofdaanzicht"}, product.get("base_layer")),)
+    views = tuple(
+        ViewDef(str(v["code"]), _texts(v.get("name")), v.get("base_layer"), bool(v.get("on_card", True)))
+        for v in raw_views
+    )
+    if len({v.code for v in views}) != len(views):
+        raise SnapshotError("duplicate view code")
+    return views
+
+
+def _option_layers(raw: dict[str, Any], default_view: str) -> dict[str, dict[str, Any]]:
+    if "layers" in raw:
+        return {str(view): dict(layer) for view, layer in (raw["layers"] or {}).items() if layer}
+    layer = raw.get("layer")  # before views: one layer, in the only view
+    return {default_view: layer} if layer else {}
+
+
+def _placements(raw_text: dict[str, Any], default_view: str) -> tuple[tuple[str, tuple[int, int, int, int], int], ...]:
+    if "placements" in raw_text:
+        return tuple(
+            (str(view), tuple(int(n) for n in p["box"]), int(p.get("z", 100)))
+            for view, p in (raw_text["placements"] or {}).items()
+        )
+    return ((default_view, tuple(int(n) for n in raw_text.get("box", (0, 0, 200, 40))), int(raw_text.get("z", 100))),)
+
+
 def _compile(snapshot: dict[str, Any]) -> Catalog:
     product = snapshot["product"]
+    views = _views(product)
+    default_view = views[0].code
     groups: list[GroupDef] = []
     options: list[OptionDef] = []
     option_by_key: dict[str, OptionDef] = {}
@@ -188,7 +245,7 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
                 position=position,
                 name=_texts(raw.get("name")),
                 swatch=raw.get("swatch", ""),
-                layer=raw.get("layer"),
+                layers=_option_layers(raw, default_view),
             )
             if option.key in option_by_key:
                 raise SnapshotError(f"duplicate option {option.key}")
@@ -211,9 +268,8 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
                 price_per_char=_decimal(raw_text.get("price_per_char"), "price_per_char"),
                 flat_price=_decimal(raw_text.get("flat_price"), "flat_price"),
                 font=raw_text.get("font", "DejaVuSans-Bold.ttf"),
-                box=tuple(raw_text.get("box", (0, 0, 200, 40))),
                 colour=raw_text.get("colour", "#ffffff"),
-                z=int(raw_text.get("z", 100)),
+                placements=_placements(raw_text, default_view),
             )
         max_count = raw_group.get("max")
         groups.append(GroupDef(
@@ -228,6 +284,7 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
             options=tuple(indices),
             name=_texts(raw_group.get("name")),
             text=text,
+            size=bool(raw_group.get("size")) and kind == SINGLE,
         ))
 
     def mask_of(keys: list[str], where: str) -> int:
@@ -289,4 +346,6 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
             for keys in snapshot.get("witnesses", [])
         ),
         snapshot=snapshot,
+        views=views,
+        pictured_mask=sum(1 << i for g in groups if not g.size for i in g.options),
     )

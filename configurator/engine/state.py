@@ -129,9 +129,14 @@ def to_plain(cat: Catalog, state: State) -> dict[str, Any]:
 
 
 def fingerprint(cat: Catalog, state: State) -> str:
-    """Stable across processes and catalog versions: a hash of the canonical selections."""
+    """Stable across processes and catalog versions: a hash of the canonical selections that
+    the picture depends on (sizes are left out: picking one never needs a new render)."""
+    plain = to_plain(cat, state)
+    for group in cat.groups:
+        if group.size:
+            del plain[group.code]
     payload = json.dumps(
-        {"product": cat.slug, "selections": to_plain(cat, state)},
+        {"product": cat.slug, "selections": plain},
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]

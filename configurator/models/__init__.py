@@ -1,5 +1,16 @@
 from .builds import Build, BuildStatus
-from .catalog import CatalogVersion, GroupKind, Option, OptionGroup, Product, Rule, RuleKind
+from .catalog import (
+    CatalogVersion,
+    GroupKind,
+    Option,
+    OptionGroup,
+    OptionLayer,
+    Product,
+    ProductView,
+    Rule,
+    RuleKind,
+    TextPlacement,
+)
 from .idempotency import IdempotencyKey
 from .media import ImageKind, RenderedImage
 from .moderation import AllowedWord, BlockedWord, DesignReport, ReportReason, ReportStatus, WordLanguage, WordMatch
@@ -17,14 +28,17 @@ __all__ = [
     "ImageKind",
     "Option",
     "OptionGroup",
+    "OptionLayer",
     "Order",
     "OrderStatus",
     "Product",
+    "ProductView",
     "RenderedImage",
     "ReportReason",
     "ReportStatus",
     "Rule",
     "RuleKind",
+    "TextPlacement",
     "WordLanguage",
     "WordMatch",
 ]

@@ -40,10 +40,6 @@ class Product(LocalizedMixin, models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     canvas_width = models.PositiveSmallIntegerField(_("preview width (px)"), default=800)
     canvas_height = models.PositiveSmallIntegerField(_("preview height (px)"), default=600)
-    preview_base = models.ImageField(
-        _("preview base layer"), upload_to="catalog/base/", blank=True,
-        help_text=_("Drawn beneath every option layer."),
-    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     lead_time_days = models.PositiveSmallIntegerField(
         _("lead time (business days)"), default=10, validators=[MaxValueValidator(365)],
@@ -76,6 +72,9 @@ class GroupKind(models.TextChoices):
     SINGLE = "single", _("Single choice")
     MULTI = "multi", _("Multiple choice")
     TEXT = "text", _("Personal text")
+    # A single choice that changes the price but never the picture (a shoe or coat size): it is
+    # left out of the render fingerprint, so picking a size never draws a new preview.
+    SIZE = "size", _("Size (single choice, not in the picture)")
 
 
 class Font(models.TextChoices):
@@ -110,12 +109,7 @@ class OptionGroup(LocalizedMixin, models.Model):
     price_per_char = models.DecimalField(_("price per character"), max_digits=8, decimal_places=2, default=0)
     flat_price = models.DecimalField(_("flat price"), max_digits=8, decimal_places=2, default=0)
     font = models.CharField(_("font"), max_length=40, choices=Font.choices, default=Font.SANS_BOLD)
-    text_x = models.PositiveSmallIntegerField(_("text box left"), default=0)
-    text_y = models.PositiveSmallIntegerField(_("text box top"), default=0)
-    text_width = models.PositiveSmallIntegerField(_("text box width"), default=200)
-    text_height = models.PositiveSmallIntegerField(_("text box height"), default=40)
     text_colour = models.CharField(_("text colour"), max_length=7, default="#ffffff", validators=[hex_colour])
-    text_z = models.SmallIntegerField(_("text layer z-order"), default=100)
 
     class Meta:
         ordering = ["product", "position", "id"]
@@ -147,12 +141,6 @@ class Option(LocalizedMixin, models.Model):
     name_nl = models.CharField(_("name (Dutch)"), max_length=120, blank=True)
     price_delta = models.DecimalField(_("price delta (EUR)"), max_digits=10, decimal_places=2, default=0)
     swatch = models.CharField(_("swatch colour"), max_length=7, blank=True, validators=[hex_colour])
-    layer_image = models.ImageField(
-        _("preview layer"), upload_to="catalog/layers/", blank=True,
-        help_text=_("A canvas-sized PNG with alpha. With a tint colour it is used as a mask."),
-    )
-    layer_tint = models.CharField(_("tint colour"), max_length=7, blank=True, validators=[hex_colour])
-    layer_z = models.SmallIntegerField(_("layer z-order"), default=10)
     is_available = models.BooleanField(_("available"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -170,6 +158,97 @@ class Option(LocalizedMixin, models.Model):
     @property
     def key(self) -> str:
         return f"{self.group.code}.{self.code}"
+
+
+class ProductView(LocalizedMixin, models.Model):
+    """One angle the product is drawn from (side, front, top, a detail). The first is the one
+    shown by default; every option layer and text placement belongs to one view."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="views")
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=120, blank=True)
+    base_layer = models.ImageField(
+        _("base layer"), upload_to="catalog/base/", blank=True,
+        help_text=_("Drawn beneath every option layer of this view."),
+    )
+    on_card = models.BooleanField(
+        _("show on the social card"), default=True,
+        help_text=_("The card shows the first two views that have this ticked."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "code"], name="unique_view_code_per_product"),
+        ]
+        verbose_name = _("view")
+        verbose_name_plural = _("views")
+
+    def __str__(self) -> str:
+        return f"{self.product.slug} / {self.localized('name')}"
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+
+class OptionLayer(models.Model):
+    """What an option adds to the picture in one view: an image, or a grey mask with a tint."""
+
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="layers")
+    view = models.ForeignKey(ProductView, verbose_name=_("view"), on_delete=models.CASCADE, related_name="layers")
+    image = models.ImageField(
+        _("layer image"), upload_to="catalog/layers/",
+        help_text=_("A canvas-sized PNG with alpha. With a tint colour it is used as a mask."),
+    )
+    tint = models.CharField(_("tint colour"), max_length=7, blank=True, validators=[hex_colour])
+    z = models.SmallIntegerField(_("z-order"), default=10)
+
+    class Meta:
+        ordering = ["option", "view__position", "view_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["option", "view"], name="unique_layer_per_option_view"),
+        ]
+        verbose_name = _("view layer")
+        verbose_name_plural = _("view layers")
+
+    def __str__(self) -> str:
+        return f"{self.option} @ {self.view.code}"
+
+    def clean(self) -> None:
+        if self.view_id and self.option_id and self.view.product_id != self.option.group.product_id:
+            raise ValidationError({"view": _("The view must belong to this option's product.")})
+
+
+class TextPlacement(models.Model):
+    """Where a personal text is drawn in one view. A view without a placement does not show it."""
+
+    group = models.ForeignKey(OptionGroup, on_delete=models.CASCADE, related_name="placements")
+    view = models.ForeignKey(
+        ProductView, verbose_name=_("view"), on_delete=models.CASCADE, related_name="placements"
+    )
+    x = models.PositiveSmallIntegerField(_("text box left"), default=0)
+    y = models.PositiveSmallIntegerField(_("text box top"), default=0)
+    width = models.PositiveSmallIntegerField(_("text box width"), default=200)
+    height = models.PositiveSmallIntegerField(_("text box height"), default=40)
+    z = models.SmallIntegerField(_("text layer z-order"), default=100)
+
+    class Meta:
+        ordering = ["group", "view__position", "view_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "view"], name="unique_placement_per_group_view"),
+        ]
+        verbose_name = _("text placement")
+        verbose_name_plural = _("text placements")
+
+    def __str__(self) -> str:
+        return f"{self.group.code} @ {self.view.code}"
+
+    def clean(self) -> None:
+        if self.view_id and self.group_id and self.view.product_id != self.group.product_id:
+            raise ValidationError({"view": _("The view must belong to this step's product.")})
 
 
 class RuleKind(models.TextChoices):

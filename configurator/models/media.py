@@ -1,4 +1,4 @@
-"""Rendered images are cache rows: one per (catalog version, fingerprint, kind). Rendering again
+"""Rendered images are cache rows: one per (catalog version, fingerprint, kind, view, variant). Rendering again
 replaces the file, so a replayed task is harmless; a reader that misses renders it itself."""
 
 from django.db import models
@@ -16,6 +16,7 @@ class RenderedImage(models.Model):
     )
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=ImageKind.choices)
+    view = models.CharField(_("view"), max_length=40, blank=True, help_text=_("the product view of a preview"))
     variant = models.CharField(_("variant"), max_length=40, blank=True, help_text=_("e.g. the language of a card"))
     file = models.FileField(_("file"), upload_to="rendered/")
     width = models.PositiveSmallIntegerField()
@@ -27,7 +28,7 @@ class RenderedImage(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["catalog_version", "fingerprint", "kind", "variant"], name="unique_rendered_image"
+                fields=["catalog_version", "fingerprint", "kind", "view", "variant"], name="unique_rendered_view"
             ),
         ]
         verbose_name = _("rendered image")

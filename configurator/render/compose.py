@@ -1,4 +1,4 @@
-"""Composite a build's preview from its layers in z-order.
+"""Composite a build's preview, one view at a time, from its layers in z-order.
 
 Layer contract (what the catalog's art must follow):
 - every layer image is an RGBA PNG of the product's canvas size;
@@ -37,20 +37,30 @@ class TextLayer:
     colour: str
 
 
-def layers_for(cat: Catalog, state: State) -> list[Layer | TextLayer]:
-    """The layers of a build, lowest first. The product's base layer sits at z = -1000."""
+class UnknownView(LookupError):
+    """The product has no view with that code."""
+
+
+def layers_for(cat: Catalog, state: State, view: str | None = None) -> list[Layer | TextLayer]:
+    """The layers of a build in one view (default: the first), lowest first. The view's base
+    layer sits at z = -1000."""
+    shown = cat.view(view)
+    if shown is None:
+        raise UnknownView(view)
+    code = shown.code
     layers: list[Layer | TextLayer] = []
-    base = cat.snapshot["product"].get("base_layer")
-    if base:
-        layers.append(Layer(-1000, base))
-    for index in iter_bits(state.mask):
-        layer = cat.options[index].layer
+    if shown.base_layer:
+        layers.append(Layer(-1000, shown.base_layer))
+    for index in iter_bits(state.mask & cat.pictured_mask):
+        layer = cat.options[index].layers.get(code)
         if layer and layer.get("image"):
             layers.append(Layer(int(layer.get("z", 10)), layer["image"], layer.get("tint")))
     for group in cat.groups:
         if group.kind == TEXT and state.text(group.code):
             spec = group.text
-            layers.append(TextLayer(spec.z, state.text(group.code), spec.font, spec.box, spec.colour))
+            for where, box, z in spec.placements:
+                if where == code:
+                    layers.append(TextLayer(z, state.text(group.code), spec.font, box, spec.colour))
     layers.sort(key=lambda layer: layer.z)
     return layers
 

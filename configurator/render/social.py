@@ -1,4 +1,4 @@
-"""The 1200x630 social card of a shared build: its preview, its name and price, the brand."""
+"""The 1200x630 social card of a shared build: its best two views, its name and price, the brand."""
 
 from __future__ import annotations
 
@@ -22,17 +22,33 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, path: str, size: int, width: int)
     return face
 
 
-def social_card(preview: Image.Image, title: str, subtitle: str, price: str, font_dir: Path) -> Image.Image:
-    """Texts are drawn literally (no markup), shrunk to fit their line."""
+def _place(card: Image.Image, preview: Image.Image, cell: tuple[int, int, int, int]) -> None:
+    """Paste a view centred in its cell (left, top, width, height), scaled down to fit."""
+    left, top, width, height = cell
+    shot = preview.convert("RGB")
+    if shot.width > width and shot.height <= height:  # trim the empty backdrop at the sides first
+        margin = (shot.width - width) // 2
+        shot = shot.crop((margin, 0, margin + width, shot.height))
+    if shot.width > width or shot.height > height:
+        shot.thumbnail((width, height), Image.Resampling.BILINEAR)
+    card.paste(shot, (left + (width - shot.width) // 2, top + (height - shot.height) // 2))
+
+
+def social_card(previews: Image.Image | list[Image.Image], title: str, subtitle: str, price: str,
+                font_dir: Path) -> Image.Image:
+    """One or two views of the design (two landscape views one above the other, two portrait
+    ones side by side). Texts are drawn literally (no markup), shrunk to fit their line."""
+    shots = [previews] if isinstance(previews, Image.Image) else list(previews)[:2]
     card = Image.new("RGB", CARD_SIZE, BACKGROUND)
     area = (760, 630)
-    shot = preview.convert("RGB")
-    if shot.width > area[0]:  # trim the empty backdrop at the sides before any resampling
-        margin = (shot.width - area[0]) // 2
-        shot = shot.crop((margin, 0, margin + area[0], shot.height))
-    if shot.width > area[0] or shot.height > area[1]:
-        shot.thumbnail(area, Image.Resampling.BILINEAR)
-    card.paste(shot, ((area[0] - shot.width) // 2, (area[1] - shot.height) // 2))
+    if len(shots) == 1:
+        _place(card, shots[0], (0, 0, *area))
+    elif shots[0].width >= shots[0].height:
+        _place(card, shots[0], (0, 0, area[0], area[1] // 2))
+        _place(card, shots[1], (0, area[1] // 2, area[0], area[1] // 2))
+    else:
+        _place(card, shots[0], (0, 0, area[0] // 2, area[1]))
+        _place(card, shots[1], (area[0] // 2, 0, area[0] // 2, area[1]))
     draw = ImageDraw.Draw(card)
     draw.rectangle((760, 0, 1200, 630), fill="#ffffff")
     bold, regular = str(font_dir / "DejaVuSans-Bold.ttf"), str(font_dir / "DejaVuSans.ttf")

@@ -31,7 +31,7 @@ from .moderation import (
     reports_dismiss,
     word_lists_seed,
 )
-from .orders import order_place, orders_unlink_owner
+from .orders import build_save_to_order, order_place, orders_unlink_owner
 
 __all__ = [
     "Answer",
@@ -50,6 +50,7 @@ __all__ = [
     "build_remix",
     "build_remix_current",
     "build_save",
+    "build_save_to_order",
     "build_share",
     "build_unhide",
     "build_update",

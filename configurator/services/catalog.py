@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from configurator.engine import SnapshotError, compile_catalog
 from configurator.engine.check import Finding, check_catalog
+from configurator.findings import picture_findings
 from configurator.models import CatalogVersion, Product
 from configurator.snapshot import product_snapshot, snapshot_checksum
 
@@ -25,6 +26,7 @@ def product_check(*, product: Product) -> tuple[dict, list[Finding]]:
     except SnapshotError as exc:
         return snapshot, [Finding("error", "snapshot_invalid", detail=(str(exc),))]
     findings, dead, witnesses = check_catalog(cat)
+    findings += picture_findings(cat)
     snapshot["unreachable"] = [cat.options[i].key for i in dead]
     snapshot["witnesses"] = [cat.mask_keys(mask) for mask in witnesses]
     return snapshot, findings

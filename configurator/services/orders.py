@@ -21,9 +21,9 @@ from configurator.engine import evaluate, normalize
 from configurator.explain import relabel_price, violations_payload
 from configurator.i18n import pick
 from configurator.identity import Owner
-from configurator.models import Build, BuildStatus, Order
+from configurator.models import Build, BuildStatus, Order, Product
 from configurator.personal_text import text_problems
-from configurator.services.builds import BuildInvalid, clean_name, owned_for_update
+from configurator.services.builds import BuildInvalid, build_save, build_update, clean_name, owned_for_update
 from configurator.snapshot import catalog_for
 from configurator.tasks import enqueue_on_commit, order_confirmation_email
 
@@ -64,6 +64,38 @@ def _contact(name: Any, email: Any, country: Any, address: dict[str, Any]):
     return clean, email, delivery
 
 
+def _check_orderable(build: Build) -> None:
+    """BuildInvalid unless `build` is valid and complete on its own catalog version and its
+    personal text still passes the text rules."""
+    cat = catalog_for(build.catalog_version_id)
+    state, errors = normalize(cat, build.selections)
+    result = evaluate(cat, state)
+    if errors or not result.valid:
+        raise BuildInvalid({"build": [v["message"] for v in violations_payload(cat, result.violations)]
+                            or [_("This design is not valid.")]})
+    if not result.complete:
+        steps = ", ".join(pick(cat.group_by_code[code].name) for code in result.missing)
+        raise BuildInvalid({"build": [_("Complete your design first. Still to choose: %(steps)s.") % {"steps": steps}]})
+    problems = text_problems(cat, state)
+    if problems:
+        raise BuildInvalid({"build": [m for messages in problems.values() for m in messages]})
+
+
+@transaction.atomic
+def build_save_to_order(
+    *, product: Product, owner: Owner, selections: Any, name: Any = "", build: Build | None = None,
+) -> Build:
+    """The studio summary's Order button: save the design as Save does (a new build, or `build`
+    updated, forked if it is frozen) and check that it can be ordered, in one transaction. A
+    design that is not valid and complete raises BuildInvalid and nothing is saved."""
+    if build is None:
+        saved = build_save(product=product, selections=selections, owner=owner, name=name)
+    else:
+        saved = build_update(build=build, owner=owner, selections=selections, name=name)
+    _check_orderable(saved)
+    return saved
+
+
 @transaction.atomic
 def order_place(
     *, build: Build, owner: Owner, name: Any, email: Any, country: Any,
@@ -81,18 +113,7 @@ def order_place(
     name, email, address = _contact(name, email, country, {
         "line1": address_line1, "line2": address_line2, "postal_code": postal_code, "city": city, "region": region,
     })
-    cat = catalog_for(build.catalog_version_id)
-    state, errors = normalize(cat, build.selections)
-    result = evaluate(cat, state)
-    if errors or not result.valid:
-        raise BuildInvalid({"build": [v["message"] for v in violations_payload(cat, result.violations)]
-                            or [_("This design is not valid.")]})
-    if not result.complete:
-        steps = ", ".join(pick(cat.group_by_code[code].name) for code in result.missing)
-        raise BuildInvalid({"build": [_("Complete your design first. Still to choose: %(steps)s.") % {"steps": steps}]})
-    problems = text_problems(cat, state)
-    if problems:
-        raise BuildInvalid({"build": [m for messages in problems.values() for m in messages]})
+    _check_orderable(build)
     order = Order.objects.create(
         number=new_order_number(), build=build, product_id=build.product_id,
         catalog_version_id=build.catalog_version_id, selections=build.selections, price=build.price,

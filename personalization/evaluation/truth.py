@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from personalization.simulate import CLICKS_SD, PREVALENCE, RATES, Trace
+from personalization.simulate import CLICKS_SD, MESSAGE_CLICK, MESSAGE_ORDER_LIFT, PREVALENCE, RATES, Trace
 
 _FLOOR = 1e-12
 
@@ -76,9 +76,17 @@ def trace_loglik(trace: Trace, mixes: np.ndarray, motivations: Sequence[str]) ->
             p = np.clip(0.05 + 0.9 * (mixes @ _vectors([tags], motivations)[0]), _FLOOR, 1.0)
             total += np.log(p) if personalized else np.log(np.clip(1 - p, _FLOOR, 1.0))
         elif kind == "rate":
-            _kind, what, happened, factor = record
-            p = np.clip((mixes @ rates[what]) * factor, _FLOOR, 1.0)
+            _kind, what, happened, factor, *message = record
+            p = (mixes @ rates[what]) * factor
+            if message and message[0] in motivations:  # a campaign message lifts the order rate
+                p = p * (1 + MESSAGE_ORDER_LIFT * mixes[:, list(motivations).index(message[0])])
+            p = np.clip(p, _FLOOR, 1.0)
             total += np.log(p) if happened else np.log(np.clip(1 - p, _FLOOR, 1.0))
+        elif kind == "message":
+            _kind, motivation, clicked = record
+            share = mixes[:, list(motivations).index(motivation)] if motivation in motivations else 0.0
+            p = np.clip(MESSAGE_CLICK[0] + MESSAGE_CLICK[1] * share, _FLOOR, 1.0)
+            total += np.log(p) if clicked else np.log(np.clip(1 - p, _FLOOR, 1.0))
         elif kind == "clicks":
             n = record[1]
             mean = mixes @ rates["clicks"]

@@ -27,7 +27,7 @@ def offered_steps() -> list[Step]:
         for group in cat.groups:
             if group.kind == TEXT:
                 steps.append(Step(product_id, group.code, text=True))
-            elif group.options:
+            elif group.options and not group.size:  # a size is fit, not motivation
                 options = [cat.options[i] for i in group.options]
                 chosen = defaults.get(group.code)
                 chosen = [chosen] if isinstance(chosen, str) else list(chosen or [])

@@ -50,3 +50,112 @@
     }
   });
 })();
+
+// The stepper (studio.html: "tabs", the panels, "pager" and the summary's links). The server
+// renders links that open a step by URL, which is all a browser without JavaScript needs; here
+// they become WAI-ARIA tabs (arrow keys, Home and End move and open, automatic activation) that
+// open a step without a request. The open step is kept in the form's hidden "step" field (sent
+// with every click, so the server's answer renders the same step open) and in the address.
+(function () {
+  "use strict";
+  var input = document.getElementById("open-step");
+  if (!input) { return; }
+
+  function tabs() { return Array.prototype.slice.call(document.querySelectorAll("#tabs .tab")); }
+
+  function show(code, focus, quiet) {
+    var selected = null;
+    tabs().forEach(function (tab) {
+      var on = tab.dataset.step === code;
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
+      if (on) { selected = tab; }
+    });
+    if (!selected) { return; }
+    var all = tabs();
+    var at = all.indexOf(selected);
+    [["prev", all[at - 1]], ["next", all[at + 1]]].forEach(function (pair) {
+      var link = document.querySelector("#pager [rel=" + pair[0] + "]");
+      var tab = pair[1];
+      if (!link) { return; }
+      link.hidden = !tab;
+      if (tab) {
+        link.href = tab.href;
+        link.dataset.step = tab.dataset.step;
+        link.querySelector(".pager-name").textContent = tab.dataset.name;
+      }
+    });
+    document.querySelectorAll(".panel").forEach(function (part) {
+      var hide = part.dataset.step !== code;
+      if (part.hidden !== hide) { part.hidden = hide; }  // untouched parts need no new style
+    });
+    input.value = code;
+    // Keep the open tab in sight in a strip that scrolls sideways (a phone), measured in the next
+    // frame so that a click's swap never waits for a layout.
+    var list = selected.parentNode;
+    window.requestAnimationFrame(function () {
+      if (list.scrollWidth > list.clientWidth) {
+        list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
+      }
+    });
+    var url = new URL(window.location.href);
+    if (!quiet && url.searchParams.get("step") !== code) {
+      url.searchParams.set("step", code);
+      window.history.replaceState(window.history.state, "", url.toString());
+    }
+    if (focus) { selected.focus({preventScroll: true}); }
+  }
+
+  // Roles on the server's links; again whenever an update swapped the tabs in.
+  function upgrade() {
+    var list = document.querySelector("#tabs .tablist");
+    if (!list || list.getAttribute("role") === "tablist") { return; }
+    list.setAttribute("role", "tablist");
+    tabs().forEach(function (tab) {
+      tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-controls", "panel-" + tab.dataset.step);
+      tab.removeAttribute("aria-current");
+    });
+    document.querySelectorAll(".panel").forEach(function (panel) {
+      panel.setAttribute("role", "tabpanel");
+      panel.setAttribute("aria-labelledby", "tab-" + panel.dataset.step);
+      panel.tabIndex = 0;
+    });
+    show(input.value, false, true);  // the address stays as the server answered it
+  }
+
+  // Previous, Next and the summary's links open their step and bring the tabs into view (below
+  // the pinned picture on a phone).
+  function reveal() {
+    var nav = document.getElementById("tabs");
+    var pin = document.getElementById("pin");
+    var top = pin && window.getComputedStyle(pin).position === "sticky" ? pin.getBoundingClientRect().bottom : 0;
+    if (nav && nav.getBoundingClientRect().top < top) { nav.scrollIntoView({block: "start"}); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-step]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button) { return; }
+    if (!link.closest("#tabs, #pager, #overview")) { return; }
+    event.preventDefault();
+    show(link.dataset.step, true);
+    if (!link.closest("#tabs")) { reveal(); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("#tabs [role=tab]");
+    if (!tab) { return; }
+    var all = tabs();
+    var at = all.indexOf(tab);
+    var next = {ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1}[event.key];
+    if (next === undefined) {
+      if (event.key === " ") { event.preventDefault(); show(tab.dataset.step, true); }
+      return;
+    }
+    event.preventDefault();
+    show(all[(next + all.length) % all.length].dataset.step, true);
+  });
+
+  document.body.addEventListener("htmx:afterSettle", upgrade);
+  upgrade();
+})();

@@ -134,7 +134,8 @@ def test_default_build_is_valid_and_complete(seeded, slug):
     result = evaluate(cat, default_state(cat))
 
     assert result.valid
-    assert result.complete
+    # Complete but for the size, which the shopper must pick (it has no default) before ordering.
+    assert result.missing == tuple(g.code for g in cat.groups if g.size)
 
 
 @pytest.mark.django_db
@@ -142,13 +143,13 @@ def test_default_build_is_valid_and_complete(seeded, slug):
 def test_every_visible_option_has_a_canvas_size_layer_in_storage(seeded, slug):
     product = Product.objects.get(slug=slug)
     size = (product.canvas_width, product.canvas_height)
-    names = [product.preview_base.name]
-    for option in Option.objects.filter(group__product=product):
+    names = [view.base_layer.name for view in product.views.all()]
+    for option in Option.objects.filter(group__product=product).exclude(group__kind="size"):
         if option.code == "none":  # "body colour", "no stripes": nothing of its own to draw
-            assert not option.layer_image
+            assert not option.layers.exists()
             continue
-        assert option.layer_image, option.key
-        names.append(option.layer_image.name)
+        assert option.layers.exists(), option.key
+        names += [layer.image.name for layer in option.layers.all()]
 
     for name in set(names):
         with default_storage.open(name) as handle:
@@ -167,6 +168,8 @@ def test_every_choice_changes_the_picture(seeded, slug):
     for group in cat.groups:
         if group.kind == TEXT:
             assert _differs(picture, _render(version, start.with_text(group.code, "ABC"), cache)), group.code
+            continue
+        if group.size:  # never drawn (tests/configurator/test_size_step.py)
             continue
         for index in group.options:
             bit = 1 << index
@@ -197,6 +200,9 @@ def test_electric_with_18_inch_wheels_is_repaired_by_changing_the_wheels(seeded)
 def test_every_option_in_the_data_carries_known_motivations():
     for product in PRODUCTS:
         for group in product["groups"]:
+            if group["kind"] == "size":  # a size says nothing about why someone buys
+                assert not any(option["motivations"] for option in group["options"])
+                continue
             for option in group.get("options", []):
                 assert option["motivations"], f"{product['slug']} {group['code']}.{option['code']}"
                 assert set(option["motivations"]) <= set(MOTIVATIONS)

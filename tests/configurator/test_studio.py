@@ -264,3 +264,77 @@ def test_an_update_resends_the_status_when_only_the_broken_rules_change(car):
     full = client.get(f"{url}?{after}").content.decode()
     assert _status(page) != _status(full)
     assert 'id="status"' in update and _status(update) == _status(full)
+
+
+def _element(html: str, element_id: str) -> str | None:
+    """The element with `element_id`, as the browser holds it after an out-of-band swap."""
+    at = html.find(f'id="{element_id}"')
+    if at < 0:
+        return None
+    start = html.rfind("<", 0, at)
+    tag = re.match(r"<([a-z]+)", html[start:]).group(1)
+    depth, pos = 0, start
+    for m in re.finditer(rf"<(/?){tag}[\s>]", html[start:]):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            pos = start + m.end()
+            break
+    end = html.index(">", pos - 1) + 1
+    return html[start:end].replace(' hx-swap-oob="true"', "")
+
+
+STEPPER_PARTS = ("tabs", "pager", "overview", "price", "status", "save-state")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("step", ["trim", "packs", "summary"])
+def test_swapped_stepper_and_summary_equal_the_full_page(car, language, step):
+    """The stepper (tabs, Previous/Next, the open step) and the summary after each update equal
+    the full page of the new build with the same step open, in either language."""
+    url = f"/{language}/configure/car/"
+    client = Client()
+    page = client.get(f"{url}?{CLICKS[0][0]}&step={step}").content.decode()
+    shown = {**_fieldsets(page), **{part: _element(page, part) for part in STEPPER_PARTS}}
+    for before, after, trigger in CLICKS:
+        response = client.get(f"{url}?{after}&step={step}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+                              HTTP_HX_CURRENT_URL=f"http://testserver{url}?{before}&step={step}")
+        update = response.content.decode()
+        shown.update(_fieldsets(update))
+        shown.update({part: _element(update, part) for part in STEPPER_PARTS if _element(update, part)})
+        assert f"&step={step}" in response["HX-Push-Url"]
+        full = client.get(response["HX-Push-Url"]).content.decode()
+        assert shown == {**_fieldsets(full), **{part: _element(full, part) for part in STEPPER_PARTS}}, trigger
+        assert 'aria-current="step"' in shown["tabs"].split(f'id="tab-{step}"')[1].split("</a>")[0]
+
+
+def test_the_open_step_is_the_one_in_the_url_and_the_others_are_hidden(car):
+    html = Client().get(f"{URL}?step=wheels").content.decode()
+    assert re.search(r'<div class="panel" id="panel-wheels" data-step="wheels">', html)
+    assert re.search(r'<div class="panel" id="panel-trim" data-step="trim" hidden>', html)
+    assert 'id="panel-summary" data-step="summary" hidden' in html
+    assert "Step 2 of 5" in html
+    # Each tab, Previous and Next is a link to the same build with its step open.
+    assert 'href="/en/configure/car/?trim=classic&amp;wheels=w16&amp;packs=&step=packs"' in html
+    assert re.search(r'rel="prev" data-step="trim" href="[^"]*&step=trim"', html)
+    # A step the product does not have opens the first one.
+    assert 'id="panel-trim" data-step="trim">' in Client().get(f"{URL}?step=nonsense").content.decode()
+
+
+def test_the_summary_lists_every_choice_the_price_and_what_is_missing(car):
+    html = Client().get(f"{URL}?trim=electric&wheels=&packs=tech&step=summary").content.decode()
+    overview = _element(html, "overview")
+    assert "Electric" in overview and "Tech" in overview
+    assert "€6,000.00" in overview and "€1,200.00" in overview  # the breakdown
+    assert "Still to choose" in overview and 'data-step="wheels"' in overview
+    assert "To order, first choose:" in overview and 'class="order-button"' not in overview
+    complete = _element(Client().get(f"{URL}?trim=electric&wheels=w17&packs=&step=summary").content.decode(), "overview")
+    assert 'class="order-button"' in complete and "Still to choose" not in complete
+
+
+def test_a_click_keeps_the_open_step_in_the_pushed_url_and_resends_the_stepper(car):
+    before, after, trigger = CLICKS[0]
+    response = htmx_get(Client(), f"{after}&step=wheels", trigger=trigger, current=f"{before}&step=wheels")
+    html = response.content.decode()
+    assert response["HX-Push-Url"].endswith("&step=wheels")
+    assert re.search(r'id="tabs"[^>]*hx-swap-oob="true"', html) and 'id="overview" hx-swap-oob="true"' in html
+    assert 'id="panel-' not in html  # the panels, which hold the open state, stay as they are

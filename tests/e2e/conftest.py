@@ -166,3 +166,11 @@ def assert_accessible(axe):
         return violations
 
     return check
+
+
+def open_step(page, step: str) -> None:
+    """Opens a step of the studio's stepper (its tab: one step is open at a time), unless it is
+    open already; with JavaScript off the tab is a link to the page with that step open."""
+    if page.locator(f"#panel-{step}").is_hidden():
+        page.locator(f"#tab-{step}").click()
+        page.locator(f"#panel-{step}").wait_for(state="visible")

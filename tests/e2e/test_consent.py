@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import open_step
+
 CAR = "/en/configure/city-car/"
 
 
@@ -50,6 +52,7 @@ def test_consent_banner_by_keyboard_then_privacy_and_my_data(
     banner = page.locator("#consent-banner")
     expect(banner).to_be_visible()
     expect(banner.get_by_role("heading", name="Your privacy choices")).to_be_visible()
+    open_step(page, "body")
     with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.locator('label[for="o:body:island_blue"]').click()
     settle(page)

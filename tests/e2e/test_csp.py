@@ -12,6 +12,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import open_step
+
 CAR = "/en/configure/city-car/"
 # Runs before any script of each page: reports violations to the test (and counts them in the page).
 RECORD_VIOLATIONS = """
@@ -57,6 +59,7 @@ def settle(page: Page) -> None:
 
 
 def clicked(page: Page, step: str, code: str) -> None:
+    open_step(page, step)
     with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.locator(f'label[for="o:{step}:{code}"]').click()
 
@@ -128,6 +131,7 @@ def test_no_page_violates_the_policy(demo_catalog, csp_context, violations, brow
     with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.locator("#repair").get_by_role("link", name="Apply").click()
     expect(page.locator('[id="o:trim:electric"]')).to_be_checked()
+    open_step(page, "badge")
     page.locator('[id="t:badge"]').fill("MAX")
     expect(page.locator("#preview img")).to_have_attribute("src", re.compile(r"badge=MAX"))
     settle(page)

@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import open_step
+
 CAR = "/en/configure/city-car/"
 
 
@@ -19,7 +21,9 @@ def option(page: Page, step: str, code: str):
 
 
 def choose(page: Page, step: str, code: str) -> None:
-    """Clicks an option's label, the way a shopper does, and waits for the htmx answer."""
+    """Opens its step and clicks an option's label, the way a shopper does, and waits for the htmx
+    answer."""
+    open_step(page, step)
     with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.locator(f'label[for="o:{step}:{code}"]').click()
 
@@ -88,6 +92,7 @@ def test_shopper_journey(
     #    repair is offered; applying it gives Electric on 17-inch Aero wheels.
     choose(page, "wheels", "r18_sport")
     expect(option(page, "wheels", "r18_sport")).to_be_checked()
+    open_step(page, "trim")  # opening a step puts it in the address
     url_before = page.url
     choose(page, "trim", "electric")
     repair = page.locator("#repair")
@@ -118,11 +123,12 @@ def test_shopper_journey(
     page.on("dialog", on_dialog)
     badge, error = page.locator('[id="t:badge"]'), page.locator("#err-badge")
     src = preview_src(page)
+    open_step(page, "badge")
     badge.fill("<script>")
     expect(error).to_contain_text("not allowed")
     expect(badge).to_have_attribute("aria-invalid", "true")
     expect(badge).to_have_value("<script>")
-    expect(page.locator("#summary button[type=submit]")).to_be_disabled()
+    expect(page.locator("#save-state button[type=submit]")).to_be_disabled()
     screenshot(page, "badge markup refused")
     badge.fill("1D10T")
     expect(error).to_contain_text("a word we cannot print")
@@ -229,7 +235,7 @@ def test_shopper_journey(
 
 @pytest.mark.browser
 def test_options_work_from_the_keyboard_and_keep_visible_focus(demo_catalog, page, screenshot, browser_problems):
-    page.goto(CAR)
+    page.goto(CAR + "?step=packs")
     family = option(page, "packs", "family")
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -255,13 +261,17 @@ def test_options_work_from_the_keyboard_and_keep_visible_focus(demo_catalog, pag
     assert focus == {"visible": True, "outline": "solid", "width": "3px"}
     screenshot(page, "keyboard family pack")
 
-    # A radio group: Shift+Tab back up to the trim step, the arrow key picks the next trim.
+    # A radio group: Shift+Tab back up to the tabs, Home opens the trim step, Tab goes into it
+    # (its panel, then the chosen trim); the arrow key picks the next trim.
     for _ in range(30):
         page.keyboard.press("Shift+Tab")
-        if page.evaluate("document.activeElement.name") == "trim":
+        if page.evaluate("document.activeElement.getAttribute('role')") == "tab":
             break
     else:
-        pytest.fail("Shift+Tab never reached the trim step")
+        pytest.fail("Shift+Tab never reached the stepper's tabs")
+    page.keyboard.press("Home")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "o:trim:classic"
     price = total(page).inner_text()
     page.evaluate("document.activeElement.dataset.beforeSwap = 'yes'")
@@ -279,6 +289,7 @@ def test_options_work_from_the_keyboard_and_keep_visible_focus(demo_catalog, pag
 @pytest.mark.browser
 def test_a_repair_offer_takes_keyboard_focus_and_gives_it_back(demo_catalog, page, screenshot, browser_problems):
     page.goto(CAR + "?wheels=r18_sport")
+    open_step(page, "trim")
     option(page, "trim", "classic").focus()
     with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.keyboard.press("ArrowDown")  # Electric: conflicts with the 18-inch wheels
@@ -296,6 +307,7 @@ def test_a_repair_offer_takes_keyboard_focus_and_gives_it_back(demo_catalog, pag
 @pytest.mark.browser
 def test_back_button_returns_to_the_previous_build(demo_catalog, page, browser_problems):
     page.goto(CAR)
+    open_step(page, "body")
     for code in ("island_blue", "racing_green"):
         with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
             page.locator(f"label[for='o:body:{code}']").click()
@@ -311,7 +323,13 @@ def test_configurator_works_without_javascript(demo_catalog, new_context, screen
     page = new_context(java_script_enabled=False).new_page()
     page.goto(CAR)
     price = total(page).inner_text()
+    # Each step is a link to the page with that step open; Update sends the whole build.
+    open_step(page, "body")
     page.locator('label[for="o:body:island_blue"]').click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Update").click()
+    open_step(page, "wheels")
+    expect(page).to_have_url(re.compile(r"body=island_blue.*step=wheels"))
     page.locator('label[for="o:wheels:r17_aero"]').click()
     with page.expect_navigation():
         page.get_by_role("button", name="Update").click()

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import open_step
+
 
 def is_click(response) -> bool:
     return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
@@ -25,6 +27,7 @@ def test_the_first_conflict_on_a_fresh_page_can_be_cancelled(demo_catalog, page,
     expect(yellow).to_contain_text("changes other choices: +€7,530.00 in total")
     after = Decimal(before.strip("€").replace(",", "")) + Decimal("7530")
 
+    open_step(page, "mirrors")
     with page.expect_response(is_click):
         yellow.click()
     repair = page.locator("#repair")

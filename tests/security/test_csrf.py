@@ -8,7 +8,10 @@ few and on purpose, and asserted as such:
   site never answers), so it needs no token;
 - the API without any identity: it can only act for a brand-new shopper, and takes only JSON
   (a cross-site form gets 415 and creates nothing);
-- api_not_found, the JSON 404 for any other path under /api/.
+- api_not_found, the JSON 404 for any other path under /api/;
+- the e-mail unsubscribe link (RFC 8058: a mail provider's one-click POST carries no cookie).
+  It acts only on a signed token that names the shopper, and only ever withdraws consent; a
+  forged token gets 400 and changes nothing, any other method 405.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from configurator.services import build_save, build_share, order_place
 from personalization.consent import COOKIE as CONSENT_COOKIE
 from personalization.consent import Consents, consent_cookie_value
 from personalization.services import consent_set
+from personalization.views_campaigns import unsubscribe
 from tests.configurator.conftest import make_car
 from tests.factories import CampaignFactory, UserFactory
 from tests.security.conftest import db_snapshot
@@ -39,7 +43,8 @@ pytestmark = pytest.mark.django_db
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 SECRET = "a" * 32  # a well-formed CSRF secret: the cookie a real browser of the site would hold
-DELIBERATELY_EXEMPT = {api_not_found}
+# The deliberate exemptions and what they answer to a request without a token (see the docstring).
+DELIBERATELY_EXEMPT = {api_not_found: {404}, unsubscribe: {400, 405}}
 # Paths for the patterns without a name that cannot be filled in from their route.
 UNNAMED_REGEX_SAMPLES = {r"^api/(?:.*/)?$": "api/no-such-endpoint/", r"(?P<url>.*)$": "no-such-page/"}
 
@@ -166,7 +171,7 @@ def send(client: Client, method: str, path: str, variant: str, token: str | None
 
 def refused_with(view, variant: str) -> set[int]:
     if view in DELIBERATELY_EXEMPT:
-        return {404}
+        return DELIBERATELY_EXEMPT[view]
     if variant != "json" and issubclass(getattr(view, "cls", object), APIView):
         # Staff's session check (SessionAuthentication) reads the body for a token, and the API
         # parses only JSON: a form body is refused as such (415) before anything is done.
@@ -175,7 +180,7 @@ def refused_with(view, variant: str) -> set[int]:
 
 
 def refusals(client: Client, world, variant: str, token: str | None = None) -> list[str]:
-    """What was not refused: 403 (or 415, see refused_with; 404 for the deliberate exemption)."""
+    """What was not refused: 403 (or 415, see refused_with; the deliberate exemptions' own answers)."""
     wrong = []
     for path, view in every_url(world):
         for method in UNSAFE:
@@ -206,7 +211,7 @@ def test_a_wrong_token_is_no_token(world):
     assert snapshot() == before
 
 
-def test_the_only_views_exempt_from_the_middleware_are_the_api_and_its_404():
+def test_the_only_views_exempt_from_the_middleware_are_the_api_its_404_and_unsubscribe():
     exempt = set()
     for _prefix, pattern, _name in walk(get_resolver().url_patterns):
         callback = pattern.callback
@@ -218,7 +223,7 @@ def test_the_only_views_exempt_from_the_middleware_are_the_api_and_its_404():
                 assert "configurator.api.auth.ShopperCookieCsrf" in settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
                 continue
             exempt.add(callback)
-    assert exempt == DELIBERATELY_EXEMPT
+    assert exempt == set(DELIBERATELY_EXEMPT)
 
 
 # Controls: the same requests with the token go through, so the 403s above are CSRF's ------------

@@ -57,7 +57,7 @@ def world(demo, shopper):
     car, sneaker, coat = demo["city-car"], demo["sneaker"], demo["trench-coat"]
     draft = build_save(product=car, selections={}, owner=shopper, name="Draft")
     shared = build_share(build=build_save(product=sneaker, selections={}, owner=shopper, name="Shared"), owner=shopper)
-    ordered = build_save(product=coat, selections={}, owner=shopper, name="Ordered")
+    ordered = build_save(product=coat, selections={"size": "m"}, owner=shopper, name="Ordered")
     order_place(build=ordered, owner=shopper, name="Ann", email="ann@example.com", country="NL",
         address_line1="Keizersgracht 1", postal_code="1015 CJ", city="Amsterdam")
     stranger = build_save(product=car, selections={}, owner=Owner(shopper_id=uuid.uuid4()))

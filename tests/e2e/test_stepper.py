@@ -1,0 +1,140 @@
+"""The studio's stepper in Chromium (issue #12 §2): WAI-ARIA tabs from the keyboard, axe clean on
+every step in English and Dutch, Previous/Next, links that work without JavaScript, and ordering
+from the summary in one post."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+CAR = "/{lang}/configure/city-car/"
+
+
+def clicked(response) -> bool:
+    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+
+
+def dismiss_consent(page: Page) -> None:
+    page.locator("#consent-banner form button[value=necessary]").click()
+    expect(page.locator("#consent-banner form")).to_have_count(0)
+
+
+def selected(page: Page) -> str:
+    return page.locator("#tabs [role=tab][aria-selected=true]").get_attribute("data-step")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_every_step_is_axe_clean(demo_catalog, page, assert_accessible, lang, browser_problems):
+    page.goto(CAR.format(lang=lang))
+    dismiss_consent(page)
+    steps = page.locator("#tabs [role=tab]").evaluate_all("tabs => tabs.map(t => t.dataset.step)")
+    assert steps[-1] == "summary"
+    for step in steps:
+        page.locator(f"#tab-{step}").click()
+        expect(page.locator(f"#panel-{step}")).to_be_visible()
+        assert page.locator(".panel:not([hidden])").count() == 1
+        assert_accessible(page, f"the {step} step ({lang})")
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_tabs_follow_the_wai_aria_keyboard_pattern(demo_catalog, page, browser_problems):
+    page.goto(CAR.format(lang="en"))
+    dismiss_consent(page)
+    tablist = page.locator("#tabs [role=tablist]")
+    expect(tablist).to_have_count(1)
+    first = page.locator("#tabs [role=tab]").first
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(first).to_have_attribute("tabindex", "0")
+    expect(page.locator("#tabs [role=tab][tabindex='-1']")).to_have_count(page.locator("#tabs [role=tab]").count() - 1)
+    panel = page.locator("#panel-trim")
+    expect(panel).to_have_attribute("role", "tabpanel")
+    expect(panel).to_have_attribute("aria-labelledby", "tab-trim")
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    assert selected(page) == "body" and page.evaluate("document.activeElement.id") == "tab-body"
+    expect(page.locator("#panel-body")).to_be_visible()
+    expect(page.locator("#panel-trim")).to_be_hidden()
+    expect(page.locator("#panel-body .progress")).to_have_text("Step 2 of 10")
+    # Previous and Next follow the open tab: its neighbours, links with the build in the address.
+    expect(page.locator("#pager [rel=prev]")).to_have_attribute("data-step", "trim")
+    expect(page.locator("#pager [rel=next]")).to_have_attribute("data-step", "roof")
+    expect(page.locator("#pager [rel=next]")).to_have_text("Next: Contrast roof")
+    expect(page.locator("#pager [rel=next]")).to_have_attribute("href", re.compile(r"\?.*body=.*&step=roof"))
+    page.keyboard.press("End")
+    assert selected(page) == "summary"
+    expect(page.locator("#pager [rel=next]")).to_be_hidden()
+    page.keyboard.press("ArrowRight")  # wraps round
+    assert selected(page) == "trim"
+    page.keyboard.press("ArrowLeft")
+    assert selected(page) == "summary"
+    page.keyboard.press("Home")
+    assert selected(page) == "trim"
+    expect(page).to_have_url(re.compile(r"step=trim"))
+    # Tab leaves the tablist for the open panel; its options work as before.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "panel-trim"
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_previous_next_and_a_click_keep_the_open_step(demo_catalog, page, browser_problems):
+    page.goto(CAR.format(lang="en"))
+    dismiss_consent(page)
+    page.locator("#pager").get_by_role("link", name=re.compile("^Next")).click()
+    assert selected(page) == "body"
+    with page.expect_response(clicked):
+        page.locator('label[for="o:body:island_blue"]').click()
+    expect(page).to_have_url(re.compile(r"body=island_blue.*step=body|step=body.*body=island_blue"))
+    assert selected(page) == "body"
+    expect(page.locator("#panel-body")).to_be_visible()
+    page.locator("#pager").get_by_role("link", name=re.compile("^Previous")).click()
+    assert selected(page) == "trim"
+    page.reload()  # the address holds the open step
+    assert selected(page) == "trim"
+    # The summary lists the choice just made, and its Change link opens that step.
+    page.locator("#tab-summary").click()
+    expect(page.locator("#overview")).to_contain_text("Island Blue")
+    page.locator("#overview").get_by_role("link", name=re.compile("Change Body colour")).click()
+    assert selected(page) == "body"
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_without_javascript_each_step_is_a_link(demo_catalog, new_context, browser_problems):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(CAR.format(lang="en") + "?body=island_blue")
+    expect(page.locator("#panel-trim")).to_be_visible()
+    expect(page.locator("#panel-wheels")).to_be_hidden()
+    page.locator("#tab-wheels").click()
+    expect(page).to_have_url(re.compile(r"body=island_blue.*step=wheels"))
+    expect(page.locator("#panel-wheels")).to_be_visible()
+    page.locator('label[for="o:wheels:r17_aero"]').click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Update").click()
+    expect(page).to_have_url(re.compile(r"wheels=r17_aero"))
+    expect(page.locator("#panel-wheels")).to_be_visible()  # the same step stays open
+    after = page.locator("#pager [rel=next]")
+    step = after.get_attribute("data-step")
+    after.click()
+    expect(page).to_have_url(re.compile(rf"step={step}"))
+    expect(page.locator(f"#panel-{step}")).to_be_visible()
+    page.locator("#tab-summary").click()
+    expect(page.locator("#overview")).to_contain_text("17-inch")
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_order_from_the_summary_saves_and_opens_the_order_form(demo_catalog, page, browser_problems):
+    from configurator.models import Build
+
+    page.goto(CAR.format(lang="en") + "?step=summary")
+    dismiss_consent(page)
+    page.locator("#overview").get_by_role("button", name="Order").click()
+    expect(page).to_have_url(re.compile(r"/en/designs/[0-9a-f-]+/order/$"))
+    expect(page.get_by_role("button", name="Place order")).to_be_visible()
+    assert Build.objects.count() == 1
+    assert browser_problems == []

@@ -1,0 +1,104 @@
+"""Views and zoom in Chromium (#12 §1): the thumbnails show another view large, a click keeps
+that view and redraws it, and the zoom dialog opens and closes with the keyboard, focus going
+back to where it was. Without JavaScript a thumbnail is a link that still works."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+CAR = "/en/configure/city-car/"
+
+
+def is_click(response) -> bool:
+    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+
+
+def loaded(page, selector: str) -> bool:
+    return page.evaluate("(s) => { const i = document.querySelector(s); return i.complete && i.naturalWidth > 0; }",
+                         selector)
+
+
+@pytest.mark.browser
+def test_thumbnails_show_another_view_and_a_click_redraws_it(demo_catalog, page, browser_problems):
+    page.goto(CAR)
+    large = page.locator("#view-large")
+    expect(large).to_have_attribute("src", re.compile(r"/preview/\d+/[0-9a-f]+\.jpg\?"))
+    thumbs = page.locator("#view-bar .view-thumb")
+    expect(thumbs).to_have_count(2)
+    expect(thumbs.nth(0)).to_have_attribute("aria-current", "true")
+
+    address = page.url
+    thumbs.nth(1).click()
+    expect(large).to_have_attribute("src", re.compile(r"/front\.jpg\?"))
+    expect(thumbs.nth(1)).to_have_attribute("aria-current", "true")
+    expect(thumbs.nth(0)).not_to_have_attribute("aria-current", "true")
+    assert page.url == address  # no page load
+    page.wait_for_function("() => document.getElementById('view-large').naturalWidth > 0")
+
+    option = page.locator('label[for="o:trim:electric"]')
+    with page.expect_response(is_click):
+        option.click()
+    expect(large).to_have_attribute("src", re.compile(r"/front\.jpg\?.*trim=electric"))
+    expect(page.locator("#view-bar .view-thumb").nth(1)).to_have_attribute("aria-current", "true")
+    page.wait_for_function("() => document.getElementById('view-large').naturalWidth > 0")
+    assert loaded(page, "#view-large")
+    assert not browser_problems
+
+
+@pytest.mark.browser
+def test_the_zoom_opens_and_closes_with_the_keyboard(demo_catalog, page, browser_problems, assert_accessible):
+    page.goto(CAR)
+    zoom_link = page.get_by_role("link", name="Zoom in")
+    dialog = page.locator("#zoom")
+    expect(dialog).to_be_hidden()
+
+    zoom_link.focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    close = dialog.get_by_role("button", name="Close")
+    expect(close).to_be_focused()
+    image = page.locator("#zoom-image")
+    expect(image).to_have_attribute("src", re.compile(r"/preview/\d+/[0-9a-f]+\.jpg\?"))
+    page.wait_for_function("() => document.getElementById('zoom-image').naturalWidth > 0")
+    # Pinch zoom stays on for the enlarged picture ("manipulation" is pan-x pan-y pinch-zoom).
+    touch = page.evaluate("() => getComputedStyle(document.querySelector('.zoom-frame')).touchAction")
+    assert touch == "manipulation" or "pinch-zoom" in touch
+    assert_accessible(page, "the zoom dialog")
+    page.keyboard.press("Shift+Tab")  # to the picture's frame: Enter doubles the picture
+    expect(page.locator(".zoom-frame")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(image).to_have_class(re.compile("zoomed"))
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(zoom_link).to_be_focused()
+
+    page.locator("#view-large").click()  # a click on the picture opens it too; Close shuts it
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    assert not browser_problems
+
+
+@pytest.mark.browser
+def test_the_zoom_shows_the_view_chosen(demo_catalog, page):
+    page.goto("/en/configure/trench-coat/")
+    page.locator("#view-bar .view-thumb", has_text="Lining and label").click()
+    page.get_by_role("link", name="Zoom in").click()
+    expect(page.locator("#zoom-image")).to_have_attribute("src", re.compile(r"/detail\.jpg\?"))
+    page.locator("#zoom-image").click()  # a click on the enlarged picture doubles it
+    expect(page.locator("#zoom-image")).to_have_class(re.compile("zoomed"))
+
+
+@pytest.mark.browser
+def test_without_javascript_a_thumbnail_is_a_link_to_that_view(demo_catalog, new_context, browser_problems):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(f"{CAR}?body=island_blue")
+    page.locator("#view-bar .view-thumb", has_text="Front").click()
+    expect(page).to_have_url(re.compile(r"view=front"))
+    expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"/front\.jpg\?.*body=island_blue"))
+    assert loaded(page, "#view-large")
+    assert not browser_problems
