@@ -34,6 +34,8 @@ urlpatterns += [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("preview/<int:version_id>/<str:fingerprint>.jpg", configurator_views.preview, name="preview"),
     path("preview/<int:version_id>/<str:fingerprint>/<slug:view>.jpg", configurator_views.preview, name="preview"),
+    path("preview/<int:version_id>/<str:fingerprint>/<slug:view>/zoom.jpg", configurator_views.preview,
+         {"zoom": True}, name="preview_zoom"),
     # Short, language-neutral share links: the page speaks the visitor's language.
     path("s/<str:code>/", configurator_views.shared, name="shared"),
     path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),

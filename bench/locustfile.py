@@ -93,7 +93,8 @@ class Page(HTMLParser):
             self.banner = True
         elif tag == "fieldset" and a.get("id", "").startswith("step-"):
             self._step = a["id"][5:]
-            self.steps[self._step] = {"kind": "", "options": [], "text": None}
+            self.steps[self._step] = {"kind": "", "options": [], "text": None,
+                                      "missing": "step--missing" in a.get("class", "")}
         elif tag == "form":
             self._form = a.get("id") or a.get("class") or ""
         elif tag == "li":
@@ -224,6 +225,8 @@ class Shopper(FastHttpUser):
             yield
             self._apply_repair()
             yield
+        if self._complete():
+            yield
         build = self._save()
         if build is None:
             return
@@ -249,6 +252,8 @@ class Shopper(FastHttpUser):
         yield
         for _ in range(self.rng.randint(1, 2)):
             self._click()
+            yield
+        if self._complete():
             yield
         remix = self._save()
         yield
@@ -399,6 +404,19 @@ class Shopper(FastHttpUser):
         untick = option["checked"]
         self._htmx_get(self._click_request(code, option), "studio click", option["id"], code, "click",
                        expect_conflict=None if untick else False)
+
+    def _complete(self) -> bool:
+        """Choose in each required step still empty (a size: the studio marks it missing), as a
+        shopper must before ordering."""
+        clicked = False
+        for code, step in list(self.page.steps.items()):
+            options = [o for o in step["options"] if o["status"] == "available" and not o["disabled"]]
+            if step["missing"] and step["kind"] == "single" and options:
+                option = self.rng.choice(options)
+                self._htmx_get(self._click_request(code, option), "studio click", option["id"], code, "click",
+                               expect_conflict=False)
+                clicked = True
+        return clicked
 
     def _type_text(self) -> bool:
         texts = [code for code, step in self.page.steps.items() if step["kind"] == "text"]

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,10 +26,11 @@ from configurator.engine import Catalog, State, evaluate, normalize, to_plain
 from configurator.models import CatalogVersion, ImageKind, RenderedImage
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.render import compose, layers_for
-from configurator.render.compose import UnknownView, canvas_size, prepare_layer
+from configurator.render.compose import TextLayer, UnknownView, canvas_size, prepare_layer
 from configurator.snapshot import catalog_for
 
 MAX_PIXELS = 4_000_000
+ZOOM = 2  # the zoom is drawn at twice the canvas (zoom_scale)
 # A cache row's time says when it was last served (for evicting the least recently used), to
 # within this: serving costs at most one UPDATE per render per interval.
 TOUCH_EVERY = timedelta(hours=1)
@@ -47,12 +48,14 @@ class RenderUnavailable(Exception):
 
 
 class _LayerCache:
-    """Decoded, tinted, canvas-sized layers: they repeat across thousands of builds."""
+    """Decoded, tinted, canvas-sized layers: they repeat across thousands of builds. Bounded by
+    their decoded size (a zoom layer is four times a preview's), least recently used out first."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
         self._items: OrderedDict[tuple, Image.Image] = OrderedDict()
         self._lock = threading.Lock()
-        self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def get(self, name: str, tint: str | None, size: tuple[int, int]) -> Image.Image:
         key = (name, tint, size)
@@ -64,24 +67,44 @@ class _LayerCache:
         with default_storage.open(name) as handle:
             image = prepare_layer(Image.open(handle), size, tint)
         with self._lock:
-            self._items[key] = image
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = image
+                self._bytes += _decoded_bytes(image)
+            while self._bytes > self._max_bytes and len(self._items) > 1:
+                self._bytes -= _decoded_bytes(self._items.popitem(last=False)[1])
         return image
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    return image.width * image.height * len(image.getbands())
 
 
 layer_cache = _LayerCache()
 
 
-def render_preview(cat: Catalog, state: State, view: str | None = None) -> Image.Image:
-    """One view of the build (default: the first); PreviewRefused for a view it does not have."""
-    size = canvas_size(cat)
-    if size[0] * size[1] > MAX_PIXELS:
+def zoom_scale(cat: Catalog) -> int:
+    """How many times the canvas the zoom is drawn: twice, unless that passes MAX_PIXELS."""
+    width, height = canvas_size(cat)
+    return ZOOM if width * height * ZOOM * ZOOM <= MAX_PIXELS else 1
+
+
+def render_preview(cat: Catalog, state: State, view: str | None = None, *, zoom: bool = False) -> Image.Image:
+    """One view of the build (default: the first); PreviewRefused for a view it does not have.
+    The zoom is the same picture at `zoom_scale` times the canvas: each layer is scaled from the
+    size it is stored at (a layer uploaded at twice the canvas keeps its full detail there) and
+    personal text is drawn at the larger size, so it stays sharp."""
+    width, height = canvas_size(cat)
+    if width * height > MAX_PIXELS:
         raise PreviewRefused("canvas too large")
     try:
         layers = layers_for(cat, state, view)
     except UnknownView:
         raise PreviewRefused("unknown view") from None
+    scale = zoom_scale(cat) if zoom else 1
+    size = (width * scale, height * scale)
+    if scale != 1:
+        layers = [replace(layer, box=tuple(v * scale for v in layer.box)) if isinstance(layer, TextLayer) else layer
+                  for layer in layers]
     return compose(layers, size, lambda name, tint: layer_cache.get(name, tint, size), settings.FONT_DIR)
 
 
@@ -110,6 +133,11 @@ class PreviewRef:
     @property
     def url(self) -> str:
         return self.url_for(self.view)
+
+    def zoom_url(self, view: str) -> str:
+        """The address of the enlarged picture of one view (render_preview(zoom=True))."""
+        path = reverse("preview_zoom", args=[self.version_id, self.fingerprint, view])
+        return f"{path}?{self.query}" if self.query else path
 
     def url_for(self, view: str | None) -> str:
         """The address of the same build in another view."""
@@ -184,16 +212,18 @@ def _touched(row: RenderedImage) -> RenderedImage:
 
 def preview_fetch(
     *, version_id: int, fingerprint: str, query: QueryDict, view: str | None = None,
-    before_render: Callable[[], None] | None = None, redraw: bool = False,
+    before_render: Callable[[], None] | None = None, redraw: bool = False, zoom: bool = False,
 ) -> RenderedImage:
     """The cached preview of one view (default: the first), rendering it on a miss;
     PreviewRefused unless the view is one of the product's and the query is a valid build of
     that version whose fingerprint is the one asked for, RenderUnavailable when it cannot be
     stored. `before_render` runs only when it is about to draw (the web view counts renders
-    against a rate limit there)."""
+    against a rate limit there). The zoom (`render_preview(zoom=True)`) is a row of its own, the
+    variant "zoom"."""
+    variant = "zoom" if zoom else ""
     if view is not None:  # a named view's row is found by its code without compiling the catalog
         row = None if redraw else RenderedImage.objects.filter(
-            catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, view=view, variant=""
+            catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, view=view, variant=variant
         ).first()
         if row is not None:
             return _touched(row)
@@ -206,7 +236,7 @@ def preview_fetch(
     if view is None:
         row = None if redraw else RenderedImage.objects.filter(
             catalog_version_id=version_id, fingerprint=fingerprint, kind=ImageKind.PREVIEW, view=shown.code,
-            variant="",
+            variant=variant,
         ).first()
         if row is not None:
             return _touched(row)
@@ -216,8 +246,8 @@ def preview_fetch(
         raise PreviewRefused("not a valid build of this version")
     if before_render is not None:
         before_render()
-    image = render_preview(cat, state, shown.code)
-    return _store(version_id, fingerprint, ImageKind.PREVIEW, "", encode_preview(image), image.size, "jpg",
+    image = render_preview(cat, state, shown.code, zoom=zoom)
+    return _store(version_id, fingerprint, ImageKind.PREVIEW, variant, encode_preview(image), image.size, "jpg",
                   view=shown.code)
 
 

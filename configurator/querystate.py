@@ -19,8 +19,6 @@ from django.http import QueryDict
 
 from configurator.engine import Catalog
 
-RESERVED = {"b", "utm_source", "utm_medium", "utm_campaign", "ref"}
-
 
 class Query(dict):
     """A parsed query string, read like a QueryDict (get: the last value; getlist) but made

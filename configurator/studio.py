@@ -77,6 +77,7 @@ class ViewTab:
     url: str  # the preview of the build in this view
     href: str  # the studio with this view shown large
     current: bool
+    zoom_url: str = ""  # the enlarged picture of this view
 
 
 def view_code(cat: Catalog, value: str | None) -> str:
@@ -94,7 +95,7 @@ def view_tabs(cat: Catalog, preview: PreviewRef, current: str, query: str, step:
     link = "?" + "&".join(part for part in (query, f"step={step}" if step else "") if part)
     return [
         ViewTab(v.code, pick(v.name, lang), view_url(cat, preview, v.code),
-                f"{link}&view={v.code}".replace("?&", "?"), v.code == current)
+                f"{link}&view={v.code}".replace("?&", "?"), v.code == current, preview.zoom_url(v.code))
         for v in cat.views
     ]
 
@@ -128,6 +129,11 @@ class StudioPage:
     def view_url(self) -> str:
         """The preview of the view shown large."""
         return view_url(self.catalog, self.preview, self.view)
+
+    @property
+    def zoom_url(self) -> str:
+        """The enlarged picture of the view shown large."""
+        return self.preview.zoom_url(self.view)
 
     # Built on first use: an htmx update that leaves the price or the preview as they were
     # never needs them.

@@ -213,14 +213,16 @@ def build_delete(request: HttpRequest, build_id) -> HttpResponse:
 
 @require_safe
 @ratelimited()
-def preview(request: HttpRequest, version_id: int, fingerprint: str, view: str | None = None) -> HttpResponse:
-    etag = f'"{version_id}-{fingerprint}{"-" + view if view else ""}"'
+def preview(request: HttpRequest, version_id: int, fingerprint: str, view: str | None = None,
+            zoom: bool = False) -> HttpResponse:
+    """One view of a build as a JPEG (the zoom: drawn at twice the size), cached and immutable."""
+    etag = f'"{version_id}-{fingerprint}{"-" + view if view else ""}{"-zoom" if zoom else ""}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
     try:
         image = rendered_open(lambda redraw: preview_fetch(
             version_id=version_id, fingerprint=fingerprint, query=request.GET, view=view, redraw=redraw,
-            before_render=lambda: ratelimit(request, "render"),  # cached ones are free
+            zoom=zoom, before_render=lambda: ratelimit(request, "render"),  # cached ones are free
         ))
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None

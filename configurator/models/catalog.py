@@ -19,6 +19,22 @@ code_validator = RegexValidator(
 )
 
 
+# Query parameters the studio's address carries beside the steps (a build lives in the URL as
+# ?<step code>=<option code>): the saved build, the open step, the view shown, the language and
+# a visit's source. No step may be called one of them.
+RESERVED_STEP_CODES = frozenset({
+    "b", "step", "view", "lang", "ref", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+})
+
+
+def validate_step_code(value: str) -> None:
+    if value in RESERVED_STEP_CODES:
+        raise ValidationError(
+            _("“%(code)s” is a reserved word in the studio's address; choose another code."),
+            params={"code": value},
+        )
+
+
 def validate_regex(value: str) -> None:
     import re
 
@@ -88,7 +104,7 @@ class OptionGroup(LocalizedMixin, models.Model):
     """A step of the configurator."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="groups")
-    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator, validate_step_code])
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_nl = models.CharField(_("name (Dutch)"), max_length=120, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=GroupKind.choices, default=GroupKind.SINGLE)

@@ -1,7 +1,8 @@
 """Composite a build's preview, one view at a time, from its layers in z-order.
 
 Layer contract (what the catalog's art must follow):
-- every layer image is an RGBA PNG of the product's canvas size;
+- every layer image is an RGBA PNG of the product's canvas size, or a whole multiple of it: the
+  zoom is drawn at twice the canvas, so a layer stored at twice the size keeps its detail there;
 - an option layer with a tint colour is a mask: the result is the tint colour multiplied by the
   mask's grey level (white = pure tint, darker greys give shading), with the mask's alpha;
 - personal text is drawn in its step's font, centred in its box, shrunk to fit, never below
@@ -133,6 +134,6 @@ def compose(
 def prepare_layer(image: Image.Image, size: tuple[int, int], tint: str | None) -> Image.Image:
     """A stored layer made ready for `compose`: RGBA, canvas-sized, tinted."""
     image = image.convert("RGBA")
-    if image.size != size:
-        image = image.resize(size)
+    if image.size != size:  # a layer stored larger (for the zoom) or smaller than asked for
+        image = image.resize(size, Image.LANCZOS)
     return tinted(image, tint) if tint else image

@@ -95,7 +95,9 @@ class Assignment(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
     shopper = models.ForeignKey("personalization.Shopper", on_delete=models.CASCADE, related_name="assignments")
-    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments")
+    # RESTRICT: a variant shoppers are in cannot be deleted on its own (its weight goes to 0
+    # instead), but deleting the whole campaign takes its variants and assignments with it.
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.RESTRICT, related_name="assignments")
     allocation = models.PositiveIntegerField(default=1)  # the campaign's split when this was drawn
     assigned_at = models.DateTimeField(default=timezone.now)
 

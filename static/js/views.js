@@ -1,8 +1,9 @@
 // Views and zoom in the studio (#12 §1): the thumbnails show another view large without a
-// page load, and the zoom opens the view shown in a <dialog> (Esc or Close shuts it; focus
-// returns to what opened it). The preview is swapped by htmx after every click, so listeners
-// are delegated from the document and nothing holds on to a swapped element. Without
-// JavaScript each thumbnail is a link to the studio with ?view=, and "Zoom in" opens the image.
+// page load, and the zoom opens the view shown, drawn at twice the size, in a <dialog> (Esc or
+// Close shuts it; focus returns to what opened it). The preview is swapped by htmx after every
+// click, so listeners are delegated from the document and nothing holds on to a swapped
+// element. Without JavaScript each thumbnail is a link to the studio with ?view=, and "Zoom in"
+// opens the enlarged picture.
 (function () {
   "use strict";
   var opener = null;
@@ -23,9 +24,9 @@
     var input = document.getElementById("view-input");
     if (input) { input.value = thumb.dataset.view; }
     var zoomLink = document.querySelector("#view-bar a.view-zoom");
-    if (zoomLink) { zoomLink.href = thumb.dataset.src; }
+    if (zoomLink) { zoomLink.href = thumb.dataset.zoomSrc; }
     var zoomed = document.getElementById("zoom-image");
-    if (zoomed) { zoomed.dataset.src = thumb.dataset.src; }
+    if (zoomed) { zoomed.dataset.src = thumb.dataset.zoomSrc; }
   }
 
   function openZoom(trigger) {

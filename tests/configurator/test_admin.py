@@ -157,6 +157,20 @@ def test_saving_option_group_shows_catalog_errors(admin_client):
     assert any("red-no-black" in text for text in shown(response, messages.ERROR))
 
 
+@pytest.mark.parametrize("code", ["view", "step", "b"])
+def test_a_step_cannot_take_a_code_the_studio_address_uses(admin_client, code):
+    """A build lives in the URL as ?<step>=<option> beside ?step= and ?view=: a step called "view"
+    would be read as the picture's angle."""
+    product = make_catalog(broken=False)
+    roof = product.groups.get(code="roof")
+    url = admin_url(product.groups.model, "change", roof.pk)
+    response = admin_client.post(url, {**changeform_post_data(admin_client.get(url)), "code": code})
+    assert response.status_code == 200
+    assert "reserved word in the studio" in str(response.context["adminform"].form.errors["code"])
+    roof.refresh_from_db()
+    assert roof.code == "roof"
+
+
 def test_saving_rule_that_excludes_itself_shows_a_warning_naming_it(admin_client):
     product = make_catalog(broken=False)
     red = product.groups.get(code="colour").options.get(code="red")

@@ -178,6 +178,73 @@ def test_a_bad_view_code_is_a_404_not_a_500(boat):
         assert response.status_code == 404, bad
 
 
+# --- The zoom: the same picture drawn at twice the size ---------------------------------------
+
+def test_the_zoom_is_the_same_picture_at_twice_the_size(boat):
+    cat = catalog_for(boat.current_version_id)
+    state = _state(boat, {"hull": "navy", "flag": ["pennant"], "name": "ABBA"})
+    preview, zoom = render_preview(cat, state, "side"), render_preview(cat, state, "side", zoom=True)
+    assert zoom.size == (SIZE[0] * 2, SIZE[1] * 2)
+    # Scaled back down it is the preview, but for the anti-aliased edges of the shapes and text
+    shrunk = zoom.convert("RGB").resize(SIZE, Image.BOX)
+    difference = ImageChops.difference(shrunk, preview.convert("RGB")).convert("L")
+    assert sum(difference.histogram()[:33]) / (SIZE[0] * SIZE[1]) > 0.9
+    assert preview.convert("RGB").getpixel((45, 5)) == zoom.convert("RGB").getpixel((91, 11)) == (200, 0, 0)
+
+
+def test_the_zoom_draws_personal_text_at_the_larger_size_not_an_enlarged_copy(boat):
+    cat = catalog_for(boat.current_version_id)
+    state = _state(boat, {"hull": "navy", "name": "ABBA"})  # white letters on the navy hull
+    zoom = render_preview(cat, state, "side", zoom=True).convert("RGB")
+    enlarged = render_preview(cat, state, "side").convert("RGB").resize(zoom.size, Image.LANCZOS)
+    # Inside the name's box the two differ (the text is drawn again), outside it they do not
+    box = ImageChops.difference(zoom, enlarged).point(lambda v: 255 if v > 24 else 0).getbbox()
+    assert box is not None
+    assert box[0] >= 20 and box[2] <= 140 and box[1] >= 60 and box[3] <= 100
+
+
+def test_a_layer_stored_at_twice_the_canvas_keeps_its_detail_in_the_zoom(boat):
+    fine = Image.new("RGBA", (SIZE[0] * 2, SIZE[1] * 2), (0, 0, 0, 0))
+    for x in range(0, SIZE[0] * 2, 2):  # one-pixel stripes at twice the canvas
+        fine.paste(Image.new("RGBA", (1, SIZE[1] * 2), (0, 0, 0, 255)), (x, 0))
+    buffer = io.BytesIO()
+    fine.save(buffer, format="PNG")
+    name = default_storage.save("catalog/layers/fine.png", ContentFile(buffer.getvalue()))
+    OptionLayer.objects.filter(option__code="pennant").update(image=name)
+    product_publish(product=boat)
+    boat.refresh_from_db()
+    cat = catalog_for(boat.current_version_id)
+    state = _state(boat, {"flag": ["pennant"]})
+    zoom = render_preview(cat, state, "side", zoom=True).convert("L")
+    preview = render_preview(cat, state, "side").convert("L")
+    assert zoom.getpixel((10, 10)) == 0 and zoom.getpixel((11, 10)) > 200  # the stripes, one by one
+    assert 100 < preview.getpixel((5, 5)) < 160  # at the canvas size, averaged to grey
+
+
+def test_the_zoom_has_an_address_and_a_cache_row_of_its_own(boat):
+    cat = catalog_for(boat.current_version_id)
+    result = quote(cat, {"deck": ["teak"]}).evaluation
+    ref = preview_ref(cat, boat.current_version_id, result.state, result.fingerprint)
+    url = ref.zoom_url("top")
+    assert re.search(r"/preview/\d+/[0-9a-f]+/top/zoom\.jpg\?.*deck=teak", url)
+    response = Client().get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(response.streaming_content))).size == (SIZE[0] * 2, SIZE[1] * 2)
+    assert "immutable" in response["Cache-Control"] and response["ETag"].endswith('-top-zoom"')
+    rows = RenderedImage.objects.filter(fingerprint=result.fingerprint)
+    assert [(row.view, row.variant) for row in rows] == [("top", "zoom")]
+    assert Client().get(ref.url_for("top")).status_code == 200  # the preview is another row
+    assert sorted(rows.values_list("variant", flat=True)) == ["", "zoom"]
+
+
+def test_a_zoom_of_a_build_it_was_not_asked_for_is_a_404(boat):
+    url = _url(boat, {"deck": ["teak"]}, "top").replace("/top.jpg", "/top/zoom.jpg")
+    assert Client().get(url.replace("deck=teak", "deck=")).status_code == 404  # not that fingerprint's build
+    assert Client().get(url.replace("/top/zoom.jpg", "/stern/zoom.jpg")).status_code == 404
+    assert Client().get(url).status_code == 200
+    assert RenderedImage.objects.count() == 1
+
+
 # --- The snapshot and old versions ------------------------------------------------------------
 
 def test_a_published_version_carries_the_views_layers_and_placements(boat):
@@ -280,6 +347,9 @@ def test_the_studio_shows_the_first_view_large_and_every_view_as_a_thumbnail_lin
     anchors = re.findall(r'<a class="view-thumb"[^>]*>', html)
     assert ['aria-current="true"' in anchor for anchor in anchors] == [True, False]
     assert '<dialog class="zoom" id="zoom"' in html
+    zoom = re.search(r'<a class="view-zoom" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert re.search(r"/preview/\d+/[0-9a-f]+/side/zoom\.jpg\?hull=navy", zoom)
+    assert Client().get(zoom).status_code == 200
     assert "js/views.js" in html
 
 

@@ -57,20 +57,21 @@ def stale_profiles(stack) -> int:
 
 
 def shares_without_cards(stack, languages: tuple[str, ...] = ("en", "nl")) -> int:
-    """Shared builds lacking their own card (per language, and per name: the card shows it) in
-    some language."""
+    """Shared builds lacking their own card (per language, and per name and price: the card shows
+    them) in some language."""
     from types import SimpleNamespace
 
     from configurator.previews import social_card_variant
 
     cards = set(stack.sql("SELECT catalog_version_id, fingerprint, variant FROM configurator_renderedimage "
                           "WHERE kind = 'social'"))
-    shares = stack.sql("SELECT catalog_version_id, fingerprint, name FROM configurator_build "
+    shares = stack.sql("SELECT catalog_version_id, fingerprint, name, total FROM configurator_build "
                        "WHERE shared_at IS NOT NULL")
     return sum(
-        any((version, fingerprint, social_card_variant(build=SimpleNamespace(name=name), language=language))
-            not in cards for language in languages)
-        for version, fingerprint, name in shares
+        any((version, fingerprint, social_card_variant(build=SimpleNamespace(name=name, total=total),
+                                                       language=language)) not in cards
+            for language in languages)
+        for version, fingerprint, name, total in shares
     )
 
 

@@ -262,6 +262,47 @@ def test_the_admin_refuses_a_campaign_without_variants(admin_client):
     assert not Campaign.objects.exists()
 
 
+def _shoppers_in(campaign: Campaign, shoppers: int = 6) -> None:
+    for _ in range(shoppers):
+        visit([campaign.segment])
+    assert Assignment.objects.filter(campaign=campaign, variant__isnull=False).exists()
+
+
+def test_a_variant_shoppers_are_in_cannot_be_deleted_but_its_weight_can_go_to_zero(admin_client):
+    campaign = experiment(weights=(1, 1), holdout=0)
+    _shoppers_in(campaign)
+    a, b = campaign.variants.order_by("code")
+    data = {"name": campaign.name, "segment": campaign.segment.pk, "placement": "home_hero", "holdout_percent": 0,
+            "priority": 0, "active": "on", "cost": "0", "variants-TOTAL_FORMS": 2, "variants-INITIAL_FORMS": 2,
+            "variants-MIN_NUM_FORMS": 1, "variants-MAX_NUM_FORMS": 1000}
+    for index, variant in enumerate((a, b)):
+        data.update({f"variants-{index}-id": variant.pk, f"variants-{index}-campaign": campaign.pk,
+                     f"variants-{index}-code": variant.code, f"variants-{index}-weight": variant.weight,
+                     f"variants-{index}-headline_en": variant.headline_en})
+    url = reverse("admin:personalization_campaign_change", args=[campaign.pk])
+    doomed = b if b.assignments.exists() else a
+    index = (a, b).index(doomed)
+    response = admin_client.post(url, {**data, f"variants-{index}-DELETE": "on"})
+    assert response.status_code == 200
+    # Django's inline refuses to delete what assignments protect (the model's RESTRICT)
+    assert f"Deleting variant {campaign.name} · {doomed.code} would require deleting the following protected" \
+        in response.content.decode()
+    assert campaign.variants.count() == 2
+    assert admin_client.post(url, {**data, f"variants-{index}-weight": 0}).status_code == 302
+    doomed.refresh_from_db()
+    assert doomed.weight == 0
+
+
+def test_deleting_a_campaign_shoppers_were_in_takes_its_variants_and_assignments(admin_client):
+    campaign = experiment(weights=(1, 1), holdout=20)
+    _shoppers_in(campaign)
+    url = reverse("admin:personalization_campaign_delete", args=[campaign.pk])
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    assert not Variant.objects.exists() and not Assignment.objects.exists()
+
+
 # The motivation-by-message test -----------------------------------------------------------------
 
 def _read_as(shoppers, code: str) -> None:
