@@ -179,13 +179,20 @@ class Apps:
             raise RuntimeError(f"gunicorn did not start (exit {process.poll()}); see {self.logs / 'gunicorn.log'}")
         return f"127.0.0.1:{port}"
 
-    def worker(self, name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
-        """A Celery worker (prefork) on the Redis broker; returns once it answers a ping."""
-        process = self._spawn(f"worker-{name}", [
+    def worker(self, name: str = "w1", concurrency: int = 1, supervised: bool = False) -> subprocess.Popen:
+        """A Celery worker (prefork) on the Redis broker; returns once it answers a ping.
+        `supervised` runs it as production should (systemd's Restart=always, a container's restart
+        policy): started again a second after it exits, as Celery's Redis transport can exit on an
+        "unrecoverable" error when the broker comes back (README, Scaling out)."""
+        command = [
             sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork",
             f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
             "-n", f"{name}-{os.getpid()}@%h",
-        ])
+        ]
+        if supervised:
+            command = ["sh", "-c", 'while :; do "$@"; echo "supervisor: the worker exited ($?); starting it again"; '
+                       "sleep 1; done", "supervisor", *command]
+        process = self._spawn(f"worker-{name}", command)
         if not wait_for(lambda: self.ping(name), timeout=60, interval=0.5):
             raise RuntimeError(f"the Celery worker {name} did not answer; see {self.logs}")
         return process

@@ -31,7 +31,7 @@ CATCH_UP_SECONDS = 60
 def test_a_redis_outage_under_load_loses_nothing_and_the_work_catches_up(stack):
     apps = stack.apps
     address = apps.gunicorn(workers=2)
-    apps.worker()
+    apps.worker(supervised=True)  # as production runs it: Celery can exit when Redis comes back
     apps.beat()
     assert wait_for(lambda: health(address)[1]["status"] == "ok", timeout=20), health(address)
 
