@@ -21,9 +21,11 @@ code_validator = RegexValidator(
 
 # Query parameters the studio's address carries beside the steps (a build lives in the URL as
 # ?<step code>=<option code>): the saved build, the open step, the view shown, the language and
-# a visit's source. No step may be called one of them.
+# a visit's source. No step may be called one of them, nor "summary", the stepper's last tab
+# (configurator.stepper.SUMMARY, a value of ?step=).
 RESERVED_STEP_CODES = frozenset({
     "b", "step", "view", "lang", "ref", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+    "summary",
 })
 
 

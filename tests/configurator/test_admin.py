@@ -157,7 +157,7 @@ def test_saving_option_group_shows_catalog_errors(admin_client):
     assert any("red-no-black" in text for text in shown(response, messages.ERROR))
 
 
-@pytest.mark.parametrize("code", ["view", "step", "b"])
+@pytest.mark.parametrize("code", ["view", "step", "b", "summary"])
 def test_a_step_cannot_take_a_code_the_studio_address_uses(admin_client, code):
     """A build lives in the URL as ?<step>=<option> beside ?step= and ?view=: a step called "view"
     would be read as the picture's angle."""
