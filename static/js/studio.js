@@ -63,6 +63,15 @@
 
   function tabs() { return Array.prototype.slice.call(document.querySelectorAll("#tabs .tab")); }
 
+  // The tab strip scrolls sideways on a phone. An update swaps the tabs in anew (their links hold
+  // the build), so the strip keeps the scroll it had: it neither jumps back to its start nor
+  // moves under a finger about to tap a tab.
+  var stripScroll = null;
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var list = event.detail.target && event.detail.target.id === "tabs" && event.detail.target.querySelector(".tablist");
+    if (list) { stripScroll = list.scrollLeft; }
+  });
+
   function show(code, focus, quiet) {
     var selected = null;
     tabs().forEach(function (tab) {
@@ -91,10 +100,15 @@
     });
     input.value = code;
     // Keep the open tab in sight in a strip that scrolls sideways (a phone), measured in the next
-    // frame so that a click's swap never waits for a layout.
+    // frame so that a click's swap never waits for a layout; after a swap, where it was.
+    // (A frame's callbacks run before it is painted, so the swapped strip is never seen unscrolled.)
     var list = selected.parentNode;
+    var kept = stripScroll;
+    stripScroll = null;
     window.requestAnimationFrame(function () {
-      if (list.scrollWidth > list.clientWidth) {
+      if (kept !== null) {
+        list.scrollLeft = kept;
+      } else if (list.scrollWidth > list.clientWidth) {
         list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
       }
     });
