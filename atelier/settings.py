@@ -160,6 +160,24 @@ STORAGES = {
         )
     },
 }
+# Object storage (S3, or an S3-compatible store such as MinIO or Cloudflare R2) by configuration
+# alone: with ATELIER_S3_BUCKET set, every file Atelier reads or writes (layer art, previews,
+# social cards) goes there through django-storages. Credentials come from boto3's usual sources
+# (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+ATELIER_S3_BUCKET = env("ATELIER_S3_BUCKET", default="")
+if ATELIER_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATELIER_S3_BUCKET,
+            "endpoint_url": env("ATELIER_S3_ENDPOINT_URL", default=None),
+            "region_name": env("ATELIER_S3_REGION", default=None),
+            "location": env("ATELIER_S3_PREFIX", default=""),
+            # As on disk, a stored file is never replaced under a reader: a taken name gets a new one.
+            "file_overwrite": False,
+            "default_acl": None,  # the bucket's own policy; previews and cards are served by Atelier
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))

@@ -75,6 +75,12 @@ class _LayerCache:
         return image
 
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
 def _decoded_bytes(image: Image.Image) -> int:
     return image.width * image.height * len(image.getbands())
 
@@ -180,7 +186,7 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
     try:
         headroom_check()
         saved = default_storage.save(name, ContentFile(data))  # whole or not at all (atelier.storage)
-    except OSError as exc:
+    except Exception as exc:  # OSError from a disk; botocore's own errors from object storage
         from configurator.services.renders import renders_evict_soon
 
         logger.warning("could not store %s (%s); answering 503", name, error_code(exc))
