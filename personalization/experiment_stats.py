@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -153,11 +153,16 @@ def _relative(difference: float, control: float, var_control: float, var_variant
 
 def _lift(control: Rate | Mean, variant: Rate | Mean, *, c: float, v: float, var_c: float, var_v: float,
           posterior: tuple[float, float], fixed: tuple[float | None, float | None], enough: bool, alpha: float,
-          planned_n: int) -> VariantLift:
-    """Assemble a result from the two estimates (c, v) and their variances (var_c, var_v)."""
+          planned_n: int, bounds: tuple[float, float] = (-math.inf, math.inf)) -> VariantLift:
+    """Assemble a result from the two estimates (c, v) and their variances (var_c, var_v). The
+    interval of the absolute lift is cut to `bounds`, the values the lift can take (a difference
+    of two rates lies in [-1, 1]): the truth is always in there, so the cut costs no coverage,
+    and a small sample's normal approximation no longer reads "-1,248 pp"."""
     n = _count(control) + _count(variant)
     difference = v - c
     absolute = msprt(estimate=difference, variance=var_c + var_v, n=n, planned_n=planned_n, alpha=alpha)
+    if absolute is not None:
+        absolute = replace(absolute, low=max(bounds[0], absolute.low), high=min(bounds[1], absolute.high))
     relative = _relative(difference, c, var_c, var_v)
     relative_cs = None
     if relative:
@@ -202,7 +207,7 @@ def proportion_lift(*, control: Rate, variant: Rate, alpha: float = ALPHA, plann
     return _lift(control, variant, c=c, v=v, var_c=c * (1 - c) / control.exposed, var_v=v * (1 - v) / variant.exposed,
                  posterior=(post_v - post_c, math.sqrt(post_var)),
                  fixed=newcombe_interval(variant.converted, variant.exposed, control.converted, control.exposed, z),
-                 enough=enough, alpha=alpha, planned_n=planned_n)
+                 enough=enough, alpha=alpha, planned_n=planned_n, bounds=(-1.0, 1.0))
 
 
 def mean_lift(*, control: Mean, variant: Mean, alpha: float = ALPHA, planned_n: int = DEFAULT_PLANNED_N,

@@ -237,6 +237,8 @@ class CampaignForm(forms.ModelForm):
         return data
 
 
+# How each metric is written (personalization/templatetags/experiment_format.py)
+METRIC_UNITS = {"conversion": "rate", "click_through": "rate", "revenue_per_visitor": "eur", "order_value_index": "index"}
 METRIC_NAMES = {
     "conversion": gettext_lazy("Conversion (ordered)"),
     "click_through": gettext_lazy("Click-through"),
@@ -327,8 +329,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if campaign is not None:
             extra["lift"] = campaign_lift(campaign=campaign)
             results = extra["experiment"] = experiment_results(campaign=campaign)
-            extra["experiment_tables"] = [(METRIC_NAMES[metric], list(zip(results.variants, lifts, strict=True)))
-                                          for metric, lifts in results.comparisons.items()]
+            extra["experiment_tables"] = [
+                (METRIC_NAMES[metric], METRIC_UNITS[metric], list(zip(results.variants, lifts, strict=True)))
+                for metric, lifts in results.comparisons.items()
+            ]
             if any(arm.variant.motivation for arm in results.variants):
                 extra["message_rows"] = message_test(campaign=campaign)
         return super().change_view(request, object_id, form_url, extra)

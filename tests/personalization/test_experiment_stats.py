@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from personalization.experiment_stats import (
+    DEFAULT_PLANNED_N,
     MIN_PER_ARM,
     Mean,
     mean_lift,
@@ -323,12 +324,21 @@ def test_any_counts_give_finite_consistent_results(n_c, s_c, n_v, s_v, alpha):
     result = proportion_lift(control=Rate(n_c, min(s_c, n_c)), variant=Rate(n_v, min(s_v, n_v)), alpha=alpha)
     assert all(math.isfinite(x) for x in _floats(result))
     if result.low is not None:
-        assert result.low <= result.absolute <= result.high
+        assert -1 <= result.low <= result.absolute <= result.high <= 1  # a difference of two rates
         excludes_zero = result.low > 0 or result.high < 0
         if abs(result.p_value - alpha) > 1e-9:  # away from the boundary, the interval and p-value agree
             assert excludes_zero == (result.p_value < alpha)
     if result.significant:
         assert min(n_c, n_v) >= MIN_PER_ARM
+
+
+def test_a_small_samples_interval_stays_within_what_a_difference_of_rates_can_be():
+    """1 of 2 against 0 of 4: the normal approximation spans about ±12; the lift can only be in [-1, 1]."""
+    result = proportion_lift(control=Rate(4, 0), variant=Rate(2, 1), min_per_arm=1)
+    uncut = msprt(estimate=0.5, variance=0.5 * 0.5 / 2, n=6, planned_n=DEFAULT_PLANNED_N)
+    assert uncut.low < -1 and uncut.high > 1
+    assert (result.low, result.high) == (-1.0, 1.0)
+    assert result.p_value == uncut.p_value and not result.significant
 
 
 @given(st.lists(st.floats(0, 1e4), min_size=0, max_size=40), st.lists(st.floats(0, 1e4), min_size=0, max_size=40))

@@ -225,6 +225,8 @@ def test_a_clear_winner_is_reported_significant_in_admin(admin_client):
     assert not results.sample_ratio.mismatch
     page = admin_client.get(reverse("admin:personalization_campaign_change", args=[campaign.pk])).content.decode()
     assert "Significant: the interval excludes zero" in page
+    # Conversion 8/400 against 60/400, in percent and its lift in percentage points
+    assert "<td>2.00%</td>" in page and "<td>15.00%</td>" in page and "<td>+13.00 pp</td>" in page
 
 
 def test_the_admin_saves_variants_and_starts_a_new_allocation_when_weights_change(admin_client):
