@@ -64,8 +64,13 @@ class _LayerCache:
             if image is not None:
                 self._items.move_to_end(key)
                 return image
-        with default_storage.open(name) as handle:
-            image = prepare_layer(Image.open(handle), size, tint)
+        try:
+            with default_storage.open(name) as handle:
+                image = prepare_layer(Image.open(handle), size, tint)
+        except Exception as exc:  # the layer's file is gone or unreadable, or its storage is away
+            logger.warning("could not read layer %s (%s); answering 503", name, error_code(exc))
+            storage_failed(exc)
+            raise RenderUnavailable(error_code(exc)) from exc
         with self._lock:
             if key not in self._items:
                 self._items[key] = image

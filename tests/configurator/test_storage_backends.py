@@ -72,6 +72,23 @@ def test_the_demo_renders_and_shares_on_a_storage_without_local_paths(memory_sto
     assert _image(client.get(large)).size == (800, 500)  # drawn again on the next request
 
 
+def test_a_layer_that_cannot_be_read_is_a_503_not_a_500(memory_storage, owner):
+    """Object storage away, or a layer's file deleted: the picture is unavailable, the page is not."""
+    demo_seed()
+    car = Product.objects.get(slug="city-car")
+    base = car.views.order_by("position").first().base_layer.name
+    memory_storage.delete(base)
+    client = Client()
+    html = client.get("/en/configure/city-car/?body=island_blue").content.decode()
+    large = re.search(r'<img src="([^"]+)"[^>]*id="view-large"', html).group(1).replace("&amp;", "&")
+    response = client.get(large)
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert not RenderedImage.objects.exists()
+    shared = build_share(build=build_save(product=car, selections={}, owner=owner), owner=owner)
+    assert client.get(f"/s/{shared.share_code}/card.png").status_code == 503
+    assert client.get(f"/s/{shared.share_code}/").status_code == 200  # the share page itself is fine
+
+
 def test_s3_is_chosen_by_configuration_alone():
     env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "atelier.settings",
            "ATELIER_S3_BUCKET": "atelier-media", "ATELIER_S3_ENDPOINT_URL": "http://127.0.0.1:9",
