@@ -36,6 +36,36 @@ def browser():
         browser.close()
 
 
+class _InFlight:
+    """WSGI wrapper that counts the requests being served (the response body included), so that a
+    test waits for the last one before its tables are flushed: a flush (TRUNCATE) that meets a
+    request still writing deadlocks with it."""
+
+    def __init__(self) -> None:
+        self.app = None
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
 class _OneRequestAtATime:
     """WSGI wrapper that serves one request at a time, the response body included.
 
@@ -66,12 +96,29 @@ def live_server(request, django_db_setup):
 
     addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
     server = LiveServer(addr, start=False)
-    if server.thread.connections_override:
-        static_handler = server.thread.static_handler
-        server.thread.static_handler = lambda app: _OneRequestAtATime(static_handler(app))
+    static_handler = server.thread.static_handler
+    one_at_a_time = bool(server.thread.connections_override)
+    server.in_flight = _InFlight()
+
+    def handler(app):
+        app = static_handler(app)
+        server.in_flight.app = _OneRequestAtATime(app) if one_at_a_time else app
+        return server.in_flight
+
+    server.thread.static_handler = handler
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _in_process_tasks(settings):
+    """The live server runs its tasks in this process. Beside a real worker (.ci/run starts one
+    for the worker tests, and it lives to the end of the session) a task a browser test queued
+    could still be running against the test's tables while they are flushed after it, and the
+    flush then deadlocks with it. The worker itself is proven by the tests that start it and by
+    the fault scripts."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
@@ -107,6 +154,13 @@ def new_context(browser, live_server, browser_problems):
     yield open_context
     for context in contexts:
         context.close()
+    # Before the test's tables are flushed: the live server's last requests are answered and the
+    # clicks' events they left in the write-behind buffer are written (the writer thread stops,
+    # and starts again with the next click).
+    live_server.in_flight.wait_idle()
+    from personalization.writebehind import buffer
+
+    buffer.stop()
 
 
 @pytest.fixture
