@@ -123,7 +123,12 @@ class StudioPage:
     preview_ok: bool = True
     stepper: Stepper | None = None  # the tabs, the open one and the summary's lines
     view: str = ""  # the view shown large (?view=; the first by default)
-    views: list[ViewTab] = field(default_factory=list)  # every view, the current one marked
+
+    @cached_property
+    def views(self) -> list[ViewTab]:
+        """Every view, the current one marked: built only when the preview is sent."""
+        step = self.stepper.open if self.stepper else ""
+        return view_tabs(self.catalog, self.preview, self.view, self.query, step, self.lang)
 
     @property
     def view_url(self) -> str:
@@ -334,7 +339,6 @@ def page_from_build(
         stepper=stepper(cat, result.state, evaluation.missing, build.step, lang, _("Summary")),
         view=build.view or cat.views[0].code,
     )
-    page.views = view_tabs(cat, page.preview, page.view, build.query, page.stepper.open if page.stepper else "", lang)
     page.repair = _repair_offer(cat, result, action, repair_base or None, evaluation.price.total)
     return page
 

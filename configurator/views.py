@@ -32,6 +32,7 @@ from configurator.ratelimits import limit as ratelimit
 from configurator.ratelimits import lookup, ratelimited
 from configurator.sharing import share_links
 from configurator.snapshot import catalog_for
+from configurator.stepper import SUMMARY
 from configurator.studio import build_summary, studio_page, studio_update
 
 STUDIO = "configurator/studio.html"
@@ -161,7 +162,7 @@ def build_save(request: HttpRequest, slug: str) -> HttpResponse:
         # and an order refused opens the summary, which lists what is missing.
         query = parse_query(request.POST.get("state", "")[:4000])
         if to_order:
-            query["step"] = ["summary"]
+            query["step"] = [SUMMARY]
         page = studio_page(cat, ref, query)
         context = {"build_id": _uuid_or_blank(build_id), "studio_url": reverse("configurator:studio", args=[slug]),
                    "page": page}

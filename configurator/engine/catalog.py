@@ -24,6 +24,7 @@ class SnapshotError(ValueError):
 
 
 DEFAULT_VIEW = "main"  # the one view of a snapshot published before products had views
+_DEFAULT_VIEW_NAME = {"en": "Main view", "nl": "Hoofdaanzicht"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class Catalog:
     unreachable: frozenset[int]
     witnesses: tuple[int, ...]  # valid builds that together hold every reachable option
     snapshot: dict[str, Any] = field(repr=False, compare=False)
-    views: tuple[ViewDef, ...] = (ViewDef(DEFAULT_VIEW, {"en": "Main view", "nl": "Hoofdaanzicht"}),)
+    views: tuple[ViewDef, ...] = (ViewDef(DEFAULT_VIEW, _DEFAULT_VIEW_NAME),)
     pictured_mask: int = -1  # options that can change the picture (all but sizes)
 
     def view(self, code: str | None) -> ViewDef | None:
@@ -196,7 +197,7 @@ def _views(product: dict[str, Any]) -> tuple[ViewDef, ...]:
     """The product's views; a snapshot from before views has one, holding its base layer."""
     raw_views = product.get("views")
     if not raw_views:
-        return (ViewDef(DEFAULT_VIEW, {"en": "Main view", "nl": "Hoofdaanzicht"}, product.get("base_layer")),)
+        return (ViewDef(DEFAULT_VIEW, _DEFAULT_VIEW_NAME, product.get("base_layer")),)
     views = tuple(
         ViewDef(str(v["code"]), _texts(v.get("name")), v.get("base_layer"), bool(v.get("on_card", True)))
         for v in raw_views
