@@ -11,9 +11,10 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +30,8 @@ from configurator.admin_forms import (
     TextPlacementForm,
 )
 from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_designs
+from configurator.admin_publish import MAX_AT_ONCE, confirm_page, publish_confirmed, show_findings
 from configurator.engine.check import Finding
-from configurator.findings import CatalogNames, finding_message
 from configurator.models import (
     Build,
     CatalogVersion,
@@ -43,19 +44,7 @@ from configurator.models import (
     Rule,
     TextPlacement,
 )
-from configurator.services import CatalogNotPublishable, product_check, product_publish
-from configurator.snapshot import product_snapshot
-
-FINDING_LEVELS = {"error": messages.ERROR, "warning": messages.WARNING}
-
-
-def show_findings(request: HttpRequest, product: Product, findings: list[Finding], snapshot: dict) -> None:
-    names = CatalogNames(snapshot)
-    for finding in findings:
-        text = gettext("%(product)s: %(message)s") % {
-            "product": product.slug, "message": finding_message(finding, names)
-        }
-        messages.add_message(request, FINDING_LEVELS.get(finding.level, messages.WARNING), text)
+from configurator.services import product_check
 
 
 def report_catalog_check(request: HttpRequest, product: Product) -> list[Finding]:
@@ -147,13 +136,13 @@ class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("slug", "name_en", "name_nl")
     prepopulated_fields = {"slug": ("name_en",)}
-    readonly_fields = ("current_version",)
+    readonly_fields = ("current_version", "publishing_links")
     fieldsets = (
         (None, {"fields": ("slug", "name_en", "name_nl", "base_price", "is_active", "position")}),
         (_("Delivery"), {"fields": ("lead_time_days",)}),
         (_("Description"), {"fields": ("description_en", "description_nl")}),
         (_("Preview"), {"fields": ("canvas_width", "canvas_height")}),
-        (_("Publishing"), {"fields": ("current_version",)}),
+        (_("Publishing"), {"fields": ("current_version", "publishing_links")}),
     )
     inlines = (ProductViewInline, OptionGroupInline, RuleInline)
     actions = ("check_catalog", "publish_catalog")
@@ -188,27 +177,41 @@ class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
                     "product": product.slug
                 })
 
-    @admin.action(description=_("Publish new catalog version"), permissions=["change"])
-    def publish_catalog(self, request: HttpRequest, queryset: QuerySet) -> None:
-        note = gettext("Published in admin by %(user)s") % {"user": request.user.get_username()}
-        for product in queryset:
-            previous = product.current_version_id
-            try:
-                version = product_publish(product=product, note=note)
-            except CatalogNotPublishable as exc:
-                messages.error(request, gettext("%(product)s was not published; fix these errors first.") % {
-                    "product": product.slug
-                })
-                show_findings(request, product, exc.findings, product_snapshot(product))
-                continue
-            if version.pk == previous:
-                messages.info(request, gettext(
-                    "%(product)s: nothing changed since version %(number)s, so no new version was made."
-                ) % {"product": product.slug, "number": version.number})
-            else:
-                messages.success(request, gettext("%(product)s: published as version %(number)s.") % {
-                    "product": product.slug, "number": version.number
-                })
+    @admin.action(description=_("Publish new catalog version…"), permissions=["change"])
+    def publish_catalog(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """First a confirmation page (the diff, the stale builds, the findings); its post, with
+        confirm=yes and the checksums it showed, publishes (configurator/admin_publish.py)."""
+        products = list(queryset.select_related("current_version")[:MAX_AT_ONCE + 1])
+        if len(products) > MAX_AT_ONCE:
+            messages.error(request, gettext("Publish at most %(count)s products at a time.") % {"count": MAX_AT_ONCE})
+            return None
+        if request.POST.get("confirm") == "yes":
+            return publish_confirmed(self, request, products)
+        return confirm_page(self, request, products)
+
+    def get_urls(self):
+        urls = [path("publish/", self.admin_site.admin_view(self.publish_view), name="configurator_product_publish")]
+        return urls + super().get_urls()
+
+    def publish_view(self, request: HttpRequest) -> HttpResponse:
+        """The confirmation page for ?ids=1,2 (the product page's link); it posts to the action."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
+        products = list(Product.objects.filter(pk__in=ids[:MAX_AT_ONCE]).select_related("current_version"))
+        if not products:
+            raise Http404(gettext("No such product."))
+        return confirm_page(self, request, products)
+
+    @admin.display(description=_("draft and publishing"))
+    def publishing_links(self, obj: Product) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("configurator:draft", args=[obj.slug]), gettext("Preview the draft in the studio"),
+            f"{reverse('admin:configurator_product_publish')}?ids={obj.pk}", gettext("Review and publish…"),
+        )
 
 
 # Steps, options and rules ---------------------------------------------------------------------

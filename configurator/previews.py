@@ -221,6 +221,16 @@ def _touched(row: RenderedImage) -> RenderedImage:
     return row
 
 
+def named_build(cat: Catalog, query: QueryDict, fingerprint: str) -> State:
+    """The build a preview address names; PreviewRefused unless its query is a valid build of
+    `cat` whose fingerprint is the one in the address."""
+    state, errors = normalize(cat, plain_from_query(cat, query))
+    result = evaluate(cat, state)
+    if errors or not result.valid or result.fingerprint != fingerprint:
+        raise PreviewRefused("not a valid build of this version")
+    return state
+
+
 def preview_fetch(
     *, version_id: int, fingerprint: str, query: QueryDict, view: str | None = None,
     before_render: Callable[[], None] | None = None, redraw: bool = False, zoom: bool = False,
@@ -251,10 +261,7 @@ def preview_fetch(
         ).first()
         if row is not None:
             return _touched(row)
-    state, errors = normalize(cat, plain_from_query(cat, query))
-    result = evaluate(cat, state)
-    if errors or not result.valid or result.fingerprint != fingerprint:
-        raise PreviewRefused("not a valid build of this version")
+    state = named_build(cat, query, fingerprint)
     if before_render is not None:
         before_render()
     image = render_preview(cat, state, shown.code, zoom=zoom)

@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from configurator.identity import Owner
 from configurator.lru import LRU
 from configurator.models import Build, Product
+from configurator.previews import PreviewRef
 
 PRODUCT_REF_TTL = 300
 
@@ -37,6 +38,10 @@ class ProductRef:
     slug: str
     version_id: int
     version_number: int
+
+    def preview(self, fingerprint: str, query: str) -> PreviewRef:
+        """Where the studio draws a build of this version (a draft draws elsewhere: configurator.draft)."""
+        return PreviewRef(self.version_id, fingerprint, query)
 
 
 # Every click asks; this process remembers the answer for a few seconds (ATELIER_LOCAL_CACHE_SECONDS).

@@ -329,7 +329,7 @@ def page_from_build(
         valid=build.valid,
         complete=evaluation.complete,
         problems=[violation_message(cat, v) for v in evaluation.violations if not v.kind.startswith("text")],
-        preview=PreviewRef(product.version_id, build.shown_fingerprint, picture_query(cat, shown)),
+        preview=product.preview(build.shown_fingerprint, picture_query(cat, shown)),
         query=build.query,
         plain=build.plain,
         catalog=cat,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from configurator import design_link_views, views
+from configurator import design_link_views, draft_views, views
 
 app_name = "configurator"
 
@@ -8,6 +8,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("configure/<slug:slug>/", views.studio, name="studio"),
     path("configure/<slug:slug>/save/", views.build_save, name="save"),
+    # Staff only (a 404 for anyone else): the product's unpublished catalog in the studio.
+    path("configure/<slug:slug>/draft/", draft_views.draft_studio, name="draft"),
+    path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>.jpg", draft_views.draft_preview,
+         name="draft-preview"),
+    path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>/<slug:view>.jpg", draft_views.draft_preview,
+         name="draft-preview"),
+    path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>/<slug:view>/zoom.jpg",
+         draft_views.draft_preview, {"zoom": True}, name="draft-preview-zoom"),
     path("my-designs/", views.my_builds, name="my-builds"),
     path("designs/<uuid:build_id>/", views.build_detail, name="build"),
     path("designs/<uuid:build_id>/delete/", views.build_delete, name="build-delete"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from atelier.middleware import unavailable_response
 from configurator import idempotency, selectors, services, signals
 from configurator.delivery import delivery_estimate
-from configurator.engine import Action
+from configurator.engine import Action, Catalog
 from configurator.forms import OrderForm
 from configurator.i18n import LANGUAGE_CODES, activate_query_language, current_language
 from configurator.identity import Owner
@@ -103,22 +104,30 @@ def _product_ref(slug: str) -> selectors.ProductRef:
 @vary_on_headers("HX-Request")
 def studio(request: HttpRequest, slug: str) -> HttpResponse:
     ref = _product_ref(slug)
-    cat = catalog_for(ref.version_id)
+    return studio_answer(request, catalog_for(ref.version_id), ref)
+
+
+def studio_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, *,
+                  draft: dict[str, Any] | None = None) -> HttpResponse:
+    """The studio page, or an htmx click's changed parts. A draft preview (configurator/
+    draft_views.py, with `draft` its banner's context) has no saved build and no save form, and
+    its clicks are no shopper's: no studio_changed signal, so no event is recorded."""
     query = parse_query(request.META.get("QUERY_STRING", ""))  # lighter than request.GET
-    build_id = _uuid_or_blank(query.get("b", ""))
-    context = {"build_id": build_id, "studio_url": request.path}
+    build_id = "" if draft else _uuid_or_blank(query.get("b", ""))
+    context = {"build_id": build_id, "studio_url": request.path, "draft": draft}
     if not request.htmx or request.htmx.history_restore_request:
         return render(request, STUDIO, {**context, "page": studio_page(cat, ref, query)})
     action = _clicked(request, query)
     update = studio_update(cat, ref, query, action, _previous_query(request))
     # The parts the click changed, each a named partial of the page, swapped out of band.
-    response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": update.parts})
+    parts = {**update.parts, "save": False} if draft else update.parts
+    response = render(request, f"{STUDIO}#update", {**context, "page": update.page, "parts": parts})
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response
     response["HX-Push-Url"] = (f"{request.path}?{update.page.query}&step={update.page.stepper.open}"
                                + (f"&b={build_id}" if build_id else ""))
-    if update.before is not None and update.before != update.after:
+    if not draft and update.before is not None and update.before != update.after:
         signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
                                     before=update.before, after=update.after, action=action)
     return response
@@ -228,14 +237,14 @@ def preview(request: HttpRequest, version_id: int, fingerprint: str, view: str |
     except PreviewRefused:
         raise Http404(_("No such preview.")) from None
     except RenderUnavailable:
-        return _render_unavailable(request)
+        return render_unavailable(request)
     response = FileResponse(image, content_type="image/jpeg")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response
 
 
-def _render_unavailable(request: HttpRequest) -> HttpResponse:
+def render_unavailable(request: HttpRequest) -> HttpResponse:
     """An image that could not be stored (a full disk): 503, try again in a minute."""
     return unavailable_response(
         request, template="configurator/render_unavailable.html", retry_after=60,
@@ -345,7 +354,7 @@ def shared_card(request: HttpRequest, code: str) -> HttpResponse:
             before_render=lambda: ratelimit(request, "render"),
         ))
     except RenderUnavailable:
-        return _render_unavailable(request)
+        return render_unavailable(request)
     response = FileResponse(image, content_type="image/png")
     patch_cache_control(response, public=True, max_age=3600)
     return response

@@ -15,7 +15,7 @@ from .builds import (
     build_share,
     build_update,
 )
-from .catalog import CatalogNotPublishable, product_check, product_publish
+from .catalog import CatalogChanged, CatalogNotPublishable, PublishPlan, product_check, product_publish, product_publish_plan
 from .idempotency import (
     Answer,
     IdempotencyKeyReused,
@@ -37,8 +37,10 @@ __all__ = [
     "Answer",
     "BuildInvalid",
     "BuildNotFound",
+    "CatalogChanged",
     "CatalogNotPublishable",
     "IdempotencyKeyReused",
+    "PublishPlan",
     "RebasePlan",
     "RebaseResult",
     "ReportRefused",
@@ -62,6 +64,7 @@ __all__ = [
     "orders_unlink_owner",
     "product_check",
     "product_publish",
+    "product_publish_plan",
     "reports_dismiss",
     "word_lists_seed",
 ]

@@ -199,35 +199,57 @@ def test_check_action_reports_success_for_a_valid_catalog(admin_client):
     assert len(shown(response, messages.SUCCESS)) == 1
 
 
+def publish(client, product: Product):
+    """The publish action's confirmation page, then its "Yes, publish" post (with the checksum it showed)."""
+    page = run_action(client, "publish_catalog", product)
+    assert page.status_code == 200
+    checksum = next(p.plan.checksum for p in page.context["pages"] if p.plan.product.pk == product.pk)
+    return client.post(admin_url(Product, "changelist"), {
+        "action": "publish_catalog", "_selected_action": [product.pk], "confirm": "yes", f"checksum-{product.pk}": checksum,
+    })
+
+
+def test_publish_action_first_shows_a_confirmation_and_publishes_nothing(admin_client):
+    product = make_catalog(broken=False)
+    response = run_action(admin_client, "publish_catalog", product)
+    assert "Yes, publish" in response.content.decode()
+    assert not CatalogVersion.objects.filter(product=product).exists()
+
+
 def test_publish_action_creates_a_version_and_makes_it_current(admin_client):
     product = make_catalog(broken=False)
-    run_action(admin_client, "publish_catalog", product)
+    publish(admin_client, product)
     product.refresh_from_db()
     assert product.current_version == CatalogVersion.objects.get(product=product)
 
 
 def test_publish_action_shows_the_new_version_number(admin_client):
     product = make_catalog(broken=False)
-    response = run_action(admin_client, "publish_catalog", product)
+    response = publish(admin_client, product)
     assert any("version 1" in text for text in shown(response, messages.SUCCESS))
 
 
 def test_publish_action_refuses_when_defaults_break_a_rule(admin_client):
     product = make_catalog(broken=True)
-    run_action(admin_client, "publish_catalog", product)
+    admin_client.post(admin_url(Product, "changelist"), {
+        "action": "publish_catalog", "_selected_action": [product.pk], "confirm": "yes",
+        f"checksum-{product.pk}": run_action(admin_client, "publish_catalog", product).context["pages"][0].plan.checksum,
+    })
     assert not CatalogVersion.objects.filter(product=product).exists()
 
 
 def test_refused_publish_shows_the_blocking_rule_as_an_error(admin_client):
     product = make_catalog(broken=True)
     response = run_action(admin_client, "publish_catalog", product)
-    assert any("red-no-black" in text for text in shown(response, messages.ERROR))
+    page = response.content.decode()
+    assert "red-no-black" in page and "Not publishable" in page and "Yes, publish" not in page
 
 
 def test_publishing_an_unchanged_catalog_makes_no_new_version(admin_client):
     product = make_catalog(broken=False)
-    run_action(admin_client, "publish_catalog", product)
-    run_action(admin_client, "publish_catalog", product)
+    publish(admin_client, product)
+    assert "Nothing changed since version 1" in run_action(admin_client, "publish_catalog", product).content.decode()
+    publish(admin_client, product)
     assert CatalogVersion.objects.filter(product=product).count() == 1
 
 
