@@ -231,15 +231,19 @@ def _stale_lines(plan: PublishPlan, number: int) -> list[str]:
     if plan.current is None:
         return [_("Nothing is published yet, so no saved design becomes stale.")]
     current = plan.current.number
-    lines = [ngettext(
-        "%(count)s saved design is on version %(current)s and becomes stale: it keeps version %(current)s with "
-        "its choices and frozen price, and can still be ordered as it is; its page offers to update a copy to "
-        "version %(number)s.",
-        "%(count)s saved designs are on version %(current)s and become stale: each keeps version %(current)s "
-        "with its choices and frozen price, and can still be ordered as it is; its page offers to update a copy "
-        "to version %(number)s.",
-        builds.stale,
-    ) % {"count": builds.stale, "current": current, "number": number}]
+    lines = [_("A saved design is stale when the product's published version is no longer the one it was made with.")]
+    if not builds.stale:
+        lines.append(_("No saved design is on version %(current)s, so none becomes stale.") % {"current": current})
+    else:
+        lines.append(ngettext(
+            "%(count)s saved design is on version %(current)s and becomes stale: it keeps version %(current)s with "
+            "its choices and frozen price and can still be ordered as it is; if it is shared, its page offers a copy "
+            "updated to version %(number)s.",
+            "%(count)s saved designs are on version %(current)s and become stale: each keeps version %(current)s "
+            "with its choices and frozen price and can still be ordered as it is; a shared one's page offers a copy "
+            "updated to version %(number)s.",
+            builds.stale,
+        ) % {"count": builds.stale, "current": current, "number": number})
     fates = builds.fates
     if fates.checked:
         lines.append(_(

@@ -235,3 +235,20 @@ def test_a_saved_build_id_in_the_draft_address_is_ignored(staff_client, repriced
 
 def test_the_draft_page_is_never_cached(staff_client, repriced):
     assert "no-store" in staff_client.get(DRAFT)["Cache-Control"]
+
+
+def test_the_draft_of_a_product_with_no_steps_yet_opens(staff_client):
+    Product.objects.create(slug="bike", name_en="Bike", base_price=Decimal("500"))
+    response = staff_client.get("/en/configure/bike/draft/")
+    assert response.status_code == 200 and "€500.00" in response.content.decode()
+
+
+def test_a_draft_the_engine_cannot_read_shows_why_instead_of_a_studio(staff_client, repriced):
+    """The admin refuses a default option of another step; a row written around it must not break the page."""
+    trim = repriced.groups.get(code="trim")
+    trim.default_option = Option.objects.get(group__product=repriced, code="w17")
+    trim.save(update_fields=["default_option"])
+    response = staff_client.get(DRAFT)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The catalog could not be read" in page and 'id="studio-form"' not in page

@@ -164,6 +164,13 @@ def test_the_page_says_how_many_saved_designs_become_stale_and_how_they_fare(adm
     assert "1 would cost a different amount" in page
 
 
+def test_without_saved_designs_the_page_says_none_becomes_stale(admin_client, car):
+    Option.objects.filter(group__product=car, code="w17").update(price_delta=Decimal("450"))
+    page = confirmation(admin_client, car).content.decode()
+    assert "No saved design is on version 1, so none becomes stale." in page
+    assert "would not be valid" not in page
+
+
 def test_the_page_lists_added_and_removed_rules(admin_client, car):
     car.rules.filter(code="family-tech").update(is_active=False)
     page = confirmation(admin_client, car).content.decode()
