@@ -86,6 +86,10 @@ def main() -> int:
 
     say("engine: 20 steps x 20 options, 300 rules ...")
     report(engine.run(clicks=300 if args.quick else 1500))
+    say("publish confirmation: checking the builds a new version makes stale ...")
+    from bench import carry_over
+
+    report(carry_over.run(count=2000 if args.quick else None))
     say("motivations: accuracy against the Bayes-optimal ceiling on simulated shoppers ...")
     from bench import motivations
 

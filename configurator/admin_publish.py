@@ -26,7 +26,7 @@ from configurator.i18n import pick
 from configurator.models import GroupKind, Product, RuleKind
 from configurator.models.catalog import ConditionMode
 from configurator.services import CatalogChanged, CatalogNotPublishable, PublishPlan, product_publish, product_publish_plan
-from configurator.snapshot import product_snapshot
+from configurator.snapshot import product_snapshot, snapshot_checksum
 from configurator.templatetags.atelier import eur
 
 MAX_AT_ONCE = 20  # products on one confirmation page: each is checked and diffed
@@ -306,7 +306,8 @@ def publish_confirmed(model_admin, request: HttpRequest, products: list[Product]
     """The confirmation page's post: publish each product whose catalog is still the one shown.
     If any has changed since (its checksum differs), nothing is published and the page is shown
     again with the new diff (409)."""
-    changed = [p for p in products if product_publish_plan(product=p).checksum != request.POST.get(f"checksum-{p.pk}")]
+    # The snapshot alone decides the checksum (what the check adds beside it is left out of it).
+    changed = [p for p in products if snapshot_checksum(product_snapshot(p)) != request.POST.get(f"checksum-{p.pk}")]
     if changed:
         messages.error(request, _(
             "The catalog of %(products)s changed after the confirmation page was shown, so nothing was published. "

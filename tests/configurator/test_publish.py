@@ -4,16 +4,18 @@ the check's findings first; then one post that publishes only the catalog it sho
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from configurator.carry_over import INVALID, REPRICED, SAME, carry_over, fate
 from configurator.identity import Owner
-from configurator.models import CatalogVersion, GroupKind, Option, OptionGroup, Product
+from configurator.models import Build, CatalogVersion, GroupKind, Option, OptionGroup, Product
 from configurator.services import CatalogChanged, build_save, product_publish, product_publish_plan
 from configurator.snapshot import catalog_for
 
@@ -48,9 +50,9 @@ def option(car: Product, key: str) -> Option:
 def changed_car(car):
     """Three builds on version 1 (one that stays as it is, an Electric one whose price goes up and
     one with 18-inch wheels, which get switched off), then those two edits and a new option."""
-    save(car, trim="classic")
-    save(car, trim="electric", wheels="w17")
-    save(car, trim="sport", wheels="w18")
+    for minutes_ago, selections in enumerate(({"trim": "sport", "wheels": "w18"}, {"trim": "electric", "wheels": "w17"},
+                                              {"trim": "classic"})):
+        Build.objects.filter(pk=save(car, **selections).pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
     electric = option(car, "trim.electric")
     electric.price_delta = Decimal("6500")
     electric.save()
@@ -69,6 +71,15 @@ def test_the_plan_counts_the_builds_that_become_stale_and_how_they_fare(changed_
     builds = product_publish_plan(product=changed_car).builds
     assert (builds.stale, builds.older) == (3, 0)
     assert (builds.fates.checked, builds.fates.invalid, builds.fates.incomplete, builds.fates.repriced) == (3, 1, 0, 1)
+
+
+def test_only_the_most_recent_builds_are_checked_past_the_limit_but_all_are_counted(admin_client, changed_car,
+                                                                                  monkeypatch):
+    monkeypatch.setattr("configurator.services.catalog.STALE_CHECK_LIMIT", 2)
+    builds = product_publish_plan(product=changed_car).builds
+    # The two most recent: the 18-inch Sport (invalid now) and the Electric one (dearer now).
+    assert (builds.stale, builds.fates.checked, builds.fates.invalid, builds.fates.repriced) == (3, 2, 1, 1)
+    assert "Only the 2 most recent of them were checked" in confirmation(admin_client, changed_car).content.decode()
 
 
 def test_builds_on_older_versions_are_stale_already_and_counted_apart(car):
