@@ -7,6 +7,7 @@ app_name = "configurator"
 urlpatterns = [
     path("", views.home, name="home"),
     path("configure/<slug:slug>/", views.studio, name="studio"),
+    path("configure/<slug:slug>/summary/", views.studio_summary, name="studio-summary"),
     path("configure/<slug:slug>/save/", views.build_save, name="save"),
     path("my-designs/", views.my_builds, name="my-builds"),
     path("designs/<uuid:build_id>/", views.build_detail, name="build"),

@@ -112,6 +112,8 @@
         list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
       }
     });
+    // The summary is left out of clicks on other steps (studio.html), so opening it asks anew.
+    if (!quiet && code === "summary") { htmx.trigger("#panel-summary", "studio:summary"); }
     var url = new URL(window.location.href);
     if (!quiet && url.searchParams.get("step") !== code) {
       url.searchParams.set("step", code);
@@ -168,6 +170,17 @@
     }
     event.preventDefault();
     show(all[(next + all.length) % all.length].dataset.step, true);
+  });
+
+  // A click puts the new build in the address and leaves the tabs, the pager and the summary's
+  // links as they were (unless a step's flag changed): point them at the build in the address,
+  // which is where a link opened in a new tab (or without JavaScript) must lead.
+  document.body.addEventListener("htmx:pushedIntoHistory", function () {
+    var url = new URL(window.location.href);
+    document.querySelectorAll("#tabs a[data-step], #pager a[data-step], #overview a[data-step]").forEach(function (link) {
+      url.searchParams.set("step", link.dataset.step);
+      link.href = url.pathname + url.search;
+    });
   });
 
   document.body.addEventListener("htmx:afterSettle", upgrade);
