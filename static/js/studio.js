@@ -100,18 +100,20 @@
     });
     input.value = code;
     // Keep the open tab in sight in a strip that scrolls sideways (a phone), measured in the next
-    // frame so that a click's swap never waits for a layout; after a swap, where it was.
-    // (A frame's callbacks run before it is painted, so the swapped strip is never seen unscrolled.)
+    // frame so that opening a tab never waits for a layout. A strip swapped in by an update (a
+    // step's flag changed) gets the scroll it had at once, before a tap can land on it.
     var list = selected.parentNode;
     var kept = stripScroll;
     stripScroll = null;
-    window.requestAnimationFrame(function () {
-      if (kept !== null) {
-        list.scrollLeft = kept;
-      } else if (list.scrollWidth > list.clientWidth) {
-        list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
-      }
-    });
+    if (kept !== null) {
+      list.scrollLeft = kept;
+    } else {
+      window.requestAnimationFrame(function () {
+        if (list.scrollWidth > list.clientWidth) {
+          list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
+        }
+      });
+    }
     // The summary is left out of clicks on other steps (studio.html), so opening it asks anew.
     if (!quiet && code === "summary") { htmx.trigger("#panel-summary", "studio:summary"); }
     var url = new URL(window.location.href);
