@@ -68,7 +68,7 @@ def unsafe_name(name: str) -> bool:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
+    return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{n / 1024:.0f} KB"
 
 
 def _zip_members(archive: zipfile.ZipFile, limits: Limits) -> tuple[list[zipfile.ZipInfo], list[PackageError]]:
