@@ -73,12 +73,12 @@ class ProductPackageAdminMixin:
     def _imported(self, request: HttpRequest, result) -> HttpResponse:
         slug = result.product.slug
         if result.dry_run:
-            messages.success(request, gettext("%(slug)s: the package is valid. Nothing was written (a check only).") % {
-                "slug": slug})
+            messages.success(request, gettext("The package of “%(slug)s” is valid. Nothing was written (a check only).")
+                             % {"slug": slug})
             return HttpResponseRedirect(reverse(f"admin:{IMPORT_URL_NAME}"))
         url = reverse("admin:configurator_product_change", args=[result.product.pk])
-        text = (gettext("%(slug)s: draft created from the package.") if result.created
-                else gettext("%(slug)s: draft updated from the package.")) % {"slug": slug}
+        text = (gettext("Draft “%(slug)s” created from the package.") if result.created
+                else gettext("Draft “%(slug)s” updated from the package.")) % {"slug": slug}
         messages.success(request, format_html(
             '{} <a href="{}">{}</a>', text, url,
             gettext("Open it to check the catalog, preview the draft and publish it.")))

@@ -212,7 +212,8 @@ def product_package_import(*, files: PackageFiles, dry_run: bool = False) -> Pac
     package = package_validate(files, known_tags=known_motivation_tags())
     with transaction.atomic():
         product = Product.objects.select_for_update().filter(slug=package.slug).first()
-        result = PackageImport(product=product or Product(base_price=Decimal("0")), created=product is None,
+        result = PackageImport(product=product or Product(slug=package.slug, base_price=Decimal("0")),
+                               created=product is None,
                                dry_run=dry_run)
         if not dry_run:
             _write(package, result)
