@@ -182,3 +182,12 @@ def test_broken_yaml_is_placed_at_its_line(watch):
         package_validate(read_package(watch))
     [error] = caught.value.errors
     assert error.place.startswith("catalog.yaml:") and "This is not valid YAML" in error.message
+
+
+def test_problems_are_worded_in_the_staffs_language(watch):
+    from django.utils import translation
+
+    (watch / "layers" / "dial" / "hands-sword.png").unlink()
+    with translation.override("nl"):
+        [problem] = problems(watch)
+    assert problem.endswith("De afbeelding “layers/dial/hands-sword.png” zit niet in het pakket.")
