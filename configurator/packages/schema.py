@@ -28,6 +28,12 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(package_schema())
 
 
+def _show(value: Any) -> str:
+    """A value as the file wrote it, cut short (a whole mapping may stand where a text belongs)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _def(name: str) -> dict[str, Any]:
     return package_schema()["$defs"][name]
 
@@ -37,20 +43,20 @@ def _shape_message(error: ValidationError) -> str | None:
     schema = error.schema
     if schema == _def("decimal"):
         return _("%(value)s is not a decimal amount: write it like \"12.50\" (in quotes) or as a whole number.") % {
-            "value": json.dumps(error.instance)}
+            "value": _show(error.instance)}
     if error.validator not in ("pattern", "type"):
         return None
     if schema == _def("code"):
         return _("%(value)s is not a code: use lowercase letters, digits, '-' and '_' (at most 40).") % {
-            "value": json.dumps(error.instance)}
+            "value": _show(error.instance)}
     if schema == _def("colour"):
         return _("%(value)s is not a colour: write it like \"#1a2b3c\" (in quotes).") % {
-            "value": json.dumps(error.instance)}
+            "value": _show(error.instance)}
     if schema == _def("image"):
         return _("%(value)s is not a PNG path inside the package, such as \"layers/side/body.png\".") % {
-            "value": json.dumps(error.instance)}
+            "value": _show(error.instance)}
     if schema == _def("slug"):
-        return _("%(value)s is not a slug: use letters, digits, '-' and '_'.") % {"value": json.dumps(error.instance)}
+        return _("%(value)s is not a slug: use letters, digits, '-' and '_'.") % {"value": _show(error.instance)}
     return None
 
 
@@ -69,16 +75,16 @@ def _message(error: ValidationError) -> str:
         return _("Must be %(value)s.") % {"value": json.dumps(value)}
     if kind == "enum":
         return _("%(value)s is not one of %(allowed)s.") % {
-            "value": json.dumps(error.instance), "allowed": ", ".join(json.dumps(v) for v in value)}
+            "value": _show(error.instance), "allowed": ", ".join(json.dumps(v) for v in value)}
     if kind == "type":
         return _("Expected %(expected)s, found %(value)s.") % {
-            "expected": " or ".join(value) if isinstance(value, list) else value, "value": json.dumps(error.instance)}
+            "expected": " or ".join(value) if isinstance(value, list) else value, "value": _show(error.instance)}
     if kind in ("minimum", "minLength", "minItems"):
         return _("Too small or too short: at least %(limit)s.") % {"limit": value}
     if kind in ("maximum", "maxLength", "maxItems"):
         return _("Too large or too long: at most %(limit)s.") % {"limit": value}
     if kind == "propertyNames":
-        return _("%(value)s is not a valid name here.") % {"value": json.dumps(error.instance)}
+        return _("%(value)s is not a valid name here.") % {"value": _show(error.instance)}
     return _("Not valid here: %(error)s") % {"error": error.message}
 
 

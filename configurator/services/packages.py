@@ -19,7 +19,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
 from configurator.models import Option, OptionGroup, OptionLayer, Product, ProductView, Rule, TextPlacement
 from configurator.packages.errors import PackageError, PackageInvalid
@@ -210,13 +211,17 @@ def product_package_import(*, files: PackageFiles, dry_run: bool = False) -> Pac
     """Create or update the package's product as a draft (never published here). Raises
     PackageInvalid with every problem found; then nothing was written."""
     package = package_validate(files, known_tags=known_motivation_tags())
-    with transaction.atomic():
-        product = Product.objects.select_for_update().filter(slug=package.slug).first()
-        result = PackageImport(product=product or Product(slug=package.slug, base_price=Decimal("0")),
-                               created=product is None,
-                               dry_run=dry_run)
-        if not dry_run:
-            _write(package, result)
+    try:
+        with transaction.atomic():
+            product = Product.objects.select_for_update().filter(slug=package.slug).first()
+            result = PackageImport(product=product or Product(slug=package.slug, base_price=Decimal("0")),
+                                   created=product is None, dry_run=dry_run)
+            if not dry_run:
+                _write(package, result)
+    except IntegrityError as exc:  # the same new product, imported twice at once: one of them wins
+        raise PackageInvalid([PackageError(package.places(("product", "slug")), _(
+            "Another import of “%(slug)s” was saved at the same moment; nothing of this one was written. "
+            "Import it again to update that product.") % {"slug": package.slug})]) from exc
     return result
 
 

@@ -191,3 +191,13 @@ def test_problems_are_worded_in_the_staffs_language(watch):
     with translation.override("nl"):
         [problem] = problems(watch)
     assert problem.endswith("De afbeelding “layers/dial/hands-sword.png” zit niet in het pakket.")
+
+
+def test_a_value_of_any_yaml_type_is_shown_short(watch):
+    edit(watch, 'base_price: "345.00"', "base_price: 2026-12-06")  # YAML reads a date
+    edit(watch, "name: {en: Case, nl: Kast}", "name: {en: [" + ", ".join(["Case"] * 40) + "], nl: Kast}")
+    found = problems(watch)
+    assert any(p.endswith('(product.base_price): "2026-12-06" is not a decimal amount: write it like "12.50" (in '
+                          'quotes) or as a whole number.') for p in found)
+    [long] = [p for p in found if "(steps[0].name.en): Expected string, found [" in p]
+    assert long.endswith('"Case", ....') and len(long) < 140
