@@ -19,7 +19,7 @@ from configurator.snapshot import version_cache
 
 from .packages import edit, line_of, watch_copy, zipped
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 IMPORT_URL = "/admin/configurator/product/import-package/"
 

@@ -21,7 +21,7 @@ from configurator.snapshot import product_snapshot, version_cache
 
 from .packages import edit, png, valid, watch_copy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CONTACT = {"name": "Ann de Vries", "email": "ann@example.com", "country": "NL",
            "address_line1": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam"}

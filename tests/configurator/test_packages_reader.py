@@ -14,6 +14,8 @@ from configurator.packages.reader import read_package, read_zip
 
 from .packages import watch_copy, zipped
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _zip(entries: dict[str, bytes], symlinks: tuple[str, ...] = ()) -> bytes:
     buffer = io.BytesIO()

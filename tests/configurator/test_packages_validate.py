@@ -13,6 +13,8 @@ from configurator.packages.validate import package_validate
 
 from .packages import edit, line_of, png, png_header_only, problems, valid, watch_copy
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def watch(tmp_path):

@@ -16,7 +16,7 @@ from personalization.models import Motivation, MotivationMap, MotivationWeight
 from personalization.services.motivations import map_weights, motivation_map_edit, motivation_map_seed
 from tests.configurator.packages import edit, watch_copy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
