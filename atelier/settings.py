@@ -199,6 +199,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Atelier <orders@atelier.
 
 # Requests larger than this are refused with 413 before any view reads them.
 ATELIER_MAX_BODY_BYTES = env.int("ATELIER_MAX_BODY_BYTES", default=256 * 1024)
+# Product packages (configurator.packages): the most an upload or a zip may weigh, how many files
+# it may hold, how much it may unpack to, how far one entry may unpack beyond its packed size
+# (zip bombs), the most pixels one image may have (read from its header, before decoding) and
+# the most the catalog file may weigh. The admin's package upload may send a body this large.
+ATELIER_PACKAGE_MAX_BYTES = env.int("ATELIER_PACKAGE_MAX_BYTES", default=50 * 1024**2)
+ATELIER_PACKAGE_MAX_FILES = env.int("ATELIER_PACKAGE_MAX_FILES", default=2000)
+ATELIER_PACKAGE_MAX_UNPACKED_BYTES = env.int("ATELIER_PACKAGE_MAX_UNPACKED_BYTES", default=200 * 1024**2)
+ATELIER_PACKAGE_MAX_RATIO = env.int("ATELIER_PACKAGE_MAX_RATIO", default=100)
+ATELIER_PACKAGE_MAX_PIXELS = env.int("ATELIER_PACKAGE_MAX_PIXELS", default=4096 * 4096)
+ATELIER_PACKAGE_MAX_CATALOG_BYTES = env.int("ATELIER_PACKAGE_MAX_CATALOG_BYTES", default=2 * 1024**2)
 # How long a process trusts its own copy of hot lookups (a product's current version, the
 # blocklist) before asking the shared cache again; changes reach every process within this.
 ATELIER_LOCAL_CACHE_SECONDS = env.float("ATELIER_LOCAL_CACHE_SECONDS", default=5.0)

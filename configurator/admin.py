@@ -30,6 +30,7 @@ from configurator.admin_forms import (
     TextPlacementForm,
 )
 from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_designs
+from configurator.admin_packages import ProductPackageAdminMixin
 from configurator.admin_publish import MAX_AT_ONCE, confirm_page, publish_confirmed, show_findings
 from configurator.engine.check import Finding
 from configurator.models import (
@@ -129,7 +130,7 @@ class RuleInline(admin.StackedInline):
 
 
 @admin.register(Product)
-class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+class ProductAdmin(ProductPackageAdminMixin, CatalogCheckOnSaveMixin, admin.ModelAdmin):
     list_display = (
         "display_name", "slug", "base_price", "is_active", "version_number", "build_count", "position",
     )
@@ -145,7 +146,7 @@ class ProductAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
         (_("Publishing"), {"fields": ("current_version", "publishing_links")}),
     )
     inlines = (ProductViewInline, OptionGroupInline, RuleInline)
-    actions = ("check_catalog", "publish_catalog")
+    actions = ("check_catalog", "publish_catalog", "export_package")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from configurator.identity import read_shopper, sign_shopper
@@ -24,7 +26,7 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.ATELIER_MAX_BODY_BYTES
+        limit = body_limit(request.path_info)
         declared = request.META.get("CONTENT_LENGTH")
         try:
             length = int(declared or 0)
@@ -37,6 +39,21 @@ class BodySizeLimitMiddleware:
         if not declared and _unsized_body(request, limit) > limit:
             return _too_large(limit)
         return self.get_response(request)
+
+
+# A product package's upload page takes a package (ATELIER_PACKAGE_MAX_BYTES) and the form around it.
+MULTIPART_SLACK = 64 * 1024
+
+
+@cache
+def _package_upload_path() -> str:
+    return reverse("admin:configurator_product_import_package")
+
+
+def body_limit(path: str) -> int:
+    if path == _package_upload_path():
+        return settings.ATELIER_PACKAGE_MAX_BYTES + MULTIPART_SLACK
+    return settings.ATELIER_MAX_BODY_BYTES
 
 
 def _too_large(limit: int) -> HttpResponse:

@@ -24,3 +24,12 @@ design_link_requested = Signal()
 studio_changed = Signal()
 # Someone opened a shared build's page. kwargs: request, build
 share_viewed = Signal()
+# A product package was imported (configurator.services.packages), inside the import's
+# transaction. kwargs: product, tags ({(step code, option code or ""): {motivation: weight}}).
+product_package_imported = Signal()
+# A product package is being exported: a receiver returns the product's motivation tags in the
+# same shape as product_package_imported's `tags`. kwargs: product
+product_package_exporting = Signal()
+# A package is being checked: a receiver returns the motivation codes it knows (a set); tags
+# not among them are errors. With no receiver, any tag is accepted. kwargs: none
+product_package_tag_codes = Signal()

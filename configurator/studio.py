@@ -22,7 +22,7 @@ from configurator.personal_text import text_problems
 from configurator.previews import PreviewRef, picture_query, preview_ref
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.selectors import ProductRef
-from configurator.stepper import Stepper, open_step, stepper
+from configurator.stepper import SUMMARY, Stepper, open_step, stepper
 
 
 @dataclass
@@ -242,10 +242,13 @@ class StudioBuild:
             "missing": (evaluation.missing, self.valid,
                         tuple(v for v in evaluation.violations if not v.kind.startswith("text"))),
         }
-        # The stepper's tabs and Previous/Next link to each step with the build in the URL; the
-        # summary lists the choices (the query), the price and what is missing.
-        parts["nav"] = (self.query, tuple(evaluation.missing), self.step)
-        parts["summary"] = (self.query, evaluation.price, parts["missing"])
+        # The stepper's tabs flag the steps still missing and Previous/Next follow the open step
+        # (their links' addresses follow the build in the browser: studio.js). The summary lists
+        # the choices (the query), the price and what is missing; a click sends it only while it
+        # is open, as no click can change it unseen otherwise (opening it asks for it anew:
+        # views.studio_summary).
+        parts["nav"] = (tuple(evaluation.missing), self.step)
+        parts["summary"] = (self.query, evaluation.price, parts["missing"]) if self.step == SUMMARY else None
         for group in cat.groups:
             m = group.mask
             step: tuple = (
@@ -303,10 +306,13 @@ def _preview_state(cat: Catalog, state: State, problems: dict, result: Quote) ->
 
 
 def studio_page(
-    cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None = None, *, repair_base: str = ""
+    cat: Catalog, product: ProductRef, query: QueryDict, action: Action | None = None, *, repair_base: str = "",
+    steps: Collection[str] | None = None,
 ) -> StudioPage:
-    """The whole page for the build in `query` (after `action`, if any)."""
-    return page_from_build(cat, product, studio_build(cat, query, action), action, repair_base=repair_base)
+    """The whole page for the build in `query` (after `action`, if any); with `steps`, only
+    those steps are built."""
+    return page_from_build(cat, product, studio_build(cat, query, action), action, repair_base=repair_base,
+                           steps=steps)
 
 
 def page_from_build(

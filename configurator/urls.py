@@ -7,6 +7,7 @@ app_name = "configurator"
 urlpatterns = [
     path("", views.home, name="home"),
     path("configure/<slug:slug>/", views.studio, name="studio"),
+    path("configure/<slug:slug>/summary/", views.studio_summary, name="studio-summary"),
     path("configure/<slug:slug>/save/", views.build_save, name="save"),
     # Staff only (a 404 for anyone else): the product's unpublished catalog in the studio.
     path("configure/<slug:slug>/draft/", draft_views.draft_studio, name="draft"),

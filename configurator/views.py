@@ -133,6 +133,18 @@ def studio_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef,
     return response
 
 
+@require_safe
+def studio_summary(request: HttpRequest, slug: str) -> HttpResponse:
+    """The summary step of the build in the query, alone: studio.js asks for it when a shopper
+    opens the summary, as clicks on other steps leave it out (studio.StudioBuild.parts)."""
+    ref = _product_ref(slug)
+    cat = catalog_for(ref.version_id)
+    query = parse_query(request.META.get("QUERY_STRING", ""))
+    context = {"build_id": _uuid_or_blank(query.get("b", "")), "studio_url": reverse("configurator:studio", args=[slug]),
+               "page": studio_page(cat, ref, query, steps=()), "oob": True}
+    return render(request, f"{STUDIO}#overview", context)
+
+
 @require_POST
 @ratelimited("save")
 def build_save(request: HttpRequest, slug: str) -> HttpResponse:

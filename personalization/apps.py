@@ -8,4 +8,4 @@ class PersonalizationConfig(AppConfig):
     verbose_name = _("Personalization")
 
     def ready(self) -> None:
-        from personalization import receivers  # noqa: F401  (connects to configurator's signals)
+        from personalization import package_tags, receivers  # noqa: F401  (connect to configurator's signals)

@@ -170,3 +170,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """English in this thread for the test: messages are worded in the active language, and a
+    request elsewhere in the suite may have left another one active (a page's ?lang=nl does)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -87,8 +87,7 @@ def motivation_map_seed() -> MotivationMap:
     """The six motivations, and map v1 from the demo catalog's tags. Idempotent: a motivation
     staff already have is left as they edited it; a demo product seeded after v1 (with no
     weights in the current map yet) is added as a new version."""
-    for position, item in enumerate(TAXONOMY):
-        Motivation.objects.get_or_create(code=item["code"], defaults={**item, "position": position})
+    motivations_ensure()
     weights = demo_weights()
     current = MotivationMap.objects.select_for_update().filter(is_current=True).first()
     if current is None and not MotivationMap.objects.exists():
@@ -330,3 +329,57 @@ def _finish(job: RescoreJob, status: str, error: str = "") -> None:
     job.status, job.error, job.finished_at = status, error[:2000], timezone.now()
     job.save(update_fields=["status", "error", "finished_at", "done"])
 
+
+
+# --- product packages -------------------------------------------------------------------------
+
+def motivations_ensure() -> None:
+    """The six motivations of the taxonomy, as seeding makes them (a motivation staff already
+    have is left as they edited it)."""
+    for position, item in enumerate(TAXONOMY):
+        Motivation.objects.get_or_create(code=item["code"], defaults={**item, "position": position})
+
+
+def motivation_codes() -> set[str]:
+    """The motivation codes a product package may tag options with."""
+    return set(Motivation.objects.values_list("code", flat=True)) or {item["code"] for item in TAXONOMY}
+
+
+def product_motivation_tags(*, product_id: int) -> dict[tuple[str, str], dict[str, float]]:
+    """The current map's weights for one product: (step, option or "") -> {motivation: weight}."""
+    current = MotivationMap.objects.filter(is_current=True).first()
+    tags: dict[tuple[str, str], dict[str, float]] = {}
+    if current is None:
+        return tags
+    rows = MotivationWeight.objects.filter(map=current, product_id=product_id).values_list(
+        "group", "option", "motivation__code", "weight").order_by("group", "option", "motivation__position")
+    for group, option, code, weight in rows:
+        tags.setdefault((group, option), {})[code] = weight
+    return tags
+
+
+def product_motivation_tags_replace(*, product_id: int, tags: Mapping[tuple[str, str], Mapping[str, float]],
+                                    note: str) -> MotivationMap | None:
+    """Make the product's weights in the motivation map exactly `tags` (an imported package is
+    the whole product, so tags of options it no longer has go too). Other products' weights
+    are carried over. A change makes the next map version, current; no change makes none.
+    Returns the current map (None when there is none and nothing to add)."""
+    wanted: dict[WeightKey, float] = {
+        (product_id, group, option, code): float(weight)
+        for (group, option), weights in tags.items() for code, weight in weights.items() if weight
+    }
+    with transaction.atomic():
+        current = MotivationMap.objects.select_for_update().filter(is_current=True).first()
+        if current is None:
+            if not wanted:
+                return None
+            motivations_ensure()
+            if not MotivationMap.objects.exists():
+                return motivation_map_create(weights=wanted, note=note)
+            current = MotivationMap.objects.order_by("-version").first()
+        old = {key: w for key, w in map_weights(current).items() if key[0] == product_id}
+        changes: dict[WeightKey, float | None] = {key: None for key in old if key not in wanted}
+        changes.update({key: w for key, w in wanted.items() if old.get(key) != w})
+        if not changes and current.is_current:
+            return current
+        return motivation_map_edit(base=current, changes=changes, user=None, note=note)

@@ -100,18 +100,22 @@
     });
     input.value = code;
     // Keep the open tab in sight in a strip that scrolls sideways (a phone), measured in the next
-    // frame so that a click's swap never waits for a layout; after a swap, where it was.
-    // (A frame's callbacks run before it is painted, so the swapped strip is never seen unscrolled.)
+    // frame so that opening a tab never waits for a layout. A strip swapped in by an update (a
+    // step's flag changed) gets the scroll it had at once, before a tap can land on it.
     var list = selected.parentNode;
     var kept = stripScroll;
     stripScroll = null;
-    window.requestAnimationFrame(function () {
-      if (kept !== null) {
-        list.scrollLeft = kept;
-      } else if (list.scrollWidth > list.clientWidth) {
-        list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
-      }
-    });
+    if (kept !== null) {
+      list.scrollLeft = kept;
+    } else {
+      window.requestAnimationFrame(function () {
+        if (list.scrollWidth > list.clientWidth) {
+          list.scrollLeft = selected.offsetLeft - list.offsetLeft - (list.clientWidth - selected.offsetWidth) / 2;
+        }
+      });
+    }
+    // The summary is left out of clicks on other steps (studio.html), so opening it asks anew.
+    if (!quiet && code === "summary") { htmx.trigger("#panel-summary", "studio:summary"); }
     var url = new URL(window.location.href);
     if (!quiet && url.searchParams.get("step") !== code) {
       url.searchParams.set("step", code);
@@ -168,6 +172,17 @@
     }
     event.preventDefault();
     show(all[(next + all.length) % all.length].dataset.step, true);
+  });
+
+  // A click puts the new build in the address and leaves the tabs, the pager and the summary's
+  // links as they were (unless a step's flag changed): point them at the build in the address,
+  // which is where a link opened in a new tab (or without JavaScript) must lead.
+  document.body.addEventListener("htmx:pushedIntoHistory", function () {
+    var url = new URL(window.location.href);
+    document.querySelectorAll("#tabs a[data-step], #pager a[data-step], #overview a[data-step]").forEach(function (link) {
+      url.searchParams.set("step", link.dataset.step);
+      link.href = url.pathname + url.search;
+    });
   });
 
   document.body.addEventListener("htmx:afterSettle", upgrade);

@@ -25,15 +25,18 @@
     if (input) { input.value = thumb.dataset.view; }
     var zoomLink = document.querySelector("#view-bar a.view-zoom");
     if (zoomLink) { zoomLink.href = thumb.dataset.zoomSrc; }
-    var zoomed = document.getElementById("zoom-image");
-    if (zoomed) { zoomed.dataset.src = thumb.dataset.zoomSrc; }
   }
 
+  // The dialog is no part of a click's answer: it takes the "Zoom in" link's picture (the view
+  // shown large, of the build on screen) and the large picture's text each time it opens.
   function openZoom(trigger) {
     var dialog = document.getElementById("zoom");
     var image = document.getElementById("zoom-image");
-    if (!dialog || !image || typeof dialog.showModal !== "function") { return false; }
-    image.src = image.dataset.src;
+    var zoomLink = document.querySelector("#view-bar a.view-zoom");
+    var large = document.getElementById("view-large");
+    if (!dialog || !image || !zoomLink || typeof dialog.showModal !== "function") { return false; }
+    if (image.getAttribute("src") !== zoomLink.href) { image.src = zoomLink.href; }
+    image.alt = large ? large.alt : "";
     image.classList.remove("zoomed");
     opener = trigger;
     dialog.showModal();

@@ -60,7 +60,7 @@ def test_an_incomplete_design_is_a_400_that_says_what_is_missing_and_saves_nothi
     html = response.content.decode()
     assert response.status_code == 400
     assert "Not ordered" in html and "Still to choose: Wheels" in html
-    assert 'id="panel-summary" data-step="summary">' in html  # the summary is open, listing it
+    assert re.search(r'id="panel-summary" data-step="summary"\s+hx-get', html)  # open (not hidden), listing it
     assert Build.objects.count() == 0
 
 

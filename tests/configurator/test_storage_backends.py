@@ -1,7 +1,7 @@
-"""Every file through Django's storage API (#14 §3): seeding the demo's layer art, previews, zoom
-renders, social cards and the render quota run on Django's in-memory storage, which keeps nothing
-on disk (code that opened a local path would find no file); and S3 (or an S3-compatible store) is
-chosen by configuration alone."""
+"""Every file through Django's storage API (#14 §3): seeding the demo's layer art, importing a
+product package, previews, zoom renders, social cards and the render quota run on Django's
+in-memory storage, which keeps nothing on disk (code that opened a local path would find no
+file); and S3 (or an S3-compatible store) is chosen by configuration alone."""
 
 from __future__ import annotations
 
@@ -104,3 +104,27 @@ def test_s3_is_chosen_by_configuration_alone():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["storages.backends.s3", "S3Storage", "atelier-media", "http://127.0.0.1:9",
                                    "eu-west-1", "production", "False", "None"]
+
+
+def test_a_package_imports_and_renders_on_a_storage_without_local_paths(memory_storage):
+    """The import path: layers written by a package import land in storage (not on disk), and
+    the imported product's preview reads them back from there; an export reads them too."""
+    from configurator.packages.reader import read_package
+    from configurator.services import product_publish
+    from configurator.services.packages import product_package_export, product_package_import
+    from tests.configurator.packages import WATCH
+
+    product = product_package_import(files=read_package(WATCH)).product
+    names = {layer.image.name for layer in product.groups.get(code="case").options.get(code="gold").layers.all()}
+    assert len(names) == 2 and all(memory_storage.exists(name) for name in names)
+    assert not any(Path(memory_storage.path(name)).exists() for name in names)
+    product_publish(product=product)
+
+    client = Client()
+    html = client.get("/en/configure/watch/?case=gold&dial=navy").content.decode()
+    large = re.search(r'<img src="([^"]+)"[^>]*id="view-large"', html).group(1).replace("&amp;", "&")
+    picture = _image(client.get(large)).convert("RGB")
+    assert picture.size == (600, 600)
+    red, _green, blue = picture.getpixel((340, 360))
+    assert blue > red + 40  # the navy dial, read from storage
+    assert (WATCH / "layers" / "dial" / "case-gold.png").read_bytes() in product_package_export(product=product).values()

@@ -1,6 +1,7 @@
 """The configurator page: full page without JavaScript, partial updates for htmx."""
 
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -284,26 +285,61 @@ def _element(html: str, element_id: str) -> str | None:
 
 
 STEPPER_PARTS = ("tabs", "pager", "overview", "price", "status", "save-state")
+LINKED_PARTS = ("tabs", "pager", "overview")  # parts whose step links studio.js points at the address
+
+
+def _pointed(html: str, address: str) -> str:
+    """`html` with every step link (`<a … data-step=…>`) leading to `address` with that step
+    open, as studio.js leaves them after a click pushed `address`; each address is written as
+    its path and sorted query, so that two spellings of one address compare equal."""
+    def one(link: re.Match) -> str:
+        tag = link.group(0)
+        step = re.search(r'data-step="([^"]*)"', tag)
+        href = re.search(r'href="([^"]*)"', tag)
+        if not step or not href:
+            return tag
+        base = href.group(1).replace("&amp;", "&") if address is None else address
+        parts = urlsplit(base)
+        pairs = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "step")
+        return tag.replace(href.group(0), f'href="{parts.path}?{urlencode(sorted([*pairs, ("step", step.group(1))]))}"')
+    return re.sub(r"<a\b[^>]*>", one, html)
+
+
+def _held(html: str, address: str | None) -> dict[str, str | None]:
+    """The stepper's parts as the browser holds them: step links pointed at `address` (None: at
+    where the server rendered them, written the same way)."""
+    held = {part: _element(html, part) for part in STEPPER_PARTS}
+    return {part: _pointed(value, address) if value and part in LINKED_PARTS else value for part, value in held.items()}
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 @pytest.mark.parametrize("step", ["trim", "packs", "summary"])
 def test_swapped_stepper_and_summary_equal_the_full_page(car, language, step):
-    """The stepper (tabs, Previous/Next, the open step) and the summary after each update equal
-    the full page of the new build with the same step open, in either language."""
+    """After each update the stepper (tabs, Previous/Next, the open step, the step links that
+    studio.js points at the new address) and the price, status and save state equal the full
+    page of the new build with the same step open, in either language. The summary is sent
+    only while it is open; opening it fetches it (views.studio_summary), equal to the page's."""
     url = f"/{language}/configure/car/"
     client = Client()
     page = client.get(f"{url}?{CLICKS[0][0]}&step={step}").content.decode()
-    shown = {**_fieldsets(page), **{part: _element(page, part) for part in STEPPER_PARTS}}
+    shown = {**_fieldsets(page), **_held(page, None)}
     for before, after, trigger in CLICKS:
         response = client.get(f"{url}?{after}&step={step}", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
                               HTTP_HX_CURRENT_URL=f"http://testserver{url}?{before}&step={step}")
         update = response.content.decode()
+        address = response["HX-Push-Url"]
+        assert f"&step={step}" in address
+        assert (_element(update, "overview") is not None) == (step == "summary")
         shown.update(_fieldsets(update))
-        shown.update({part: _element(update, part) for part in STEPPER_PARTS if _element(update, part)})
-        assert f"&step={step}" in response["HX-Push-Url"]
-        full = client.get(response["HX-Push-Url"]).content.decode()
-        assert shown == {**_fieldsets(full), **{part: _element(full, part) for part in STEPPER_PARTS}}, trigger
+        shown.update({part: value for part, value in _held(update, None).items() if value})
+        shown.update({part: _pointed(shown[part], address) for part in LINKED_PARTS})  # studio.js
+        full = client.get(address).content.decode()
+        expected = {**_fieldsets(full), **_held(full, None)}
+        if step != "summary":  # left as it was; opening the summary asks for it
+            opened = client.get(f"{url.replace('/configure/car/', '/configure/car/summary/')}?{after}&step=summary")
+            assert opened.status_code == 200
+            shown["overview"] = _held(opened.content.decode(), address)["overview"]
+        assert shown == expected, trigger
         assert 'aria-current="step"' in shown["tabs"].split(f'id="tab-{step}"')[1].split("</a>")[0]
 
 
@@ -331,10 +367,33 @@ def test_the_summary_lists_every_choice_the_price_and_what_is_missing(car):
     assert 'class="order-button"' in complete and "Still to choose" not in complete
 
 
-def test_a_click_keeps_the_open_step_in_the_pushed_url_and_resends_the_stepper(car):
-    before, after, trigger = CLICKS[0]
-    response = htmx_get(Client(), f"{after}&step=wheels", trigger=trigger, current=f"{before}&step=wheels")
+def test_a_click_keeps_the_open_step_in_the_pushed_url_and_resends_the_stepper_only_when_a_flag_changes(car):
+    """The tabs and the pager go out again only when a step's "still to choose" flag changes
+    (their links follow the address in the browser); the summary only while it is open."""
+    client = Client()
+    before, after, trigger = CLICKS[0]  # wheels w16 -> w17: nothing missing before or after
+    response = htmx_get(client, f"{after}&step=wheels", trigger=trigger, current=f"{before}&step=wheels")
     html = response.content.decode()
     assert response["HX-Push-Url"].endswith("&step=wheels")
-    assert re.search(r'id="tabs"[^>]*hx-swap-oob="true"', html) and 'id="overview" hx-swap-oob="true"' in html
+    assert 'id="tabs"' not in html and 'id="pager"' not in html and 'id="overview"' not in html
+    emptied = htmx_get(client, "trim=classic&wheels=&packs=&step=wheels", trigger="o:wheels:",
+                       current="trim=classic&wheels=w16&packs=&step=wheels").content.decode()
+    assert re.search(r'id="tabs"[^>]*hx-swap-oob="true"', emptied) and "tab--missing" in emptied
+    on_summary = htmx_get(client, f"{after}&step=summary", trigger=trigger, current=f"{before}&step=summary")
+    assert 'id="overview" hx-swap-oob="true"' in on_summary.content.decode()
     assert 'id="panel-' not in html  # the panels, which hold the open state, stay as they are
+
+
+def test_the_summary_alone_lists_the_build_in_the_query_and_nothing_else(car):
+    """What studio.js fetches when a shopper opens the summary: only the summary, in the
+    shopper's language, for the build in the query; a broken or made-up query still answers."""
+    client = Client()
+    html = client.get("/nl/configure/car/summary/?trim=electric&wheels=&packs=tech&step=summary").content.decode()
+    assert html.lstrip().startswith('<div class="overview" id="overview" hx-swap-oob="true">')
+    assert 'id="tabs"' not in html and 'id="preview"' not in html
+    assert "Nog te kiezen" in html and 'data-step="wheels"' in html
+    assert _element(html, "overview") == _element(
+        client.get("/nl/configure/car/?trim=electric&wheels=&packs=tech&step=summary").content.decode(), "overview")
+    assert client.get("/en/configure/car/summary/?trim=nonsense&wheels=%ff&packs=").status_code == 200
+    assert client.get("/en/configure/no-such-product/summary/").status_code == 404
+    assert client.post("/en/configure/car/summary/").status_code == 405

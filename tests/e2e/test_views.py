@@ -107,3 +107,18 @@ def test_without_javascript_a_thumbnail_is_a_link_to_that_view(demo_catalog, new
     expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"/front\.jpg\?.*body=island_blue"))
     assert loaded(page, "#view-large")
     assert not browser_problems
+
+
+@pytest.mark.browser
+def test_the_zoom_shows_the_build_on_screen_after_a_click(demo_catalog, page, browser_problems):
+    """The dialog is not part of a click's answer: opened after a click it shows the new build."""
+    page.goto(CAR + "?step=body")
+    with page.expect_response(is_click):
+        page.locator('label[for="o:body:island_blue"]').click()
+    expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"body=island_blue"))
+    page.get_by_role("link", name="Zoom in").click()
+    image = page.locator("#zoom-image")
+    expect(image).to_have_attribute("src", re.compile(r"/side/zoom\.jpg\?.*body=island_blue"))
+    assert "Island Blue" in image.get_attribute("alt")
+    page.wait_for_function("() => document.getElementById('zoom-image').naturalWidth == 1600")
+    assert not browser_problems
