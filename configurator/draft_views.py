@@ -20,7 +20,7 @@ from configurator.draft import Draft, draft_picture, product_draft
 from configurator.findings import CatalogNames, finding_message
 from configurator.models import Product
 from configurator.previews import PreviewRefused, RenderUnavailable
-from configurator.views import render_unavailable, studio_answer
+from configurator.views import render_unavailable, studio_answer, summary_answer
 
 
 def may_preview(user) -> bool:
@@ -69,6 +69,17 @@ def draft_studio(request: HttpRequest, slug: str) -> HttpResponse:
     if draft.catalog is None:
         return render(request, "configurator/draft_unreadable.html", {"draft": banner(draft), "product": product})
     return studio_answer(request, draft.catalog, draft.ref, draft=banner(draft))
+
+
+@never_cache
+@require_safe
+def draft_summary(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft's summary step alone, which studio.js asks for when the summary is opened."""
+    draft = product_draft(product=_product_or_404(request, slug))
+    if draft.catalog is None:
+        raise Http404
+    return summary_answer(request, draft.catalog, draft.ref, reverse("configurator:draft", args=[slug]),
+                          draft=banner(draft))
 
 
 @require_safe

@@ -11,6 +11,7 @@ urlpatterns = [
     path("configure/<slug:slug>/save/", views.build_save, name="save"),
     # Staff only (a 404 for anyone else): the product's unpublished catalog in the studio.
     path("configure/<slug:slug>/draft/", draft_views.draft_studio, name="draft"),
+    path("configure/<slug:slug>/draft/summary/", draft_views.draft_summary, name="draft-summary"),
     path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>.jpg", draft_views.draft_preview,
          name="draft-preview"),
     path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>/<slug:view>.jpg", draft_views.draft_preview,

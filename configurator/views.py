@@ -138,10 +138,15 @@ def studio_summary(request: HttpRequest, slug: str) -> HttpResponse:
     """The summary step of the build in the query, alone: studio.js asks for it when a shopper
     opens the summary, as clicks on other steps leave it out (studio.StudioBuild.parts)."""
     ref = _product_ref(slug)
-    cat = catalog_for(ref.version_id)
+    return summary_answer(request, catalog_for(ref.version_id), ref, reverse("configurator:studio", args=[slug]))
+
+
+def summary_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, studio_url: str, *,
+                   draft: dict[str, Any] | None = None) -> HttpResponse:
+    """The summary alone (see studio_summary); a draft's (configurator/draft_views.py) has no build."""
     query = parse_query(request.META.get("QUERY_STRING", ""))
-    context = {"build_id": _uuid_or_blank(query.get("b", "")), "studio_url": reverse("configurator:studio", args=[slug]),
-               "page": studio_page(cat, ref, query, steps=()), "oob": True}
+    context = {"build_id": "" if draft else _uuid_or_blank(query.get("b", "")), "studio_url": studio_url,
+               "page": studio_page(cat, ref, query, steps=()), "oob": True, "draft": draft}
     return render(request, f"{STUDIO}#overview", context)
 
 

@@ -252,3 +252,20 @@ def test_a_draft_the_engine_cannot_read_shows_why_instead_of_a_studio(staff_clie
     page = response.content.decode()
     assert response.status_code == 200
     assert "The catalog could not be read" in page and 'id="studio-form"' not in page
+
+
+def test_the_draft_asks_for_its_own_summary(staff_client, repriced):
+    """studio.js fetches the summary when it is opened: from the draft, never the shop's."""
+    page = staff_client.get(DRAFT).content.decode()
+    assert f'hx-get="{DRAFT}summary/"' in page and 'hx-get="/en/configure/car/summary/"' not in page
+
+
+def test_the_draft_summary_prices_with_the_draft_and_offers_no_order(staff_client, repriced):
+    html = staff_client.get(f"{DRAFT}summary/?trim=electric&wheels=w19", HTTP_HX_REQUEST="true").content.decode()
+    assert "€27,900.00" in html  # 20,000 + the draft's 6,500 Electric + its new 1,400 wheels
+    assert "ordering is off in a draft preview" in html and 'class="order-button"' not in html
+    assert f'href="{DRAFT}?' in html and "&b=" not in html
+
+
+def test_the_draft_summary_is_404_for_non_staff(client, repriced):
+    assert client.get(f"{DRAFT}summary/?trim=electric").status_code == 404

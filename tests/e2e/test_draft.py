@@ -64,7 +64,10 @@ def test_staff_preview_a_draft_and_publish_it(demo_catalog, new_context, django_
     assert euros(page.locator("#summary .total").inner_text()) == published_total + 400
     page.wait_for_function("() => { const i = document.querySelector('#preview img');"
                            " return i && i.complete && i.naturalWidth > 0 && i.src.includes('/draft/'); }")
-    open_step(page, "summary")
+    with page.expect_response(lambda r: "/summary/" in r.url) as summary:  # the summary is fetched when opened
+        open_step(page, "summary")
+    assert "/draft/summary/" in summary.value.url
+    expect(page.locator("#overview .breakdown")).to_contain_text("€7,900.00")
     expect(page.locator("#panel-summary")).to_contain_text("ordering is off in a draft preview")
     expect(page.locator(".order-button")).to_have_count(0)
     screenshot(page, "draft preview electric")
