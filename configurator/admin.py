@@ -198,7 +198,9 @@ class ProductAdmin(ProductPackageAdminMixin, CatalogCheckOnSaveMixin, admin.Mode
         """The confirmation page for ?ids=1,2 (the product page's link); it posts to the action."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
+        # Ids as a database key holds them: ASCII digits, below 2**31 (a longer number is no product).
+        parts = (part.strip() for part in request.GET.get("ids", "").split(","))
+        ids = [int(part) for part in parts if part.isascii() and part.isdigit() and int(part) < 2**31]
         products = list(Product.objects.filter(pk__in=ids[:MAX_AT_ONCE]).select_related("current_version"))
         if not products:
             raise Http404(gettext("No such product."))

@@ -277,7 +277,7 @@ def test_staff_who_may_change_products_see_the_page(client, changed_car):
     assert confirmation(client, changed_car).status_code == 200
 
 
-@pytest.mark.parametrize("ids", ["", "abc", "999999", "1;DROP"])
+@pytest.mark.parametrize("ids", ["", "abc", "999999", "1;DROP", "9" * 30, "\u0661\u0662", "-1"])
 def test_unknown_or_malformed_ids_are_a_404(admin_client, car, ids):
     assert admin_client.get(f"{CHANGELIST}publish/?ids={ids}").status_code == 404
 
