@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -108,7 +109,9 @@ def read_zip(stream: IO[bytes], size: int, limits: Limits | None = None) -> Pack
             if errors:
                 raise PackageInvalid(errors)
             files = {info.filename: archive.read(info) for info in members}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
+    # RuntimeError: an encrypted entry (it asks for a password); zlib.error: a broken deflate stream.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError, RuntimeError,
+            zlib.error) as exc:
         raise PackageInvalid([PackageError("", _("This is not a readable zip file (%(error)s).") % {
             "error": exc})]) from exc
     return _package(files)

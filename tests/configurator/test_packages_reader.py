@@ -95,6 +95,21 @@ def test_something_that_is_not_a_zip():
     assert found.startswith("This is not a readable zip file")
 
 
+def test_an_encrypted_entry_or_a_broken_stream_is_no_readable_zip():
+    """Entries a zip reader cannot unpack (one that asks for a password, a deflate stream that
+    is broken) are refused like any unreadable zip, never a server error."""
+    body = _zip({"catalog.yaml": b"format_version: 1\n" * 50})
+    encrypted = bytearray(body)
+    encrypted[6] |= 1  # the "encrypted" flag, in the local header and in the central directory
+    encrypted[body.find(b"PK\x01\x02") + 8] |= 1
+    broken = bytearray(body)
+    start = 30 + len("catalog.yaml")  # the entry's data, after its local header
+    broken[start:start + 4] = b"\xff\xff\xff\xff"
+    for damaged in (encrypted, broken):
+        [found] = _refused(bytes(damaged))
+        assert found.startswith("This is not a readable zip file"), found
+
+
 def test_a_package_without_a_catalog_file():
     assert _refused(_zip({"layers/a.png": b"x"})) == [
         "The package has no catalog file: put catalog.yaml (or catalog.json) at its top."]
