@@ -22,7 +22,8 @@ from configurator.personal_text import text_problems
 from configurator.previews import PreviewRef, picture_query, preview_ref
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.selectors import ProductRef
-from configurator.stepper import SUMMARY, Stepper, open_step, stepper
+from configurator.stepper import SUMMARY, Stepper, open_step
+from configurator.stepper import stepper as make_stepper
 
 
 @dataclass
@@ -121,14 +122,27 @@ class StudioPage:
     # Whether the preview URL draws: a build that breaks a rule (an old or hand-made link) has no
     # picture, and the page says so instead of showing a broken image.
     preview_ok: bool = True
-    stepper: Stepper | None = None  # the tabs, the open one and the summary's lines
     view: str = ""  # the view shown large (?view=; the first by default)
+    build: StudioBuild | None = field(default=None, repr=False)
+
+    @property
+    def open_step(self) -> str:
+        return self.build.step if self.build else ""
+
+    @cached_property
+    def stepper(self) -> Stepper | None:
+        """The tabs, the open one and the summary's lines: built only when the page shows them
+        (a click that changes no flag and leaves the summary closed never does)."""
+        if self.build is None:
+            return None
+        result = self.build.result
+        return make_stepper(self.catalog, result.state, result.evaluation.missing, self.build.step, self.lang,
+                            _("Summary"))
 
     @cached_property
     def views(self) -> list[ViewTab]:
         """Every view, the current one marked: built only when the preview is sent."""
-        step = self.stepper.open if self.stepper else ""
-        return view_tabs(self.catalog, self.preview, self.view, self.query, step, self.lang)
+        return view_tabs(self.catalog, self.preview, self.view, self.query, self.open_step, self.lang)
 
     @property
     def view_url(self) -> str:
@@ -342,8 +356,8 @@ def page_from_build(
         shown=shown,
         lang=lang,
         preview_ok=build.drawable,
-        stepper=stepper(cat, result.state, evaluation.missing, build.step, lang, _("Summary")),
         view=build.view or cat.views[0].code,
+        build=build,
     )
     page.repair = _repair_offer(cat, result, action, repair_base or None, evaluation.price.total)
     return page

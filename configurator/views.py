@@ -125,7 +125,7 @@ def studio_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef,
     if update.conflict:  # keep showing the build as it was, and offer the repair
         response["HX-Push-Url"] = "false"
         return response
-    response["HX-Push-Url"] = (f"{request.path}?{update.page.query}&step={update.page.stepper.open}"
+    response["HX-Push-Url"] = (f"{request.path}?{update.page.query}&step={update.page.open_step}"
                                + (f"&b={build_id}" if build_id else ""))
     if not draft and update.before is not None and update.before != update.after:
         signals.studio_changed.send(sender=Build, request=request, product_id=ref.id, version_id=ref.version_id,
