@@ -147,3 +147,21 @@ def test_order_from_the_summary_saves_and_opens_the_order_form(demo_catalog, pag
     expect(page.get_by_role("button", name="Place order")).to_be_visible()
     assert Build.objects.count() == 1
     assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_the_summary_cannot_order_until_it_is_fetched_anew(demo_catalog, page, browser_problems):
+    """Clicks on other steps leave the summary out, so opening it fetches it: until the answer is
+    in, the Order button is off (a slow network must not order what the summary showed before)."""
+    page.goto(CAR.format(lang="en"))
+    dismiss_consent(page)
+    held = []
+    page.route(re.compile(r"/configure/city-car/summary/"), lambda route: held.append(route))
+    page.locator("#tab-summary").click()
+    order = page.locator("#overview").get_by_role("button", name="Order")
+    expect(order).to_be_disabled()
+    page.wait_for_function("() => document.querySelector('#panel-summary').classList.contains('htmx-request')")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#overview").get_by_role("button", name="Order")).to_be_enabled()
+    assert browser_problems == []
