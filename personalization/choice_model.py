@@ -41,10 +41,13 @@ map-learning job stacks the same features of many shoppers (personalization.lear
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -175,6 +178,28 @@ class Model:
     def log_choice(self) -> np.ndarray:
         """(G, K) log P(option | its product, class)."""
         return self.utility - self.log_norm[self.option_product]
+
+    @cached_property
+    def row_keys(self) -> tuple[str, ...]:
+        """Per option row, "product|step|option"."""
+        keys = [""] * len(self.option_row)
+        for (product, group, option), row in self.option_row.items():
+            keys[row] = option_key(product, group, option)
+        return tuple(keys)
+
+    @cached_property
+    def key(self) -> str:
+        """A fingerprint of everything the model reads events with: a running profile folded
+        with another model is started over."""
+        digest = hashlib.sha256(json.dumps(
+            [self.classes, self.params.as_json(), self.row_keys, self.text_keys,
+             sorted((p, sorted(rows)) for p, rows in self.defaults.items()), [s.multi for s in self.steps]],
+            default=str, sort_keys=True).encode())
+        for array in (self.utility, self.log_prior, self.text_yes, self.text_no, self.share_yes, self.share_no,
+                      self.click_rate, self.product_choice, self.behaviour_yes, self.behaviour_no, self.main_of):
+            if array is not None:
+                digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:32]
 
 
 def _logsumexp(values: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -345,6 +370,11 @@ def _number(value: Any) -> float:
 
 # --- features: what a shopper's events say, as index arrays -------------------------------
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What evidence reads of an event's properties (a tally keeps events for its evidence).
+_KEPT_PROPERTIES = ("previous", "cheapest", "version")
+
+
 @dataclass(frozen=True)
 class Features:
     """One shopper's observations against a model's rows. Each kind has parallel arrays: the
@@ -379,103 +409,192 @@ def _decay(age_days: float, half_life: float) -> float:
     return 0.5 ** (max(age_days, 0.0) / half_life)
 
 
-def features(events: Iterable[Any], model: Model) -> Features:
-    """The observations in a shopper's events (any order, replays counted once, odd events
-    ignored) as index arrays against `model`."""
-    unique = unique_events(events)
-    newest = unique[-1].occurred_at if unique else datetime(1970, 1, 1, tzinfo=UTC)
-    half_life = model.params.half_life_days
-    choice: list[tuple[int, float, int]] = []
-    excluded: list[np.ndarray] = []
-    selected = np.zeros(len(model.utility), dtype=bool)  # what the shopper's builds hold now
-    started: set[int] = set()
-    removed: list[tuple[int, float, int]] = []
-    configured: dict[int, float] = {}  # product -> the weight of its newest own click
-    texts: dict[tuple[int, str], tuple[float, int, bool]] = {}
-    saved: dict[str, float] = {}
-    shared: dict[str, int] = {}
-    saved_products: set[int] = set()
-    ordered: set[str] = set()
-    views = remixes = 0
-    for event in unique:
-        weight = _decay((newest - event.occurred_at).total_seconds() / 86400, half_life)
-        own = event.properties.get("auto") is not True
-        row = model.option_row.get((event.product, event.group, event.option)) \
-            if event.type in (SELECTED, REMOVED) else None
-        if row is not None:
-            if event.product not in started:  # a new build starts with the product's defaults
-                started.add(event.product)
-                selected[list(model.defaults.get(event.product, ()))] = True
-            if own:
-                configured[event.product] = weight
-                if event.type == SELECTED:  # what this product held at that moment, but the option itself
-                    at_click = selected & model.product_mask[model.option_product[row]]
-                    at_click[row] = False
-                    excluded.append(at_click)
-                    choice.append((row, weight, event.id))
-                else:
-                    removed.append((row, weight, event.id))
-            if event.type == REMOVED:
-                selected[row] = False
-            else:
-                step = model.option_step[row]
-                if not model.steps[step].multi:
-                    selected[model.step_rows[step]] = False
-                selected[row] = True
-        elif event.type == TEXT and (event.product, event.group) in model.text_steps:
-            # The newest state of the text counts: filled, or cleared again.
-            texts[(event.product, event.group)] = (weight, event.id, event.properties.get("cleared") is not True)
-            configured.setdefault(event.product, weight)
-        elif event.type == SAVED and event.build:
-            saved[event.build] = weight
-            saved_products.add(event.product)
-        elif event.type == ORDERED and event.build:
-            ordered.add(event.build)
-        elif event.type == VIEWED:
-            views += 1
-        elif event.type == REMIXED:
-            remixes += 1
-        elif event.type == SHARED and event.build:
-            shared.setdefault(event.build, event.id)
-    text_rows, filled, text_weights, text_events = [], [], [], []
-    for product, weight in configured.items():
-        for t_index in model.product_text.get(product, ()):
-            held = texts.get(model.text_keys[t_index])
-            text_rows.append(t_index)
-            filled.append(1.0 if held and held[2] else 0.0)
-            text_weights.append(held[0] if held else weight)
-            text_events.append(held[1] if held else 0)
-    shares = sum(saved.get(b, 1.0) for b in shared)
-    not_shared = sum(w for b, w in saved.items() if b not in shared)
+def _days(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 86400
 
-    def arrays(rows: list[tuple[int, float, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+@dataclass
+class Tally:
+    """What a shopper's events so far leave behind for the next ones: the builds as they stand
+    (a click is read against what was selected at that moment) and the facts the behaviour terms
+    read (products configured, personal texts, saves, shares, orders, remixes). It stays small
+    whatever the number of events, and `Running` stores it with a profile, so a recompute reads
+    the new events only."""
+
+    started: set[int] = field(default_factory=set)  # products whose build has started
+    selected: set[int] = field(default_factory=set)  # option rows the builds hold now
+    configured: dict[int, datetime] = field(default_factory=dict)  # product -> its newest own click
+    texts: dict[tuple[int, str], tuple[datetime, bool, EventIn]] = field(default_factory=dict)  # newest
+    saved: dict[str, datetime] = field(default_factory=dict)  # build -> when it was saved
+    shared: dict[str, EventIn] = field(default_factory=dict)  # build -> its first share
+    saved_products: set[int] = field(default_factory=set)
+    ordered: set[str] = field(default_factory=set)
+    views: int = 0
+    remixes: int = 0
+    clicks: int = 0  # own option choices
+    removals: int = 0  # own removals
+    event_count: int = 0
+    last_event_id: int = 0
+    newest: tuple[datetime, int] | None = None  # (time, id) of the newest event folded in
+
+    def walk(self, unique: list[EventIn], model: Model) -> tuple[list, list, list]:
+        """Fold events (oldest first, once each) in. Returns the shopper's own clicks among
+        them: choices as (row, time, event id) with what was selected at each, and removals."""
+        choice: list[tuple[int, datetime, int]] = []
+        excluded: list[np.ndarray] = []
+        removed: list[tuple[int, datetime, int]] = []
+        selected = np.zeros(len(model.utility), dtype=bool)
+        selected[list(self.selected)] = True
+        for event in unique:
+            own = event.properties.get("auto") is not True
+            row = model.option_row.get((event.product, event.group, event.option)) \
+                if event.type in (SELECTED, REMOVED) else None
+            if row is not None:
+                if event.product not in self.started:  # a new build starts with the product's defaults
+                    self.started.add(event.product)
+                    selected[list(model.defaults.get(event.product, ()))] = True
+                if own:
+                    self.configured[event.product] = event.occurred_at
+                    if event.type == SELECTED:  # what this product held at that moment, but the option itself
+                        at_click = selected & model.product_mask[model.option_product[row]]
+                        at_click[row] = False
+                        excluded.append(at_click)
+                        choice.append((row, event.occurred_at, event.id))
+                    else:
+                        removed.append((row, event.occurred_at, event.id))
+                if event.type == REMOVED:
+                    selected[row] = False
+                else:
+                    step = model.option_step[row]
+                    if not model.steps[step].multi:
+                        selected[model.step_rows[step]] = False
+                    selected[row] = True
+            elif event.type == TEXT and (event.product, event.group) in model.text_steps:
+                # The newest state of the text counts: filled, or cleared again.
+                self.texts[(event.product, event.group)] = (
+                    event.occurred_at, event.properties.get("cleared") is not True, event)
+                self.configured.setdefault(event.product, event.occurred_at)
+            elif event.type == SAVED and event.build:
+                self.saved[event.build] = event.occurred_at
+                self.saved_products.add(event.product)
+            elif event.type == ORDERED and event.build:
+                self.ordered.add(event.build)
+            elif event.type == VIEWED:
+                self.views += 1
+            elif event.type == REMIXED:
+                self.remixes += 1
+            elif event.type == SHARED and event.build:
+                self.shared.setdefault(event.build, event)
+            self.event_count += 1
+            self.last_event_id = max(self.last_event_id, event.id)
+            self.newest = (event.occurred_at, event.id)
+        self.selected = set(np.flatnonzero(selected).tolist())
+        self.clicks += len(choice)
+        self.removals += len(removed)
+        return choice, excluded, removed
+
+    # JSON: rows by option code, times in ISO 8601, events as short lists.
+    def as_json(self, model: Model) -> dict[str, Any]:
+        codes = model.row_keys
+        return {
+            "started": sorted(self.started), "selected": sorted(codes[r] for r in self.selected),
+            "configured": [[p, t.isoformat()] for p, t in self.configured.items()],
+            "texts": [[p, g, t.isoformat(), filled, _compact(e)] for (p, g), (t, filled, e) in self.texts.items()],
+            "saved": [[b, t.isoformat()] for b, t in self.saved.items()],
+            "shared": [[b, _compact(e)] for b, e in self.shared.items()],
+            "saved_products": sorted(p for p in self.saved_products if p is not None), "ordered": sorted(self.ordered),
+            "counts": [self.views, self.remixes, self.clicks, self.removals, self.event_count, self.last_event_id],
+            "newest": [self.newest[0].isoformat(), self.newest[1]] if self.newest else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], model: Model) -> Tally:
+        """The tally `as_json` wrote (for the same model); raises on anything else."""
+        rows = {code: row for row, code in enumerate(model.row_keys)}
+        at = datetime.fromisoformat
+        views, remixes, clicks, removals, count, last = (int(n) for n in data["counts"])
+        newest = data["newest"]
+        return cls(
+            started={int(p) for p in data["started"]}, selected={rows[code] for code in data["selected"]},
+            configured={int(p): at(t) for p, t in data["configured"]},
+            texts={(int(p), str(g)): (at(t), bool(filled), _expand(e)) for p, g, t, filled, e in data["texts"]},
+            saved={str(b): at(t) for b, t in data["saved"]}, shared={str(b): _expand(e) for b, e in data["shared"]},
+            saved_products={int(p) for p in data["saved_products"]}, ordered={str(b) for b in data["ordered"]},
+            views=views, remixes=remixes, clicks=clicks, removals=removals, event_count=count, last_event_id=last,
+            newest=(at(newest[0]), int(newest[1])) if newest else None,
+        )
+
+
+def _compact(event: EventIn) -> list:
+    kept = {k: event.properties[k] for k in _KEPT_PROPERTIES if k in event.properties}
+    return [event.id, event.type, event.occurred_at.isoformat(), event.product, event.group, event.option,
+            event.build, kept]
+
+
+def _expand(data: list) -> EventIn:
+    event_id, type_, at, product, group, option, build, properties = data
+    return EventIn(int(event_id), str(type_), datetime.fromisoformat(at), product, group, option, build,
+                   dict(properties))
+
+
+def features(events: Iterable[Any], model: Model, tally: Tally | None = None) -> Features:
+    """The observations in a shopper's events (any order, replays counted once, odd events
+    ignored) as index arrays against `model`. Given the `tally` of earlier events (which is
+    brought up to date), the clicks are those of `events` and the rest is read from the tally."""
+    tally = tally if tally is not None else Tally()
+    unique = unique_events(events)
+    choice, excluded, removed = tally.walk(unique, model)
+    newest = tally.newest[0] if tally.newest else EPOCH
+    half_life = model.params.half_life_days
+
+    def weight(at: datetime) -> float:
+        return _decay(_days(newest, at), half_life)
+
+    text_rows, filled, text_weights, text_events = [], [], [], []
+    for product, at in tally.configured.items():
+        for t_index in model.product_text.get(product, ()):
+            held = tally.texts.get(model.text_keys[t_index])
+            text_rows.append(t_index)
+            filled.append(1.0 if held and held[1] else 0.0)
+            text_weights.append(weight(held[0] if held else at))
+            text_events.append(held[2].id if held else 0)
+    saved = {b: weight(at) for b, at in tally.saved.items()}
+
+    def arrays(rows: list[tuple[int, datetime, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not rows:
             return np.zeros(0, dtype=int), np.zeros(0), np.zeros(0, dtype=np.int64)
-        r, w, e = zip(*rows, strict=True)
-        return np.array(r, dtype=int), np.array(w), np.array(e, dtype=np.int64)
+        r, at, e = zip(*rows, strict=True)
+        return np.array(r, dtype=int), np.array([weight(t) for t in at]), np.array(e, dtype=np.int64)
 
     c_rows, c_weights, c_events = arrays(choice)
     r_rows, r_weights, r_events = arrays(removed)
+    configured = tally.configured.keys()
     return Features(
         choice_rows=c_rows, choice_weights=c_weights, choice_events=c_events,
         excluded=np.array(excluded).reshape(len(excluded), len(model.utility)),
         removed_rows=r_rows, removed_weights=r_weights, removed_events=r_events,
         text_rows=np.array(text_rows, dtype=int), text_filled=np.array(filled), text_weights=np.array(text_weights),
         text_events=np.array(text_events, dtype=np.int64),
-        shares=shares, not_shared=not_shared, share_events=tuple(shared.values()),
-        clicks=float(len(choice)), products=len(configured),
+        shares=sum(saved.get(b, 1.0) for b in tally.shared),
+        not_shared=sum(w for b, w in saved.items() if b not in tally.shared),
+        share_events=tuple(e.id for e in tally.shared.values()),
+        clicks=float(tally.clicks), products=len(configured),
         product_rows=np.array([model.products.index(p) for p in configured if p in model.products], dtype=int),
         behaviours=np.array([
-            [len(saved_products & configured.keys()), len(configured.keys() - saved_products)],
-            [len(saved.keys() & ordered), len(saved.keys() - ordered)],
-            [remixes, max(views - remixes, 0)],
+            [len(tally.saved_products & configured), len(configured - tally.saved_products)],
+            [len(tally.saved.keys() & tally.ordered), len(tally.saved.keys() - tally.ordered)],
+            [tally.remixes, max(tally.views - tally.remixes, 0)],
         ], dtype=float),
-        event_count=len(unique), last_event_id=max((e.id for e in unique), default=0),
-        events={e.id: e for e in unique},
+        event_count=tally.event_count, last_event_id=tally.last_event_id,
+        events={e.id: e for e in unique} | {e.id: e for _t, _f, e in tally.texts.values()}
+        | {e.id: e for e in tally.shared.values()},
     )
 
 
 # --- scoring --------------------------------------------------------------------------------
+
+CLICK_KINDS = ("choice", "removed")
+
 
 def _log1m_exp(x: np.ndarray) -> np.ndarray:
     """log(1 - exp(x)) for x <= 0, stable."""
@@ -553,29 +672,32 @@ def _reason(event: EventIn | None, kind: str) -> str:
     return {"removed": "removed", "share": "shared"}.get(kind, kind)
 
 
-def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: int) -> tuple[Evidence, ...]:
-    """The observations that moved the profile most: per observation, the motivation it points
-    to most and how much more likely it is under that motivation than on average over all of
-    them (a log-likelihood ratio, in nats), strongest first."""
-    ids = {"choice": feats.choice_events, "removed": feats.removed_events, "text": feats.text_events,
-           "share": np.array(feats.share_events[:1] or (0,), dtype=np.int64), "clicks": np.zeros(1, dtype=np.int64),
-           "products": np.zeros(len(feats.product_rows), dtype=np.int64),
-           "behaviours": np.zeros(len(BEHAVIOURS), dtype=np.int64)}
-    candidates: list[tuple[float, str, int, int]] = []  # (amount, kind, row, motivation index)
-    for kind, rows in parts.items():
-        if not len(rows):
-            continue
-        pure = rows[:, model.pure]  # one column per motivation
-        ratios = pure - pure.mean(axis=1, keepdims=True)
-        best = ratios.argmax(axis=1)  # the motivation each observation points to most
-        amounts = ratios[np.arange(len(rows)), best]
-        for r in np.argsort(-amounts, kind="stable")[:max(top, 0)]:  # only the strongest can make the list
-            if amounts[r] >= 1e-3:
-                candidates.append((float(amounts[r]), kind, int(r), int(best[r])))
+# A candidate for the evidence: (amount, kind, order within its kind, event id, motivation index).
+Candidate = tuple[float, str, int, int, int]
+
+
+def _strongest(kind: str, rows: np.ndarray, ids: np.ndarray, model: Model, top: int, first: int = 0) -> list[Candidate]:
+    """The `top` observations of one kind that point to a motivation most: per observation, the
+    motivation it points to most and how much more likely it is under that motivation than on
+    average over all of them (a log-likelihood ratio, in nats)."""
+    if not len(rows):
+        return []
+    pure = rows[:, model.pure]  # one column per motivation
+    ratios = pure - pure.mean(axis=1, keepdims=True)
+    best = ratios.argmax(axis=1)
+    amounts = ratios[np.arange(len(rows)), best]
+    return [(float(amounts[r]), kind, first + int(r), int(ids[r]) if r < len(ids) else 0, int(best[r]))
+            for r in np.argsort(-amounts, kind="stable")[:max(top, 0)]]
+
+
+def _evidence(candidates: list[Candidate], events: Mapping[int, EventIn], model: Model,
+              top: int) -> tuple[Evidence, ...]:
+    """The observations that moved the profile most, strongest first."""
     lines = []
-    for amount, kind, r, best in candidates:
-        event_id = int(ids[kind][r]) if r < len(ids[kind]) else 0
-        event = feats.events.get(event_id)
+    for amount, kind, _order, event_id, best in candidates:
+        if amount < 1e-3:
+            continue
+        event = events.get(event_id)
         given_up = ()
         if event is not None and kind == "choice":
             previous = event.properties.get("previous")
@@ -592,27 +714,107 @@ def _evidence(feats: Features, model: Model, parts: dict[str, np.ndarray], top: 
     return tuple(lines[:max(top, 0)])
 
 
+@dataclass
+class Running:
+    """A shopper's profile kept up to date one batch of events at a time: the tally, the
+    clicks' log-likelihood summed with the weights they have as of the newest event, and the
+    strongest clicks for the evidence. A newer event only shrinks every earlier click's weight
+    by the same factor, so folding events in batches gives the same profile as scoring them all
+    at once, and a recompute costs the new events only. Events must come in order: `fold`
+    refuses one older than the newest folded in (the caller then starts over from all events).
+    Stored as JSON with the profile, for the model it was folded with (`Model.key`)."""
+
+    tally: Tally = field(default_factory=Tally)
+    clicks: np.ndarray | None = None  # (K,)
+    strongest: dict[str, list[tuple[Candidate, EventIn]]] = field(default_factory=dict)
+
+    def fold(self, events: Iterable[Any], model: Model) -> bool:
+        """Add `events` (newer than all folded so far); False, changing nothing, if one is not."""
+        unique = unique_events(events)
+        before = self.tally.newest
+        if before is not None and unique and (unique[0].occurred_at, unique[0].id) <= before:
+            return False
+        if self.clicks is None:
+            self.clicks = np.zeros(len(model.log_prior))
+        first = {"choice": self.tally.clicks, "removed": self.tally.removals}
+        feats = features(unique, model, self.tally)
+        if before is not None and self.tally.newest is not None:
+            factor = _decay(_days(self.tally.newest[0], before[0]), model.params.half_life_days)
+            if factor != 1.0:
+                self.clicks = self.clicks * factor
+                self.strongest = {kind: [((c[0] * factor, *c[1:]), e) for c, e in held]
+                                  for kind, held in self.strongest.items()}
+        parts = contributions(feats, model)
+        top = model.params.evidence_size
+        for kind, ids in (("choice", feats.choice_events), ("removed", feats.removed_events)):
+            rows = parts[kind]
+            if len(rows):
+                self.clicks = self.clicks + rows.sum(axis=0)
+                new = [(c, feats.events[c[3]]) for c in _strongest(kind, rows, ids, model, top, first[kind])]
+                merged = self.strongest.get(kind, []) + new
+                merged.sort(key=lambda held: (-held[0][0], held[0][2]))
+                self.strongest[kind] = merged[:max(top, 0)]
+        return True
+
+    def profile(self, model: Model) -> Profile:
+        feats = features((), model, self.tally)
+        parts = {kind: rows for kind, rows in contributions(feats, model).items() if kind not in CLICK_KINDS}
+        total = np.zeros(len(model.log_prior)) if self.clicks is None else self.clicks.copy()
+        for rows in parts.values():
+            if len(rows):
+                total += rows.sum(axis=0)
+        probabilities = posterior(total, model)
+        tally = self.tally
+        if not len(probabilities):
+            return Profile({}, None, 0.0, False, (), tally.event_count, tally.last_event_id)
+        best = int(np.argsort(-probabilities, kind="stable")[0])
+        confidence = float(probabilities[best])
+        informative = tally.event_count > 0 and bool(tally.clicks or len(feats.text_rows) or feats.shares
+                                                      or tally.removals)
+        determined = informative and confidence >= model.params.threshold
+        top = model.params.evidence_size
+        ids = {"text": feats.text_events, "share": np.array(feats.share_events[:1] or (0,), dtype=np.int64)}
+        candidates = [c for kind, rows in parts.items()
+                      for c in _strongest(kind, rows, ids.get(kind, np.zeros(0, dtype=np.int64)), model, top)]
+        events = dict(feats.events)
+        for held in self.strongest.values():
+            candidates += [c for c, _e in held]
+            events.update((e.id, e) for _c, e in held)
+        return Profile(
+            probabilities={code: round(float(p), 6) for code, p in zip(model.classes, probabilities, strict=True)},
+            dominant=model.classes[best] if determined else None,
+            confidence=round(confidence, 6), determined=determined,
+            evidence=_evidence(candidates, events, model, top),
+            event_count=tally.event_count, last_event_id=tally.last_event_id,
+        )
+
+    def as_json(self, model: Model) -> dict[str, Any]:
+        return {
+            "model": model.key, "tally": self.tally.as_json(model),
+            "clicks": [] if self.clicks is None else self.clicks.tolist(),
+            "strongest": {kind: [[list(c), _compact(e)] for c, e in held] for kind, held in self.strongest.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, model: Model) -> Running | None:
+        """The running profile stored for `model`, or None (another model, or unreadable)."""
+        if not isinstance(data, Mapping) or data.get("model") != model.key:
+            return None
+        try:
+            clicks = np.array(data["clicks"], dtype=float)
+            if clicks.shape not in ((0,), (len(model.log_prior),)):
+                return None
+            return cls(
+                tally=Tally.from_json(data["tally"], model), clicks=clicks if len(clicks) else None,
+                strongest={str(kind): [((float(c[0]), str(c[1]), int(c[2]), int(c[3]), int(c[4])), _expand(e))
+                                       for c, e in held] for kind, held in data["strongest"].items()},
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+
+
 def score(events: Iterable[Any], model: Model) -> Profile:
     """A shopper's profile from all their events."""
-    feats = features(events, model)
-    parts = contributions(feats, model)
-    total = np.zeros(len(model.log_prior))
-    for rows in parts.values():
-        if len(rows):
-            total += rows.sum(axis=0)
-    probabilities = posterior(total, model)
-    if not len(probabilities):
-        return Profile({}, None, 0.0, False, (), feats.event_count, feats.last_event_id)
-    order = np.argsort(-probabilities, kind="stable")
-    best = int(order[0]) if len(order) else 0
-    confidence = float(probabilities[best]) if len(order) else 0.0
-    informative = feats.event_count > 0 and bool(len(feats.choice_rows) or len(feats.text_rows) or feats.shares
-                                                  or len(feats.removed_rows))
-    determined = informative and confidence >= model.params.threshold
-    return Profile(
-        probabilities={code: round(float(p), 6) for code, p in zip(model.classes, probabilities, strict=True)},
-        dominant=model.classes[best] if determined else None,
-        confidence=round(confidence, 6), determined=determined,
-        evidence=_evidence(feats, model, parts, model.params.evidence_size),
-        event_count=feats.event_count, last_event_id=feats.last_event_id,
-    )
+    running = Running()
+    running.fold(events, model)
+    return running.profile(model)

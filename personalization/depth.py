@@ -30,11 +30,9 @@ that of their deepest product; with no product configured the band is "" (no dep
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from configurator.engine import TEXT, Catalog, default_state, normalize
@@ -158,7 +156,7 @@ def _key(event: EventIn) -> tuple:
             event.option, event.properties.get("auto") is True, event.properties.get("cleared") is True)
 
 
-def _events(events: Any) -> list[EventIn]:
+def depth_events(events: Any) -> list[EventIn]:
     """Readable events with a product, once per id, oldest first."""
     if isinstance(events, str | bytes | Mapping):
         return []
@@ -177,31 +175,85 @@ def _events(events: Any) -> list[EventIn]:
     return sorted(best.values(), key=lambda e: (_key(e), e.id))
 
 
-def _design_minutes(times: Iterable[datetime]) -> float:
-    ordered = sorted(times)
-    total = sum((min(b - a, GAP_CAP) for a, b in pairwise(ordered)), timedelta())
-    return total.total_seconds() / 60
+@dataclass
+class _Product:
+    """What depth reads of one product's events so far."""
 
+    steps: set[str] = field(default_factory=set)
+    texts: dict[str, bool] = field(default_factory=dict)  # step -> its newest text is filled
+    repairs: int = 0  # distinct moments a repair changed a step
+    last_repair: datetime | None = None
+    remixes: set[str] = field(default_factory=set)
+    designing: timedelta = timedelta()  # the gaps between design events, each capped
+    last_design: datetime | None = None
 
-def _product_depth(events: list[EventIn]) -> BuildDepth:
-    steps: set[str] = set()
-    last_text: dict[str, EventIn] = {}
-    repairs: set[datetime] = set()
-    remixes: set[str | int] = set()
-    for e in events:  # oldest first
+    def add(self, e: EventIn) -> None:
         auto = e.properties.get("auto") is True
         if e.type in (SELECTED, REMOVED) and e.group:
-            if auto:
-                repairs.add(e.occurred_at)
-            else:
-                steps.add(e.group)
+            if not auto:
+                self.steps.add(e.group)
+            elif e.occurred_at != self.last_repair:  # events come oldest first
+                self.repairs += 1
+                self.last_repair = e.occurred_at
         elif e.type == TEXT_EVENT and e.group and not auto:
-            last_text[e.group] = e
+            self.texts[e.group] = e.properties.get("cleared") is not True
         elif e.type == REMIXED:
-            remixes.add(e.build if e.build is not None else e.id)
-    texts = sum(1 for e in last_text.values() if e.properties.get("cleared") is not True)
-    minutes = _design_minutes(e.occurred_at for e in events if e.type in DESIGN)
-    return _measured(len(steps), texts, minutes, len(remixes), len(repairs))
+            self.remixes.add(str(e.build if e.build is not None else e.id))
+        if e.type in DESIGN:
+            if self.last_design is not None:
+                self.designing += min(e.occurred_at - self.last_design, GAP_CAP)
+            self.last_design = e.occurred_at
+
+    def depth(self) -> BuildDepth:
+        return _measured(len(self.steps), sum(self.texts.values()), self.designing.total_seconds() / 60,
+                         len(self.remixes), self.repairs)
+
+
+@dataclass
+class DepthTally:
+    """A shopper's depth so far, brought up to date one event at a time (oldest first), so that
+    a profile recompute reads only the new events. JSON-able."""
+
+    products: dict[int, _Product] = field(default_factory=dict)
+
+    def add(self, events: Iterable[EventIn]) -> DepthTally:
+        for e in events:
+            if e.product is not None:
+                self.products.setdefault(e.product, _Product()).add(e)
+        return self
+
+    def result(self) -> ShopperDepth:
+        details = {product: held.depth() for product, held in sorted(self.products.items())
+                   if held.last_design is not None}
+        if not details:
+            return ShopperDepth(0.0, "", {})
+        deepest = max(d.depth for d in details.values())
+        return ShopperDepth(deepest, band_of(deepest), {product: d.as_dict() for product, d in details.items()})
+
+    def as_json(self) -> dict[str, list]:
+        def at(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {str(product): [sorted(p.steps), p.texts, p.repairs, at(p.last_repair), sorted(p.remixes),
+                               p.designing // timedelta(microseconds=1), at(p.last_design)]
+                for product, p in self.products.items()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> DepthTally | None:
+        """The tally `as_json` wrote, or None if `data` is not one."""
+        def at(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        out = cls()
+        try:
+            for product, (steps, texts, repairs, last_repair, remixes, designing, last_design) in data.items():
+                out.products[int(product)] = _Product(
+                    {str(s) for s in steps}, {str(g): bool(f) for g, f in texts.items()}, int(repairs),
+                    at(last_repair), {str(r) for r in remixes}, timedelta(microseconds=int(designing)),
+                    at(last_design))
+        except (AttributeError, TypeError, ValueError):
+            return None
+        return out
 
 
 def shopper_depth(events: Any) -> ShopperDepth:
@@ -209,15 +261,7 @@ def shopper_depth(events: Any) -> ShopperDepth:
     changed themselves, personal texts left filled, minutes designing, remixes made and repairs
     accepted (distinct moments a repair changed a step), scored with `depth_score`. The
     shopper's depth is their deepest product's."""
-    per_product: dict[int, list[EventIn]] = defaultdict(list)
-    for event in _events(events):
-        per_product[event.product].append(event)
-    details = {product: _product_depth(items) for product, items in sorted(per_product.items())
-               if any(e.type in DESIGN for e in items)}
-    if not details:
-        return ShopperDepth(0.0, "", {})
-    deepest = max(d.depth for d in details.values())
-    return ShopperDepth(deepest, band_of(deepest), {product: d.as_dict() for product, d in details.items()})
+    return DepthTally().add(depth_events(events)).result()
 
 
 # --- the simulator's effect -----------------------------------------------------------------

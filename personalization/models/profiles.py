@@ -26,6 +26,9 @@ class Profile(models.Model):
     last_event_id = models.BigIntegerField(default=0)  # the newest event it was computed from
     computed_at = models.DateTimeField(null=True, blank=True)
     map_version = models.PositiveIntegerField(null=True, blank=True)
+    # The choice model's running sums and the depth tally (personalization.choice_model.Running,
+    # personalization.depth.DepthTally), so that a refresh reads only the events not counted yet.
+    running = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("motivation profile")

@@ -1,5 +1,7 @@
-"""Profiles: recomputed from all of a shopper's events by the scoring core, never incremented.
-A recompute also records on each event which map version scored it, and how."""
+"""Profiles: computed by the choice model from a shopper's events. A profile keeps the model's
+running sums, so the refresh after a click reads only the new events (`profile_refresh`); a
+full recompute (`profile_recompute`) reads them all and is what a new map version, the sweep and
+staff use. Both record on each event they read which map version scored it, and how."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from personalization.choice_model import score
-from personalization.depth import shopper_depth
+from configurator.lru import LRU
+from personalization.choice_model import Model, Running
+from personalization.depth import DepthTally, depth_events
 from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, Profile, Shopper
 from personalization.scoring import ScoringConfig, WeightMap, event_signal
 from personalization.services.choice_models import model_for
 
+_weights: LRU[WeightMap] = LRU(8)
 EVENT_FIELDS = ("id", "type", "occurred_at", "product_id", "group", "option", "build_id", "properties")
 
 
@@ -26,7 +30,15 @@ def scoring_config() -> ScoringConfig:
 
 
 def weight_map_load(motivation_map: MotivationMap | None) -> WeightMap:
-    """A map version's weights as the scoring core reads them."""
+    """A map version's weights as the scoring core reads them. A version never changes (an edit
+    makes a new one), so they are kept per version in this process, as its compiled model is."""
+    if motivation_map is None:
+        return {}
+    # The creation time too: a rolled-back test database can hand out a map's id again.
+    return _weights.get((motivation_map.pk, motivation_map.created_at), lambda: _weights_read(motivation_map))
+
+
+def _weights_read(motivation_map: MotivationMap) -> WeightMap:
     weights: dict[tuple[int, str, str], dict[str, float]] = {}
     if motivation_map is None:
         return weights
@@ -72,17 +84,53 @@ def _event_scores(events: list[dict], weights: WeightMap, motivations: list[str]
     return out
 
 
+def _rows(shopper_id: uuid.UUID, *, after: int = 0) -> tuple[list[dict], list[dict]]:
+    """The shopper's events (those with an id above `after`) as stored and as scoring reads them."""
+    rows = list(Event.objects.filter(shopper_id=shopper_id, id__gt=after).order_by("id").values(
+        *EVENT_FIELDS, "scored_with_id", "scores"))
+    return rows, [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows]
+
+
+def _locked_shopper(shopper_id: uuid.UUID) -> Shopper | None:
+    """The shopper row, locked (it serializes recomputes of one shopper: the debounced task, the
+    sweep and a rescore may meet), if they consented to personalization. Without consent there
+    is no profile: any existing one is deleted."""
+    shopper = Shopper.objects.select_for_update().filter(pk=shopper_id).only("pk", "personalization").first()
+    if shopper is None or not shopper.personalization:
+        Profile.objects.filter(shopper_id=shopper_id).delete()
+        return None
+    return shopper
+
+
+def _profile_save(shopper_id: uuid.UUID, running: Running, depth: DepthTally, model: Model,
+                  motivation_map: MotivationMap | None) -> Profile:
+    result, shopper_depth = running.profile(model), depth.result()
+    dominant = Motivation.objects.filter(code=result.dominant).first() if result.dominant else None
+    profile, _created = Profile.objects.update_or_create(shopper_id=shopper_id, defaults={
+        "scores": result.probabilities,
+        "dominant": dominant,
+        "confidence": result.confidence,
+        "determined": result.determined,
+        "evidence": [line.as_dict() for line in result.evidence],
+        "event_count": result.event_count,
+        "last_event_id": result.last_event_id,
+        "depth": shopper_depth.depth,
+        "depth_band": shopper_depth.band,
+        "depth_detail": shopper_depth.per_product,
+        "computed_at": timezone.now(),
+        "map_version": motivation_map.version if motivation_map else None,
+        "running": {"model": running.as_json(model), "depth": depth.as_json()},
+    })
+    return profile
+
+
 def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | None = None,
                       weights: WeightMap | None = None, motivations: list[str] | None = None) -> Profile | None:
     """Recompute the shopper's profile from all their events with the current map (or the
     given one, with its weights preloaded by a batch caller). Without personalization consent
     there is no profile: any existing one is deleted and None returned. Idempotent."""
     with transaction.atomic():
-        # The shopper row's lock serializes recomputes of one shopper (the debounced task, the
-        # sweep and a rescore may meet).
-        shopper = Shopper.objects.select_for_update().filter(pk=shopper_id).only("pk", "personalization").first()
-        if shopper is None or not shopper.personalization:
-            Profile.objects.filter(shopper_id=shopper_id).delete()
+        if _locked_shopper(shopper_id) is None:
             return None
         if motivation_map is None:
             motivation_map = current_map()
@@ -91,26 +139,39 @@ def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | 
             weights = weight_map_load(motivation_map)
         if motivations is None:
             motivations = active_motivations()
-        rows = list(Event.objects.filter(shopper_id=shopper_id).order_by("id").values(
-            *EVENT_FIELDS, "scored_with_id", "scores"))
-        events = [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows]
-        result = score(events, model_for(motivation_map, weights, motivations))
-        depth = shopper_depth(events)
-        dominant = Motivation.objects.filter(code=result.dominant).first() if result.dominant else None
-        profile, _created = Profile.objects.update_or_create(shopper_id=shopper_id, defaults={
-            "scores": result.probabilities,
-            "dominant": dominant,
-            "confidence": result.confidence,
-            "determined": result.determined,
-            "evidence": [line.as_dict() for line in result.evidence],
-            "event_count": result.event_count,
-            "last_event_id": result.last_event_id,
-            "depth": depth.depth,
-            "depth_band": depth.band,
-            "depth_detail": depth.per_product,
-            "computed_at": timezone.now(),
-            "map_version": motivation_map.version if motivation_map else None,
-        })
+        model = model_for(motivation_map, weights, motivations)
+        rows, events = _rows(shopper_id)
+        running = Running()
+        running.fold(events, model)
+        profile = _profile_save(shopper_id, running, DepthTally().add(depth_events(events)), model, motivation_map)
+        _record_event_scores(rows, _event_scores(events, weights, motivations), motivation_map)
+    return profile
+
+
+def profile_refresh(*, shopper_id: uuid.UUID) -> Profile | None:
+    """Bring the shopper's profile up to date with their events under the current map, reading
+    only the events it has not counted yet: the profile keeps its running sums (`running`), and
+    a choice model's likelihood adds up per event. It starts over from all events (as
+    `profile_recompute`) when there is no running state, the model changed (a new map version,
+    a catalog published, a motivation switched on or off), or a new event is older than the
+    newest one counted. An event that commits late with a lower id than one already counted is
+    missed here and found by the sweep (`profiles_stale`), which recomputes."""
+    with transaction.atomic():
+        if _locked_shopper(shopper_id) is None:
+            return None
+        profile = Profile.objects.filter(shopper_id=shopper_id).only("last_event_id", "running").first()
+        motivation_map, motivations = current_map(), active_motivations()
+        weights = weight_map_load(motivation_map)
+        model = model_for(motivation_map, weights, motivations)
+        stored = profile.running if profile is not None and isinstance(profile.running, dict) else {}
+        running = Running.from_json(stored.get("model"), model)
+        depth = DepthTally.from_json(stored.get("depth"))
+        rows, events = _rows(shopper_id, after=profile.last_event_id) if profile is not None else ([], [])
+        if running is None or depth is None or not running.fold(events, model):
+            return profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
+                                     motivations=motivations)
+        profile = _profile_save(shopper_id, running, depth.add(depth_events(events)), model,
+                                motivation_map)
         _record_event_scores(rows, _event_scores(events, weights, motivations), motivation_map)
     return profile
 

@@ -9,6 +9,7 @@ import uuid
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from configurator.lru import LRU
 
@@ -25,9 +26,17 @@ def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
     from configurator.tasks import enqueue_on_commit
 
     key = str(shopper_id)
-    if _queued.add(key, True):  # a burst of clicks queues one refresh
+    # A burst of clicks queues one refresh: this process remembers what it queued, and the
+    # shared cache (Redis in production) makes it one across every web process. If the cache
+    # cannot answer, the refresh is queued (a refresh too many costs little).
+    if _queued.add(key, True) and cache.add(f"profile-refresh:{key}", 1, settings.ATELIER_PROFILE_DEBOUNCE_SECONDS) \
+            is not False:
+        def forget() -> None:
+            _queued.discard(key)
+            cache.delete(f"profile-refresh:{key}")
+
         enqueue_on_commit(profile_recompute, key, countdown=settings.ATELIER_PROFILE_DEBOUNCE_SECONDS,
-                          on_failure=lambda: _queued.discard(key))
+                          on_failure=forget)
 
 
 # Acknowledged on receipt, not late: a recompute is short, idempotent, and the beat sweep redoes any
@@ -36,10 +45,11 @@ def profile_refresh_soon(shopper_id: uuid.UUID) -> None:
 # Redis outage fault test (AttributeError in ack after "Restoring unacknowledged messages").
 @shared_task(name="personalization.profile_recompute", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def profile_recompute(shopper_id: str) -> dict:
-    """Recompute one shopper's profile from all their events (idempotent)."""
-    from personalization.services.profiles import profile_recompute as recompute
+    """Bring one shopper's profile up to date with their events (idempotent): the new events
+    only, or all of them when the profile cannot be brought forward."""
+    from personalization.services.profiles import profile_refresh
 
-    profile = recompute(shopper_id=uuid.UUID(shopper_id))
+    profile = profile_refresh(shopper_id=uuid.UUID(shopper_id))
     return {"shopper": shopper_id, "events": profile.event_count if profile else 0}
 
 
