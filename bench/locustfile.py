@@ -162,6 +162,7 @@ class Shopper(FastHttpUser):
         self.declines = self.rng.random() < DECLINE_SHARE
         self.journal = new_journal(self.number)
         self.journey = self._journeys()
+        self.pictures: set[str] = set()  # what this shopper's browser holds (previews are immutable)
 
     @task
     def step(self) -> None:
@@ -296,8 +297,11 @@ class Shopper(FastHttpUser):
                                 headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
 
     def _images(self, page: Page, name: str = "preview") -> None:
+        """The pictures a browser would load: each address once (they are served immutable, so
+        a browser keeps them), a share LOADTEST_PREVIEWS of the new ones."""
         for src in page.images:
-            if src.startswith("/preview/") and self.rng.random() < PREVIEWS:
+            if src.startswith("/preview/") and src not in self.pictures and self.rng.random() < PREVIEWS:
+                self.pictures.add(src)
                 self._get(src, name)
 
     def _url(self, path_and_query: str) -> str:

@@ -4,7 +4,7 @@ what is missing, the preview, and a repair to offer. Views render it; no view lo
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from configurator.conflict_costs import conflict_costs
-from configurator.engine import Action, Catalog, Quote, State, option_status, quote, to_plain
+from configurator.engine import Action, Catalog, Quote, State, default_state, option_status, quote, to_plain
 from configurator.engine.catalog import MULTI, NO_MAX, TEXT, iter_bits
 from configurator.engine.evaluate import Price, evaluate
 from configurator.explain import conflict_reason, price_payload, relabel_price, repair_message, violation_message
@@ -70,8 +70,8 @@ class StepView:
 
 @dataclass
 class ViewTab:
-    """One view of the product in the studio: its picture of the build, and (without
-    JavaScript) the link that shows it large."""
+    """One view of the product in the studio: the picture of the build in it (drawn when the
+    view is opened), its thumbnail, and (without JavaScript) the link that shows it large."""
 
     code: str
     name: str
@@ -79,6 +79,7 @@ class ViewTab:
     href: str  # the studio with this view shown large
     current: bool
     zoom_url: str = ""  # the enlarged picture of this view
+    thumb: str = ""  # the thumbnail: this view of the product as a new build starts
 
 
 def view_code(cat: Catalog, value: str | None) -> str:
@@ -92,11 +93,26 @@ def view_url(cat: Catalog, preview: PreviewRef, code: str) -> str:
     return preview.url_for(None if code == cat.views[0].code else code)
 
 
+def thumbnail_picture(cat: Catalog, preview: PreviewRef) -> PreviewRef:
+    """What the view thumbnails show: the product as a new build starts, drawn where `preview`
+    draws. A thumbnail is a way to turn the product, not a second preview: one picture per view
+    and catalog version, shared by every shopper and kept by every browser, so a click draws
+    only the view on screen, and another view is drawn when it is opened. A product whose
+    defaults draw no picture shows the build itself."""
+    state = default_state(cat)
+    evaluation = evaluate(cat, state)
+    if not evaluation.valid:
+        return preview
+    return replace(preview, fingerprint=evaluation.fingerprint, query=picture_query(cat, state))
+
+
 def view_tabs(cat: Catalog, preview: PreviewRef, current: str, query: str, step: str, lang: str) -> list[ViewTab]:
     link = "?" + "&".join(part for part in (query, f"step={step}" if step else "") if part)
+    thumbs = thumbnail_picture(cat, preview)
     return [
         ViewTab(v.code, pick(v.name, lang), view_url(cat, preview, v.code),
-                f"{link}&view={v.code}".replace("?&", "?"), v.code == current, preview.zoom_url(v.code))
+                f"{link}&view={v.code}".replace("?&", "?"), v.code == current, preview.zoom_url(v.code),
+                view_url(cat, thumbs, v.code))
         for v in cat.views
     ]
 

@@ -353,6 +353,21 @@ def test_the_studio_shows_the_first_view_large_and_every_view_as_a_thumbnail_lin
     assert "js/views.js" in html
 
 
+def test_thumbnails_show_the_product_as_a_build_starts_so_a_click_draws_only_the_view_on_screen(boat):
+    def pictures(query: str) -> tuple[str, list[str], list[str]]:
+        html = Client().get(f"/en/configure/boat/?{query}").content.decode().replace("&amp;", "&")
+        large = re.search(r'<img src="([^"]+)"[^>]*id="view-large"', html).group(1)
+        thumbs = re.findall(r'<a class="view-thumb"[^>]*><img src="([^"]+)"', html)
+        return large, thumbs, re.findall(r'class="view-thumb"[^>]*data-src="([^"]+)"', html)
+
+    first_large, first_thumbs, _views = pictures("hull=white")
+    large, thumbs, views = pictures("hull=navy&flag=pennant&view=top")
+    assert thumbs == first_thumbs == [pictures("")[0], pictures("view=top")[0]]  # the starting build's views
+    assert large != first_large and "/top.jpg?" in large and "hull=navy" in large
+    assert views[1] == large and "hull=navy" in views[0]  # opening a view draws the build in it
+    assert all(Client().get(src).status_code == 200 for src in thumbs)
+
+
 def test_a_thumbnail_link_shows_that_view_large_without_javascript(boat):
     html = Client().get("/en/configure/boat/?hull=navy&view=top").content.decode()
     large = re.search(r'<img src="([^"]+)"[^>]*id="view-large"', html).group(1)
