@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
+.PHONY: loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: dev-deps
 ## loopback; then every event is accounted for and every profile must catch up within 60 s
 loadtest: dev-deps
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+## The same load with py-spy on every process: where the time goes (artifacts/load/*/where-time-goes.md)
+loadtest-profile: dev-deps
+	$(BIN)/python bench/where_time_goes.py $(LOADTEST_ARGS)
 
 lint: dev-deps
 	$(BIN)/ruff check .
