@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
+.PHONY: capacity loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: dev-deps
 ## loopback; then every event is accounted for and every profile must catch up within 60 s
 loadtest: dev-deps
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+## Capacity: the load test at 20, 50, 100 and 150 shoppers, a table in bench/REPORT.md (about 12 minutes)
+capacity: dev-deps
+	$(BIN)/python bench/capacity.py $(CAPACITY_ARGS)
 
 ## The same load with py-spy on every process: where the time goes (artifacts/load/*/where-time-goes.md)
 loadtest-profile: dev-deps

@@ -60,4 +60,20 @@ def write_report(results: list[Result], path: Path, header: str, details: str = 
             f"| #{r.issue} | {r.name} | {r.measured:.3f} {r.unit} | {base} | {ratio} | {r.target} | "
             f"{'yes' if r.ok else '**no**'} {r.note} |"
         )
-    path.write_text("\n".join(lines) + "\n" + (f"\n{details}" if details else ""))
+    path.write_text("\n".join(lines) + "\n" + (f"\n{details}" if details else "") + _included())
+
+
+# Sections measured by the long runs outside `make bench` (`make capacity`, `make bench-scale`):
+# each writes bench/results/<name>.md, and the report keeps the latest of each below this line.
+INCLUDED = "<!-- Below: the latest sections from bench/results/ (make capacity, make bench-scale). -->"
+
+
+def _included() -> str:
+    sections = sorted((ROOT / "bench" / "results").glob("*.md"))
+    return f"\n{INCLUDED}\n\n" + "\n".join(p.read_text() for p in sections) if sections else ""
+
+
+def report_sections_refresh(path: Path) -> None:
+    """Replace the included sections of an existing report with the latest ones."""
+    text = path.read_text() if path.exists() else "# Benchmark report\n"
+    path.write_text(text.split(f"\n{INCLUDED}")[0].rstrip("\n") + "\n" + _included())
