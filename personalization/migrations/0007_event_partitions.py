@@ -31,11 +31,15 @@ AHEAD = 3  # months created ahead; the beat task event_partitions_create keeps i
 TRIGGERS = f"""
 CREATE FUNCTION personalization_event_key_claim() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {KEYS} (key) VALUES (NEW.key) ON CONFLICT DO NOTHING;
+    INSERT INTO {KEYS} (key, event_id) VALUES (NEW.key, NEW.id) ON CONFLICT DO NOTHING;
     IF FOUND THEN
         RETURN NEW;
     END IF;
-    RETURN NULL;  -- the key is stored: the row is skipped, as ON CONFLICT DO NOTHING did
+    -- An UPDATE of occurred_at moving the row to another partition inserts it there: its key is its own.
+    IF EXISTS (SELECT 1 FROM {KEYS} WHERE key = NEW.key AND event_id = NEW.id) THEN
+        RETURN NEW;
+    END IF;
+    RETURN NULL;  -- another event holds the key: the row is skipped, as ON CONFLICT DO NOTHING did
 END $$;
 CREATE TRIGGER personalization_event_key_claim BEFORE INSERT ON {PARENT}
     FOR EACH ROW EXECUTE FUNCTION personalization_event_key_claim();
@@ -122,7 +126,7 @@ def partition(apps, schema_editor):
                            f"FOR VALUES FROM ({_bound(month)}) TO ({_bound(_next(month))})")
         # Rows first, indexes after: one sort per index instead of an insert into each per row.
         cursor.execute(f"INSERT INTO {PARENT} SELECT * FROM {OLD}")  # noqa: S608 (same columns, same order)
-        cursor.execute(f"INSERT INTO {KEYS} (key) SELECT key FROM {OLD}")  # noqa: S608
+        cursor.execute(f"INSERT INTO {KEYS} (key, event_id) SELECT key, id FROM {OLD}")  # noqa: S608
         cursor.execute(f"DROP TABLE {OLD}")
         _continue_sequence(cursor, PARENT, last_id)
         cursor.execute(f"ALTER TABLE {PARENT} ADD CONSTRAINT {PARENT}_pkey PRIMARY KEY (id, occurred_at)")
@@ -173,6 +177,7 @@ class Migration(migrations.Migration):
             name='EventKey',
             fields=[
                 ('key', models.UUIDField(primary_key=True, serialize=False)),
+                ('event_id', models.BigIntegerField()),
             ],
             options={
                 'verbose_name': 'event key',

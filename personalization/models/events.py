@@ -78,12 +78,16 @@ class Event(models.Model):
 class EventKey(models.Model):
     """The idempotency key of every stored event, on PostgreSQL, where the partitioned event table
     cannot make the key unique by itself. Triggers keep it: an event INSERT claims its key here
-    first and is skipped when the key is taken; a DELETE through the event table frees the keys
-    of the rows it deleted, and dropping a partition frees its keys (retention purge). So a key is
-    taken exactly while an event with it is stored, as with the unique index it replaces. Empty on
-    SQLite, whose plain event table keeps its unique index."""
+    first and is skipped when another event holds it; a DELETE through the event table frees the
+    keys of the rows it deleted, and dropping a partition frees its keys (retention purge). So a
+    key is taken exactly while an event with it is stored, as with the unique index it replaces.
+    Empty on SQLite, whose plain event table keeps its unique index."""
 
     key = models.UUIDField(primary_key=True)
+    # The event holding the key: an UPDATE that changes occurred_at moves the row to another
+    # partition, which PostgreSQL does as a delete and an insert; that insert finds its own
+    # event's claim here and goes through.
+    event_id = models.BigIntegerField()
 
     class Meta:
         verbose_name = _("event key")

@@ -218,3 +218,14 @@ def test_a_purge_that_stopped_after_detaching_is_finished_by_the_next_run():
     assert list(Event.objects.values_list("key", flat=True)) == [uuid.UUID(recent)]
     assert Profile.objects.get(shopper_id=someone).event_count == 1
     assert not EventKey.objects.filter(key=key).exists()
+
+
+def test_an_update_that_moves_an_event_to_another_month_keeps_it_and_its_key():
+    # The synthetic traffic dates its journeys back this way (simulate_shoppers).
+    someone, now = shopper(), timezone.now()
+    key = write(someone, now)
+    earlier = now - timedelta(days=62)
+    assert Event.objects.filter(key=key).update(occurred_at=earlier) == 1
+    assert home(key) == Month.of(earlier).table
+    assert EventKey.objects.filter(key=key, event_id=Event.objects.get(key=key).id).exists()
+    assert events_write([(someone, event_dict("option_selected", now, key=key))]) == 0
