@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -32,6 +34,8 @@ PARENT = Event._meta.db_table
 DEFAULT = f"{PARENT}_default"
 EXPIRED = f"{PARENT}_expired_"  # a month the purge detached and has not dropped yet
 LOCK_TIMEOUT = "3s"
+# Advisory lock ids: partition DDL (one change at a time), and the purge (one run at a time).
+DDL_LOCK, PURGE_LOCK = 1_510_401, 1_510_402
 
 
 @dataclass(frozen=True, order=True)
@@ -95,8 +99,36 @@ def _columns() -> str:
     return ", ".join(_quote(field.column) for field in Event._meta.concrete_fields)
 
 
-def _lock_timeout(cursor) -> None:
+def _ddl(cursor) -> None:
+    """The start of a transaction that changes partitions: one at a time (a second task or purge
+    waits, then finds the work done), and a short wait at most for the event table's locks."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DDL_LOCK])
     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+@contextmanager
+def purge_alone() -> Iterator[bool]:
+    """Whether this is the only retention purge running (PostgreSQL: a session advisory lock held
+    until the block ends; a purge that outlives the broker's visibility timeout is handed to a
+    second worker, which must not drop the months the first is still working on)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [PURGE_LOCK])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK])
+
+
+def _attached(cursor, table: str) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s) "
+                   "AND inhparent = to_regclass(%s))", [table, PARENT])
+    return cursor.fetchone()[0]
 
 
 def _attach(month: Month) -> int:
@@ -105,7 +137,9 @@ def _attach(month: Month) -> int:
     table, moved = _quote(month.table), 0
     bounds = [month.start, month.end]
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_timeout(cursor)
+        _ddl(cursor)
+        if _attached(cursor, month.table):  # another run made it meanwhile
+            return 0
         # A table of its own first, then ATTACH: that takes a light lock on the event table
         # (inserts and reads go on); CREATE … PARTITION OF would take it whole.
         cursor.execute(f"CREATE TABLE {table} (LIKE {_quote(PARENT)} INCLUDING DEFAULTS INCLUDING STORAGE)")
@@ -159,7 +193,9 @@ def event_partitions_detach_expired(*, cutoff: datetime) -> list[str]:
             break
         expired = f"{EXPIRED}{month.table.rsplit('_', 1)[-1]}"
         with transaction.atomic(), connection.cursor() as cursor:
-            _lock_timeout(cursor)
+            _ddl(cursor)
+            if not _attached(cursor, month.table):
+                continue
             cursor.execute(f"ALTER TABLE {_quote(PARENT)} DETACH PARTITION {_quote(month.table)}")
             cursor.execute(f"ALTER TABLE {_quote(month.table)} RENAME TO {_quote(expired)}")
         detached.append(expired)
@@ -192,6 +228,10 @@ def event_partition_drop(*, table: str) -> int:
     if not table.startswith(EXPIRED):
         raise ValueError(f"{table} is not a detached month of the event table")
     with transaction.atomic(), connection.cursor() as cursor:
+        _ddl(cursor)
+        cursor.execute("SELECT to_regclass(%s) IS NULL", [table])
+        if cursor.fetchone()[0]:
+            return 0
         cursor.execute(f"SELECT count(*) FROM {_quote(table)}")  # noqa: S608
         count = cursor.fetchone()[0]
         cursor.execute(f"DELETE FROM {_quote(EventKey._meta.db_table)} k USING {_quote(table)} e "  # noqa: S608

@@ -32,6 +32,7 @@ from personalization.services.partitions import (
     event_partitions_expired,
     expired_shoppers,
     partitioned,
+    purge_alone,
 )
 from personalization.services.profiles import active_motivations, current_map, profile_recompute, weight_map_load
 
@@ -91,6 +92,14 @@ def events_purge(*, days: int | None = None, now: datetime | None = None, batch_
     if batch_size < 1 or page_size < 1:
         raise ValueError("batch_size and page_size must be positive")
     cutoff = retention_cutoff(days=days, now=now)
+    with purge_alone() as alone:
+        if not alone:
+            logger.warning("retention purge: another purge is running; this one does nothing")
+            return PurgeResult(cutoff=cutoff, deleted=0, shoppers=0, batches=0)
+        return _purge(cutoff, batch_size, page_size)
+
+
+def _purge(cutoff: datetime, batch_size: int, page_size: int) -> PurgeResult:
     if partitioned():
         event_partitions_detach_expired(cutoff=cutoff)
     detached = event_partitions_expired()  # this run's and any a stopped run left
@@ -100,7 +109,8 @@ def events_purge(*, days: int | None = None, now: datetime | None = None, batch_
     after = None
     while page := _shopper_page(cutoff, after, page_size, detached):
         # A page's deletions and its profiles commit together: a profile never keeps evidence
-        # that points at purged events, even if the purge stops half-way.
+        # that points at events deleted here, even if the purge stops half-way (the detached
+        # months' events are out of the log already; they are dropped once every page is done).
         with transaction.atomic():
             count, runs = _delete_old(page, cutoff, batch_size)
             for shopper_id in page:

@@ -229,3 +229,34 @@ def test_an_update_that_moves_an_event_to_another_month_keeps_it_and_its_key():
     assert home(key) == Month.of(earlier).table
     assert EventKey.objects.filter(key=key, event_id=Event.objects.get(key=key).id).exists()
     assert events_write([(someone, event_dict("option_selected", now, key=key))]) == 0
+
+
+def test_a_second_purge_while_one_runs_does_nothing():
+    # A purge that outlives the broker's visibility timeout is handed to a second worker.
+    from personalization.services.partitions import PURGE_LOCK
+
+    someone, now = shopper(), timezone.now()
+    key = write(someone, now - timedelta(days=200))
+    holding, release = threading.Event(), threading.Event()
+
+    def first_purge():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [PURGE_LOCK])
+                holding.set()
+                release.wait(10)
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK])
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=first_purge)
+    other.start()
+    try:
+        assert holding.wait(10)
+        result = events_purge(days=100, now=now)
+        assert (result.deleted, result.partitions) == (0, 0)
+        assert home(key) == Month.of(now - timedelta(days=200)).table
+    finally:
+        release.set()
+        other.join(10)
+    assert events_purge(days=100, now=now).deleted == 1
