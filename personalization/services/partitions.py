@@ -131,34 +131,33 @@ def _attached(cursor, table: str) -> bool:
     return cursor.fetchone()[0]
 
 
-def _attach(month: Month) -> int:
-    """Create and attach one month; rows of it that the default partition took meanwhile move in
-    (their keys stay claimed). Returns how many moved."""
-    table, moved = _quote(month.table), 0
+def _attach(month: Month) -> bool:
+    """Create and attach one month (False: another run did); rows of it that the default
+    partition took meanwhile move in, keeping their keys."""
+    table = _quote(month.table)
     bounds = [month.start, month.end]
     with transaction.atomic(), connection.cursor() as cursor:
         _ddl(cursor)
-        if _attached(cursor, month.table):  # another run made it meanwhile
-            return 0
+        if _attached(cursor, month.table):
+            return False
         # A table of its own first, then ATTACH: that takes a light lock on the event table
-        # (inserts and reads go on); CREATE … PARTITION OF would take it whole.
+        # (inserts and reads go on); CREATE … PARTITION OF would take it whole. ATTACH locks the
+        # default partition to check it holds no row of the month: locked first, so none can
+        # arrive between the move below and that check.
         cursor.execute(f"CREATE TABLE {table} (LIKE {_quote(PARENT)} INCLUDING DEFAULTS INCLUDING STORAGE)")
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(DEFAULT)} "  # noqa: S608
-                       f"WHERE occurred_at >= %s AND occurred_at < %s)", bounds)
-        if cursor.fetchone()[0]:
-            # Deleted from the partition itself, not through the event table: its trigger that
-            # frees keys does not fire, and the rows keep theirs.
-            cursor.execute(f"LOCK TABLE {_quote(DEFAULT)} IN ACCESS EXCLUSIVE MODE")
-            columns = _columns()
-            cursor.execute(f"WITH moved AS (DELETE FROM {_quote(DEFAULT)} WHERE occurred_at >= %s "  # noqa: S608
-                           f"AND occurred_at < %s RETURNING {columns}) "
-                           f"INSERT INTO {table} ({columns}) SELECT {columns} FROM moved", bounds)
-            moved = cursor.rowcount
+        cursor.execute(f"LOCK TABLE {_quote(DEFAULT)} IN ACCESS EXCLUSIVE MODE")
+        columns = _columns()
+        # Deleted from the partition itself, not through the event table: the trigger that
+        # frees keys does not fire, and the rows keep theirs.
+        cursor.execute(f"WITH moved AS (DELETE FROM {_quote(DEFAULT)} WHERE occurred_at >= %s "  # noqa: S608
+                       f"AND occurred_at < %s RETURNING {columns}) "
+                       f"INSERT INTO {table} ({columns}) SELECT {columns} FROM moved", bounds)
+        moved = cursor.rowcount
         cursor.execute(f"ALTER TABLE {_quote(PARENT)} ATTACH PARTITION {table} "
                        f"FOR VALUES FROM (%s) TO (%s)", bounds)
     if moved:
         logger.warning("event partitions: moved %s events of %s out of the default partition", moved, month.first)
-    return moved
+    return True
 
 
 def event_partitions_create(*, ahead: int | None = None, now: datetime | None = None) -> list[str]:
@@ -174,8 +173,7 @@ def event_partitions_create(*, ahead: int | None = None, now: datetime | None = 
     existing = set(event_partitions())
     created = []
     for month in wanted:
-        if month not in existing:
-            _attach(month)
+        if month not in existing and _attach(month):
             created.append(month.table)
     if created:
         logger.info("event partitions: created %s", ", ".join(created))
