@@ -104,6 +104,9 @@ def _ddl(cursor) -> None:
     waits, then finds the work done), and a short wait at most for the event table's locks."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DDL_LOCK])
     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    # Deferred foreign key checks of rows the caller's outer transaction wrote (a test's) run
+    # now: PostgreSQL refuses to alter or drop a table they wait on. On its own, nothing to run.
+    connection.check_constraints()
 
 
 @contextmanager
@@ -196,6 +199,12 @@ def event_partitions_detach_expired(*, cutoff: datetime) -> list[str]:
                 continue
             cursor.execute(f"ALTER TABLE {_quote(PARENT)} DETACH PARTITION {_quote(month.table)}")
             cursor.execute(f"ALTER TABLE {_quote(month.table)} RENAME TO {_quote(expired)}")
+            # Its foreign keys go: a product or campaign deleted meanwhile must not wait on
+            # events that are on their way out (Django sets their ids to NULL in the table only).
+            cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'f'",
+                           [expired])
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {_quote(expired)} DROP CONSTRAINT {_quote(name)}")
         detached.append(expired)
     return detached
 
@@ -234,8 +243,5 @@ def event_partition_drop(*, table: str) -> int:
         count = cursor.fetchone()[0]
         cursor.execute(f"DELETE FROM {_quote(EventKey._meta.db_table)} k USING {_quote(table)} e "  # noqa: S608
                        f"WHERE k.key = e.key")
-        # Deferred foreign key checks of rows this transaction wrote (a caller's outer
-        # transaction; a test's) must run first: PostgreSQL refuses to drop a table they wait on.
-        connection.check_constraints()
         cursor.execute(f"DROP TABLE {_quote(table)}")
     return count

@@ -260,3 +260,18 @@ def test_a_second_purge_while_one_runs_does_nothing():
         release.set()
         other.join(10)
     assert events_purge(days=100, now=now).deleted == 1
+
+
+def test_a_campaign_can_be_deleted_while_its_expired_events_wait_to_be_dropped():
+    from personalization.models import Campaign, Segment
+
+    segment = Segment.objects.create(name="everyone", purpose="personalization", rules={})
+    campaign = Campaign.objects.create(name="c", segment=segment, placement="home_hero")
+    someone, now = shopper(), timezone.now()
+    cutoff = now - timedelta(days=100)
+    item = dict(event_dict("campaign_shown", cutoff - timedelta(days=70)), campaign=campaign.pk)
+    events_write([(someone, item)])
+    assert event_partitions_detach_expired(cutoff=cutoff)
+    campaign.delete()
+    connection.check_constraints()  # the deferred foreign key checks, as at commit
+    assert events_purge(days=100, now=now).deleted == 1
