@@ -220,6 +220,9 @@ ATELIER_PROFILE_DEBOUNCE_SECONDS = env.float("ATELIER_PROFILE_DEBOUNCE_SECONDS",
 # A choice's weight in a profile halves every this many days.
 ATELIER_PROFILE_HALF_LIFE_DAYS = env.float("ATELIER_PROFILE_HALF_LIFE_DAYS", default=30.0)
 ATELIER_EVENT_RETENTION_DAYS = env.int("ATELIER_EVENT_RETENTION_DAYS", default=395)
+# PostgreSQL: the event table has a partition per month; the beat task keeps this month and this
+# many after it created (an event of a month without one lands in the default partition).
+ATELIER_EVENT_PARTITIONS_AHEAD = env.int("ATELIER_EVENT_PARTITIONS_AHEAD", default=3)
 # Switch event capture off (the benchmark compares a click with and without it).
 ATELIER_EVENT_CAPTURE = env.bool("ATELIER_EVENT_CAPTURE", default=True)
 # Clicks' events are written behind (personalization/writebehind.py) on PostgreSQL: one INSERT
@@ -325,6 +328,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audience-syncs-run": {"task": "personalization.audience_syncs_run", "schedule": 15 * 60.0},
     "rollups-refresh": {"task": "personalization.rollups_refresh", "schedule": ATELIER_ROLLUPS_SECONDS},
     "events-purge": {"task": "personalization.events_purge", "schedule": 24 * 3600.0},
+    "event-partitions-create": {"task": "personalization.event_partitions_create", "schedule": 24 * 3600.0},
     "renders-evict": {"task": "configurator.renders_evict", "schedule": ATELIER_RENDER_EVICT_SECONDS},
     "idempotency-keys-purge": {"task": "configurator.idempotency_keys_purge", "schedule": 3600.0},
     "events-orphans-sweep": {"task": "personalization.events_orphans_sweep", "schedule": ATELIER_ORPHAN_SWEEP_SECONDS},

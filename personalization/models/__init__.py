@@ -1,7 +1,7 @@
 """Shoppers and consent, events, motivations, profiles, segments, campaigns and report rollups."""
 
 from .campaigns import CONTROL, Assignment, Campaign, CampaignGroup, Placement, Variant
-from .events import Event, EventType
+from .events import Event, EventKey, EventType
 from .motivations import (
     MapLearningJob,
     Motivation,
@@ -35,6 +35,7 @@ __all__ = [
     "DailyRollup",
     "DeliveryStatus",
     "Event",
+    "EventKey",
     "EventType",
     "LineageRollup",
     "MailDelivery",

@@ -1,5 +1,11 @@
 """The append-only event log: one row per thing a shopper did, never updated except for the
-scoring columns (which map version scored it, and how)."""
+scoring columns (which map version scored it, and how).
+
+On PostgreSQL the table is partitioned by month of occurred_at (migration 0007, README "Events
+partitioned by month"): the database's primary key is (id, occurred_at) and the idempotency key's
+uniqueness lives in EventKey, kept by triggers. SQLite keeps a plain table with both constraints
+as declared here.
+"""
 
 import uuid
 
@@ -21,15 +27,21 @@ class EventType(models.TextChoices):
 
 
 class Event(models.Model):
+    # PostgreSQL: the primary key is (id, occurred_at), as a partitioned table requires; id alone
+    # still identifies a row (one sequence hands them out). Neither id nor occurred_at is ever updated.
     id = models.BigAutoField(primary_key=True)
+    # PostgreSQL: unique through EventKey (a partitioned table cannot hold a unique index without
+    # the partition key); an INSERT of a stored key writes nothing, as ON CONFLICT DO NOTHING would.
     key = models.UUIDField(_("idempotency key"), unique=True, default=uuid.uuid4, editable=False)
     type = models.CharField(max_length=24, choices=EventType.choices)
+    # PostgreSQL: the partition key, with a BRIN index instead of this btree (rows arrive in time order).
     occurred_at = models.DateTimeField(db_index=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     # No database constraint: a click's event is one INSERT, with no shopper row to look up
     # (consent comes from the shopper's cookie). Erasure deletes a shopper's events explicitly.
+    # Its lookups use the (shopper, occurred_at) index below: no index of its own.
     shopper = models.ForeignKey("personalization.Shopper", on_delete=models.DO_NOTHING, db_constraint=False,
-                                related_name="events")
+                                related_name="events", db_index=False)
     # Few indexes: every click writes a row. (product, occurred_at) below serves product lookups;
     # build and campaign have partial indexes that rows without them never touch.
     product = models.ForeignKey("configurator.Product", null=True, blank=True, on_delete=models.SET_NULL,
@@ -61,3 +73,25 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.option or ''}".strip()
+
+
+class EventKey(models.Model):
+    """The idempotency key of every stored event, on PostgreSQL, where the partitioned event table
+    cannot make the key unique by itself. Triggers keep it: an event INSERT claims its key here
+    first and is skipped when another event holds it; a DELETE through the event table frees the
+    keys of the rows it deleted, and dropping a partition frees its keys (retention purge). So a
+    key is taken exactly while an event with it is stored, as with the unique index it replaces.
+    Empty on SQLite, whose plain event table keeps its unique index."""
+
+    key = models.UUIDField(primary_key=True)
+    # The event holding the key: an UPDATE that changes occurred_at moves the row to another
+    # partition, which PostgreSQL does as a delete and an insert; that insert finds its own
+    # event's claim here and goes through.
+    event_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("event key")
+        verbose_name_plural = _("event keys")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -62,8 +62,10 @@ _FIELDS = (  # (field, SQL type) of the columns one INSERT writes
 
 
 def _insert_postgresql(rows: list[tuple[uuid.UUID, dict]], now: datetime) -> int:
-    """One INSERT … ON CONFLICT (key) DO NOTHING for (shopper, event) rows; returns how many
-    were new (a key already stored, even by a concurrent request, is not counted). Only rows of
+    """One INSERT for (shopper, event) rows; returns how many were new. A key already stored,
+    even by a concurrent request, writes nothing and is not counted: the event table's trigger
+    claims each key in EventKey first and skips the row when it is taken (the partitioned table
+    has no unique index on key to put an ON CONFLICT on; migration 0007). Only rows of
     shoppers whose row exists are written, and those rows are locked (FOR KEY SHARE) until the
     insert commits: an erasure (which locks the shopper FOR UPDATE first) either waits for the
     insert and then deletes its events, or has committed and the insert writes none."""
@@ -88,8 +90,7 @@ def _insert_postgresql(rows: list[tuple[uuid.UUID, dict]], now: datetime) -> int
     sql = (f"WITH live AS (SELECT {shopper_pk} FROM {quote(Shopper._meta.db_table)} "  # noqa: S608
            f"WHERE {shopper_pk} = ANY(%b::uuid[]) FOR KEY SHARE) "
            f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) SELECT v.* FROM unnest({unnest}) "
-           f"AS v({columns}) WHERE v.{shopper_column} IN (SELECT {shopper_pk} FROM live) "
-           f"ON CONFLICT ({quote('key')}) DO NOTHING")
+           f"AS v({columns}) WHERE v.{shopper_column} IN (SELECT {shopper_pk} FROM live)")
     shoppers = list({shopper_id for shopper_id, _item in rows})
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors bind client-side

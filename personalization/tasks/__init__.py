@@ -16,9 +16,9 @@ from .motivations import rescore_history  # noqa: E402
 
 __all__ += ["rescore_history"]
 
-from .retention import events_orphans_sweep, events_purge  # noqa: E402
+from .retention import event_partitions_create, events_orphans_sweep, events_purge  # noqa: E402
 
-__all__ += ["events_orphans_sweep", "events_purge"]
+__all__ += ["event_partitions_create", "events_orphans_sweep", "events_purge"]
 
 from .mailings import mailing_send, mailings_resume  # noqa: E402
 

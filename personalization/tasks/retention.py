@@ -1,5 +1,6 @@
-"""The daily retention purge (beat: personalization.events_purge), and the erasure backstop
-(beat: personalization.events_orphans_sweep)."""
+"""The daily retention purge (beat: personalization.events_purge), the erasure backstop
+(beat: personalization.events_orphans_sweep) and, on PostgreSQL, the months of the event table
+created ahead (beat: personalization.event_partitions_create)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def events_orphans_sweep() -> dict:
     from personalization.services.privacy import events_orphaned_delete
 
     return {"deleted": events_orphaned_delete()}
+
+
+@shared_task(name="personalization.event_partitions_create", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=3)
+def event_partitions_create() -> dict:
+    """Create the event table's partitions of this month and ATELIER_EVENT_PARTITIONS_AHEAD months
+    after it that are missing (PostgreSQL; nothing on SQLite). Idempotent. A lock timeout is
+    retried; a month not created in time costs nothing but speed (its events go to the default
+    partition and move into the month once it exists)."""
+    from personalization.services.partitions import event_partitions_create as create
+
+    return {"created": create()}

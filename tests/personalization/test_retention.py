@@ -128,3 +128,20 @@ def test_a_real_worker_runs_the_purge(celery_worker_process):
     result = events_purge_task.delay().get(timeout=60)
     assert (result["deleted"], result["shoppers"]) == (3, 1)
     assert list(Event.objects.values_list("id", flat=True)) == kept
+
+
+def test_the_partition_task_runs_on_either_database():
+    """PostgreSQL: the migration created this month and the ones ahead; SQLite: a plain table,
+    nothing to create."""
+    from django.db import connection
+
+    from personalization.services.partitions import partitioned
+    from personalization.tasks import event_partitions_create
+
+    assert partitioned() == (connection.vendor == "postgresql")
+    assert event_partitions_create.apply().get() == {"created": []}
+
+
+def test_the_purge_and_the_partition_task_are_on_the_beat_schedule(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"personalization.events_purge", "personalization.event_partitions_create"} <= tasks
