@@ -19,7 +19,7 @@ from personalization.services import consent_set
 from personalization.services.events import events_write
 from personalization.services.partitions import DEFAULT, Month, event_partitions, partitioned
 
-BEFORE = [("personalization", "0006_assignment_variant_restrict")]
+BEFORE = [("personalization", "0007_profile_running")]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +72,7 @@ def test_an_existing_table_is_partitioned_without_losing_an_event(old_apps, sett
     before = table_rows()
     assert len(before) == 132 and not partitioned()
 
-    migrate([("personalization", "0007_event_partitions")])
+    migrate([("personalization", "0008_event_partitions")])
 
     assert partitioned()
     assert table_rows() == before
@@ -96,7 +96,7 @@ def test_an_existing_table_is_partitioned_without_losing_an_event(old_apps, sett
 
 def test_back_to_a_plain_table_keeps_every_event_and_the_unique_key(old_apps):
     last_id = fill(old_apps)
-    migrate([("personalization", "0007_event_partitions")])
+    migrate([("personalization", "0008_event_partitions")])
     before = table_rows()
 
     apps = migrate(BEFORE)

@@ -169,7 +169,7 @@ def unpartition(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('personalization', '0006_assignment_variant_restrict'),
+        ('personalization', '0007_profile_running'),
     ]
 
     operations = [
