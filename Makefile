@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: capacity loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
+.PHONY: bench-scale capacity loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,13 @@ loadtest: dev-deps
 ## Capacity: the load test at 20, 50, 100 and 150 shoppers, a table in bench/REPORT.md (about 12 minutes)
 capacity: dev-deps
 	$(BIN)/python bench/capacity.py $(CAPACITY_ARGS)
+
+## Cost curves: every step timed at 100k, 1M and 10M events on PostgreSQL (a throwaway database,
+## atelier_scale), a table, exponents and a log-log chart in bench/REPORT.md. Long (10M: hours);
+## not part of CI, which runs tests/personalization/test_scale_bench.py at 2k and 20k instead.
+## Fewer sizes: make bench-scale SCALE_ARGS="--sizes 100000 1000000"
+bench-scale: dev-deps
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 ## The same load with py-spy on every process: where the time goes (artifacts/load/*/where-time-goes.md)
 loadtest-profile: dev-deps

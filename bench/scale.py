@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT  # noqa: E402
+from bench.common import ROOT
 
 DB, TEMPLATE = "atelier_scale", "atelier_scale_tpl"
 RESULTS = ROOT / "bench" / "results"
@@ -151,8 +151,9 @@ def step_clicks(people) -> Step:
 
 
 def step_sweep(people, products) -> Step:
-    from bench.scale_fill import EVENT_COLUMNS, copy_rows
     from django.utils import timezone
+
+    from bench.scale_fill import EVENT_COLUMNS, copy_rows
     from personalization.services.profiles import current_map, profiles_sweep
 
     now, map_id = timezone.now(), current_map().pk

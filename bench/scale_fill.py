@@ -122,7 +122,8 @@ def _builds(people, products, now: datetime, rng: random.Random) -> None:
                      total=s.total, fingerprint="0" * 64, owner_key=rng.choice(people)[0], remixed_from=s)
                for s in rng.sample(shared, len(shared) // 3)]
     Build.objects.bulk_create(remixes, batch_size=2000)
-    orders = [Order(number=f"SCALE{i:08d}", build=b, product_id=b.product_id, catalog_version_id=b.catalog_version_id,
+    run = uuid.uuid4().hex[:6]  # order numbers are unique: a second fill in one database gets its own
+    orders = [Order(number=f"S{run}{i:07d}", build=b, product_id=b.product_id, catalog_version_id=b.catalog_version_id,
                     selections={}, price={}, total=b.total + Decimal(rng.randint(0, 900)), fingerprint="0" * 32,
                     name="Scale", email="scale@example.invalid", country="NL", owner_key=b.owner_key)
               for i, b in enumerate(rng.sample(remixes, len(remixes) // 3))]

@@ -1,0 +1,48 @@
+"""The cost-curve harness (bench/scale.py, `make bench-scale`) at two small sizes: every step runs
+and is checked against what it must have done, and the growth exponents and the report come
+out. No timing is asserted: at these sizes the times are noise."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench import scale
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_exponent_is_the_slope_of_log_time_against_log_size():
+    assert scale.exponent([1_000, 10_000, 100_000], [0.01, 0.1, 1.0]) == pytest.approx(1.0)
+    assert scale.exponent([1_000, 10_000, 100_000], [0.5, 0.5, 0.5]) == pytest.approx(0.0)
+    assert scale.exponent([1_000, 10_000], [0.01, 1.0]) == pytest.approx(2.0)
+    assert scale.exponent([1_000], [1.0]) is None
+
+
+def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache, tmp_path):
+    from personalization.models import Event, Shopper
+    from personalization.services.motivations import motivation_map_seed
+    from tests.conftest import seed_demo_reusing_art
+
+    settings.ATELIER_RATELIMIT_ENABLED = False
+    seed_demo_reusing_art(settings.MEDIA_ROOT, demo_layer_cache)
+    motivation_map_seed()
+    results = []
+    for events in (2_000, 20_000):
+        Event.objects.all().delete()
+        Shopper.objects.all().delete()
+        results.append(scale.measure(events=events, shoppers=events // 10, rescore_budget=5.0))
+    small, large = results
+    expected = {"api ingest", "click path", "profile sweep", "rescore history", "segment materialize",
+                "marketing export", "rollup refresh", "retention purge", "erasure of one shopper",
+                *(f"report: {slug}" for slug in ("mix", "funnel", "kpis", "options", "lineage", "lift",
+                                                 "campaigns", "depth"))}
+    assert set(small.steps) == set(large.steps) == expected
+    assert all(step.seconds > 0 and math.isfinite(step.seconds) for r in results for step in r.steps.values())
+    path = scale.write(results, "test run", directory=tmp_path)
+    text = path.read_text()
+    assert "| 2,000 events / 200 shoppers | 20,000 events / 2,000 shoppers | exponent |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| erasure of one shopper |"))
+    assert row.count("|") == 6 and "target 50 ms" in row
+    assert not [line for line in text.splitlines() if line.startswith("| report: ") and "| — |" in line]
