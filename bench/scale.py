@@ -29,6 +29,7 @@ bench/results/scale.png, and refreshes bench/REPORT.md.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -37,7 +38,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -268,8 +269,13 @@ def step_erasure(people) -> Step:
     return Step(statistics.median(times), f"median of {ERASURES}; {statistics.median(events):.0f} events each")
 
 
-def measure(*, events: int, shoppers: int, rescore_budget: float = 3600.0) -> SizeResult:
-    """Fill the current database and time every step. Needs the seeded demo catalog and map."""
+STEPS = ("ingest", "clicks", "sweep", "rescore", "segment", "rollups", "reports", "purge", "erasure")
+
+
+def measure(*, events: int, shoppers: int, rescore_budget: float = 3600.0,
+            only: tuple[str, ...] = STEPS) -> SizeResult:
+    """Fill the current database and time every step (or those in `only`). Needs the seeded
+    demo catalog and motivation map."""
     from bench.scale_fill import fill
 
     result = SizeResult(events, shoppers)
@@ -277,18 +283,25 @@ def measure(*, events: int, shoppers: int, rescore_budget: float = 3600.0) -> Si
     say(f"{events:,} events, {shoppers:,} shoppers written by COPY in {result.fill_seconds:.1f} s")
     people, products = filled["people"], filled["products"]
     steps = result.steps
-    for name, run in (("api ingest", lambda: step_api(people, products)),
-                      ("click path", lambda: step_clicks(people)),
-                      ("profile sweep", lambda: step_sweep(people, products)),
-                      ("rescore history", lambda: step_rescore(rescore_budget))):
-        steps[name] = run()
-        say(f"{name}: {steps[name].seconds:.3f} s ({steps[name].note})")
-    steps["segment materialize"], steps["marketing export"], _segment = step_segment()
-    steps["rollup refresh"] = step_rollups()
-    steps.update(step_reports())
-    steps["retention purge"] = step_purge()
-    steps["erasure of one shopper"] = step_erasure(people)
-    for name in list(steps)[4:]:
+    for key, name, run in (("ingest", "api ingest", lambda: step_api(people, products)),
+                           ("clicks", "click path", lambda: step_clicks(people)),
+                           ("sweep", "profile sweep", lambda: step_sweep(people, products)),
+                           ("rescore", "rescore history", lambda: step_rescore(rescore_budget))):
+        if key in only:
+            steps[name] = run()
+            say(f"{name}: {steps[name].seconds:.3f} s ({steps[name].note})")
+    done = len(steps)
+    if "segment" in only:
+        steps["segment materialize"], steps["marketing export"], _segment = step_segment()
+    if "rollups" in only:
+        steps["rollup refresh"] = step_rollups()
+    if "reports" in only:
+        steps.update(step_reports())
+    if "purge" in only:
+        steps["retention purge"] = step_purge()
+    if "erasure" in only:
+        steps["erasure of one shopper"] = step_erasure(people)
+    for name in list(steps)[done:]:
         say(f"{name}: {steps[name].seconds:.3f} s ({steps[name].note})")
     return result
 
@@ -384,8 +397,20 @@ def chart(results: list[SizeResult], path: Path) -> bool:
     return True
 
 
+def load(directory: Path = RESULTS) -> list[SizeResult]:
+    """The sizes an earlier run measured (bench/results/scale.json), to keep beside new ones."""
+    path = directory / "scale.json"
+    if not path.exists():
+        return []
+    return [SizeResult(r["events"], r["shoppers"], r["fill_seconds"],
+                       {name: Step(**step) for name, step in r["steps"].items()})
+            for r in json.loads(path.read_text())]
+
+
 def write(results: list[SizeResult], header: str, directory: Path = RESULTS) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    results = sorted(results, key=lambda r: r.events)
+    (directory / "scale.json").write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
     drawn = chart(results, directory / "scale.png")
     target = directory / "scale.md"
     target.write_text(markdown(results, "results/scale.png" if drawn else None, header))
@@ -424,6 +449,10 @@ def main() -> int:
     parser.add_argument("--rescore-budget", type=float, default=120.0,
                         help="seconds a rescore may run before its rate is extrapolated")
     parser.add_argument("--keep", action="store_true", help="leave atelier_scale in place")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
+                        help="only these steps (e.g. the reports and erasure at 10,000,000 events)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other sizes of the last run (bench/results/scale.json) in the report")
     args = parser.parse_args()
     from bench.common import BENCH_SECRET_KEY, report_sections_refresh
 
@@ -438,13 +467,14 @@ def main() -> int:
     import django
 
     django.setup()
-    results = []
+    results = [r for r in load() if r.events not in args.sizes] if args.merge else []
     header = (f"Measured on this machine ({os.cpu_count()} cores, PostgreSQL on loopback), "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one fresh database per size.")
     for events in args.sizes:
         _fresh_database(env)
         say(f"--- {events:,} events ---")
-        results.append(measure(events=events, shoppers=max(100, events // 10), rescore_budget=args.rescore_budget))
+        results.append(measure(events=events, shoppers=max(100, events // 10), rescore_budget=args.rescore_budget,
+                               only=tuple(args.steps)))
         path = write(results, header)  # after every size: a long run that stops keeps what it measured
         report_sections_refresh(ROOT / "bench" / "REPORT.md")
         say(f"wrote {path.relative_to(ROOT)}")
