@@ -186,7 +186,8 @@ def step_rescore(budget: float) -> Step:
     # job.total counts the events and the profiles left to rescore; done is the part finished.
     return Step(seconds * job.total / job.done,
                 f"extrapolated: {job.done:,} of {job.total:,} units (events, then profiles) done in "
-                f"{seconds:.0f} s; the full time assumes the same rate for the rest", extrapolated=True)
+                f"{seconds:.0f} s; the full time assumes that rate for the rest, so it leaves out that a "
+                f"profile costs more than an event (the profile sweep's rate)", extrapolated=True)
 
 
 def step_segment() -> tuple[Step, Step, object]:

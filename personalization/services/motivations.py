@@ -4,13 +4,14 @@ which becomes current. Rescoring history with a version is a resumable Celery jo
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -261,15 +262,34 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
             event = coerce_event({**row, "product": row["product_id"], "build": row["build_id"]})
             lines = event_signal(event, weights, config) if event else []
             scores = {line.motivation: round(line.contribution, 6) for line in lines if line.motivation in wanted}
-            updates.append(Event(id=row["id"], scored_with_id=motivation_map.pk, scores=scores))
-        with transaction.atomic():
-            Event.objects.bulk_update(updates, ["scored_with", "scores"], batch_size=500)
+            updates.append((row["id"], row["occurred_at"], scores))
+        _scores_write(updates, motivation_map)
         cursor = rows[-1]["id"]
         job.done = min(job.done + len(rows), job.total)
         RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
         if not _still_current(motivation_map):
             return False
     return False
+
+
+def _scores_write(updates: list[tuple[int, Any, dict]], motivation_map: MotivationMap) -> None:
+    """Store the new scores of a chunk of events in one statement. On PostgreSQL an UPDATE from
+    arrays, joined on (id, occurred_at) so each row is found in its own month: Django's
+    bulk_update builds a CASE of every id per column, which cost 30 of 35 s (in Python) for
+    20,000 events and made the rescore run at about 2,000 events a second."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            Event.objects.bulk_update([Event(id=pk, scored_with_id=motivation_map.pk, scores=scores)
+                                       for pk, _at, scores in updates], ["scored_with", "scores"], batch_size=500)
+        return
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} e SET scored_with_id = %s, scores = v.scores "  # noqa: S608 (the model's table)
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::jsonb[]) AS v(id, occurred_at, scores) "
+            "WHERE e.id = v.id AND e.occurred_at = v.occurred_at",
+            [motivation_map.pk, [u[0] for u in updates], [u[1] for u in updates],
+             [json.dumps(u[2]) for u in updates]])
 
 
 def _rescore_profiles(job: RescoreJob, motivation_map: MotivationMap, deadline: float) -> bool:
