@@ -468,15 +468,20 @@ def main() -> int:
     import django
 
     django.setup()
-    results = [r for r in load() if r.events not in args.sizes] if args.merge else []
+    earlier = {r.events: r for r in load()} if args.merge else {}
+    results: list[SizeResult] = []
     header = (f"Measured on this machine ({os.cpu_count()} cores, PostgreSQL on loopback), "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one fresh database per size.")
     for events in args.sizes:
         _fresh_database(env)
         say(f"--- {events:,} events ---")
-        results.append(measure(events=events, shoppers=max(100, events // 10), rescore_budget=args.rescore_budget,
-                               only=tuple(args.steps)))
-        path = write(results, header)  # after every size: a long run that stops keeps what it measured
+        measured = measure(events=events, shoppers=max(100, events // 10), rescore_budget=args.rescore_budget,
+                           only=tuple(args.steps))
+        if events in earlier:  # --merge: the steps not run now keep their earlier figures
+            measured.steps = {**earlier.pop(events).steps, **measured.steps}
+        results.append(measured)
+        # After every size: a long run that stops keeps what it measured.
+        path = write(results + list(earlier.values()), header)
         report_sections_refresh(ROOT / "bench" / "REPORT.md")
         say(f"wrote {path.relative_to(ROOT)}")
     if not args.keep:
