@@ -21,7 +21,7 @@ in this process:
 
 It writes bench/results/scale.md (a table of time against size, the growth exponent of each
 step: the least-squares slope of log time against log size) and the log-log chart
-bench/results/scale.png, and refreshes bench/REPORT.md.
+docs/cost-curves.png, and refreshes bench/REPORT.md.
 
     .venv/bin/python -m bench.scale [--sizes 100000 1000000] [--rescore-budget 120]
 """
@@ -48,6 +48,7 @@ from bench.common import ROOT
 
 DB, TEMPLATE = "atelier_scale", "atelier_scale_tpl"
 RESULTS = ROOT / "bench" / "results"
+CHART = ROOT / "docs" / "cost-curves.png"
 API_BATCHES, API_BATCH = 10, 100
 CLICKS = 60
 STALE = 200
@@ -380,18 +381,23 @@ def chart(results: list[SizeResult], path: Path) -> bool:
     except ImportError:
         return False
     names = list(dict.fromkeys(name for r in results for name in r.steps))
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
-    for name in names:
-        points = [(r.events, r.steps[name].seconds) for r in results if name in r.steps]
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+    fig, ax = plt.subplots(figsize=(11, 6), dpi=100)
+    colours = plt.get_cmap("tab20").colors
+    for i, name in enumerate(names):
+        points = [(r.events, r.steps[name]) for r in results if name in r.steps]
+        ax.plot([n for n, _ in points], [s.seconds for _, s in points], color=colours[i % len(colours)],
                 linestyle="--" if name.startswith("report") else "-", label=name)
+        for n, s in points:  # extrapolated figures hollow
+            ax.plot([n], [s.seconds], marker="o", color=colours[i % len(colours)],
+                    markerfacecolor="white" if s.extrapolated else colours[i % len(colours)])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("events in the table")
     ax.set_ylabel("seconds")
     ax.set_title("Atelier cost curves (PostgreSQL, this machine)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.axhline(LIMIT_REPORT, color="grey", linewidth=0.8, linestyle=":")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -412,9 +418,12 @@ def write(results: list[SizeResult], header: str, directory: Path = RESULTS) -> 
     directory.mkdir(parents=True, exist_ok=True)
     results = sorted(results, key=lambda r: r.events)
     (directory / "scale.json").write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
-    drawn = chart(results, directory / "scale.png")
+    # The chart is kept in the repository (docs/); bench/results/ is not, its text goes into
+    # bench/REPORT.md, which links the chart from there.
+    png = CHART if directory == RESULTS else directory / "scale.png"
+    drawn = chart(results, png)
     target = directory / "scale.md"
-    target.write_text(markdown(results, "results/scale.png" if drawn else None, header))
+    target.write_text(markdown(results, "../docs/cost-curves.png" if drawn else None, header))
     return target
 
 
@@ -452,6 +461,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="leave atelier_scale in place")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
                         help="only these steps (e.g. the reports and erasure at 10,000,000 events)")
+    parser.add_argument("--redraw", action="store_true",
+                        help="only write the table and chart again from bench/results/scale.json")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sizes of the last run (bench/results/scale.json) in the report")
     args = parser.parse_args()
@@ -465,13 +476,17 @@ def main() -> int:
                 # Clicks write their events in the request, so the click path includes the insert.
                 "ATELIER_EVENT_WRITE_BEHIND": "0"})
     os.environ.update(env)
+    header = (f"Measured on this machine ({os.cpu_count()} cores, PostgreSQL on loopback), "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one fresh database per size.")
+    if args.redraw:
+        write(load(), header.replace(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "last run"))
+        report_sections_refresh(ROOT / "bench" / "REPORT.md")
+        return 0
     import django
 
     django.setup()
     earlier = {r.events: r for r in load()} if args.merge else {}
     results: list[SizeResult] = []
-    header = (f"Measured on this machine ({os.cpu_count()} cores, PostgreSQL on loopback), "
-              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one fresh database per size.")
     for events in args.sizes:
         _fresh_database(env)
         say(f"--- {events:,} events ---")
