@@ -10,8 +10,6 @@ import pytest
 
 from bench import scale
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
 
 def test_exponent_is_the_slope_of_log_time_against_log_size():
     assert scale.exponent([1_000, 10_000, 100_000], [0.01, 0.1, 1.0]) == pytest.approx(1.0)
@@ -20,6 +18,8 @@ def test_exponent_is_the_slope_of_log_time_against_log_size():
     assert scale.exponent([1_000], [1.0]) is None
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache, tmp_path, monkeypatch):
     from personalization.models import Event, Shopper
     from personalization.services.motivations import motivation_map_seed
