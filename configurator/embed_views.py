@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
@@ -84,6 +85,11 @@ def _dimension(request: HttpRequest, name: str) -> int | None:
     return int(raw)
 
 
+def _own_host(request: HttpRequest) -> str:
+    """This site's host name as urlsplit gives one: lower case, no port, no IPv6 brackets."""
+    return split_domain_port(request.get_host())[0].strip("[]")
+
+
 def _named_build(request: HttpRequest, url: str) -> tuple[Build, str | None]:
     """The shared design a share link names, and the language the link asks for; 404 for a link
     that is not one of this site's share pages, or whose design is not shared or is hidden."""
@@ -96,7 +102,7 @@ def _named_build(request: HttpRequest, url: str) -> tuple[Build, str | None]:
         host = parts.hostname
     except ValueError:
         raise _Refused(404, _("No shared design has this address.")) from None
-    if parts.scheme not in ("http", "https") or not host or host != request.get_host().rsplit(":", 1)[0].lower():
+    if parts.scheme not in ("http", "https") or not host or host != _own_host(request):
         raise _Refused(404, _("No shared design has this address."))
     try:
         match = resolve(parts.path)
