@@ -43,8 +43,8 @@ def setup_django(env: dict[str, str] | None) -> None:
 RENDERED = (
     (3, "cold preview render + PNG encode vs bare alpha_composite"),
     (3, "social card (render + card + PNG) vs bare alpha_composite"),
-    *((16, f"social image {fmt} (render + image + JPEG) vs bare alpha_composite") for fmt in ("square", "portrait",
-                                                                                               "story")),
+    *((16, f"social image {fmt} (render + image + JPEG) vs bare alpha_composite")
+      for fmt in ("square 1080x1080", "portrait 1080x1350", "story 1080x1920")),
     (3, "warm preview request renders again"),
 )
 SERVED = (
