@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import server  # noqa: E402
-from bench.run import setup_django  # noqa: E402
+from bench import server
+from bench.run import setup_django
 
 
 def main() -> int:
