@@ -379,6 +379,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# The embed of a shared design (configurator/embed_views.py) is the only page other sites may
+# frame: ATELIER_EMBED_FRAME_ANCESTORS (default: any site) names who may; its own policy allows no
+# script, no form and nothing from another origin but the image origins above.
+ATELIER_EMBED_CSP = {
+    "default-src": ["'none'"],
+    "img-src": ["'self'", *env.list("ATELIER_CSP_IMG_SRC", default=[])],
+    "style-src": ["'self'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": env.list("ATELIER_EMBED_FRAME_ANCESTORS", default=["*"]),
+}
 # Behind a proxy or load balancer that terminates TLS: trust its X-Forwarded-Proto (only if it
 # always sets or overwrites that header), so that is_secure(), the HTTPS redirect and the cookies'
 # Secure flag see the visitor's scheme.
@@ -392,6 +403,7 @@ if not DEBUG and env.bool("ATELIER_HTTPS", default=False):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    ATELIER_EMBED_CSP["upgrade-insecure-requests"] = True
 
 # Media (layer art, rendered previews) is served by Django only for local runs; production puts
 # a web server or object storage in front of MEDIA_ROOT.
