@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalog import MULTI, SINGLE, TEXT, Catalog, SnapshotError, compile_catalog, iter_bits
 from .evaluate import Availability, Evaluation, Violation, availability, evaluate, option_status
-from .repair import Pins, distance, find_valid, minimal_repair
+from .repair import Pins, distance, minimal_repair
 from .state import Issue, State, default_state, fingerprint, normalize, to_plain
 
 
@@ -144,7 +144,6 @@ __all__ = [
     "default_state",
     "distance",
     "evaluate",
-    "find_valid",
     "fingerprint",
     "minimal_repair",
     "normalize",

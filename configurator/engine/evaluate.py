@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from .catalog import MULTI, SINGLE, TEXT, Catalog, GroupDef, RuleDef, iter_bits
+from .catalog import MULTI, TEXT, Catalog, GroupDef, RuleDef, iter_bits
 from .rules import multi_full, over_max_groups, step_base, step_conflicts
 from .state import State, fingerprint
 
@@ -111,7 +111,7 @@ def violations(cat: Catalog, state: State) -> list[Violation]:
         if rule.violated(mask)
     ]
     for group in over_max_groups(cat, mask):
-        found.append(Violation("group_max", group.code, detail=str(group.max_count)))
+        found.append(Violation("group_max", group.code, detail=str(group.limit)))
     for index in iter_bits(mask & ~cat.available_mask):
         option = cat.options[index]
         found.append(Violation("unavailable", cat.groups[option.group].code, options=(option.key,)))
@@ -122,15 +122,15 @@ def violations(cat: Catalog, state: State) -> list[Violation]:
 
 
 def missing_steps(cat: Catalog, state: State) -> list[str]:
+    """Steps not yet complete: fewer choices than the step needs (GroupDef.need), or a required
+    personal text left empty."""
     missing = []
+    mask = state.mask
     for group in cat.groups:
         if group.kind == TEXT:
             if group.required and not state.text(group.code):
                 missing.append(group.code)
-        elif group.kind == SINGLE:
-            if group.required and not state.mask & group.mask:
-                missing.append(group.code)
-        elif (state.mask & group.mask).bit_count() < max(group.min_count, 1 if group.required else 0):
+        elif group.need and (mask & group.mask).bit_count() < group.need:
             missing.append(group.code)
     return missing
 
