@@ -141,6 +141,7 @@ class Catalog:
     # number of options, and single-choice steps with a maximum of 0.
     capped: tuple[GroupDef, ...] = ()
     needy: tuple[GroupDef, ...] = ()  # steps that need a choice or more to be complete
+    price_rules_by_group: tuple[tuple[RuleDef, ...], ...] = ()
     # The SAT solvers asked about this catalog (engine.sat), made on first use and kept with it.
     solvers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -364,4 +365,7 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
         pictured_mask=sum(1 << i for g in groups if not g.size for i in g.options),
         capped=tuple(g for g in groups if g.kind != TEXT and g.limit < max(len(g.options), 1)),
         needy=tuple(g for g in groups if g.need),
+        price_rules_by_group=tuple(
+            tuple(r for r in rules if r.kind == PRICE and r.amount and g.index in r.groups) for g in groups
+        ),
     )

@@ -357,6 +357,11 @@ def total_price(cat: Catalog, mask: int) -> Decimal:
     return total
 
 
+def price_between(cat: Catalog, a: int, b: int) -> Decimal:
+    """The total price of b minus that of a (personal text left out)."""
+    return total_price(cat, b) - total_price(cat, a)
+
+
 def closest(cat: Catalog, mask: int, candidates: Iterable[int]) -> int:
     """The candidate with the fewest changes from `mask`, then the smallest change of the total
     price, then the options listed first."""
