@@ -92,6 +92,7 @@ class Checker:
                  r.get("condition", "all") != "any", r.get("min") or 0, r.get("max"))
             for r in snapshot.get("rules", []) if r["kind"] != "price"
         ]
+        self._bases: dict[str, tuple] = {}
 
     # Plain evaluation ------------------------------------------------------------------------
 
@@ -152,6 +153,29 @@ class Checker:
                     model.Add(sum(s) <= rule.high)
         return x
 
+    def _base(self, key: str) -> tuple[cp_model.CpModel, list[int], list[int]]:
+        """A model built once and cloned for each question (building one takes longer than most
+        solves): "unpublished" (a valid complete build before publishing), "complete" (one after),
+        "repair" (x a build, y a valid complete build holding it). Returns the model and the
+        proto indices of x and y."""
+        cached = self._bases.get(key)
+        if cached is None:
+            model = cp_model.CpModel()
+            if key == "repair":
+                x = self._build(model, published=True, complete=False)
+                y = self._build(model, published=True, complete=True)
+                for a, b in zip(x, y, strict=True):
+                    model.AddImplication(a, b)
+            else:
+                x = y = self._build(model, published=key != "unpublished", complete=True)
+            cached = self._bases[key] = (model, [v.Index() for v in x], [v.Index() for v in y])
+        return cached
+
+    def _clone(self, key: str) -> tuple[cp_model.CpModel, list, list]:
+        base, xs, ys = self._base(key)
+        model = base.clone()
+        return model, [model.get_bool_var_from_proto_index(i) for i in xs], [model.get_bool_var_from_proto_index(i) for i in ys]
+
     def _solver(self) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = WORKERS
@@ -187,8 +211,7 @@ class Checker:
 
     def in_no_complete_build(self, option: int) -> bool:
         """CP-SAT's proof that no valid complete build (before publishing) holds `option`."""
-        model = cp_model.CpModel()
-        x = self._build(model, published=False, complete=True)
+        model, x, _ = self._clone("unpublished")
         model.Add(x[option] == 1)
         solver = self._solver()
         status = solver.Solve(model)
@@ -197,8 +220,7 @@ class Checker:
 
     def completable(self, mask: int) -> bool:
         """Choices can be added to `mask` (none taken away) to give a valid complete build."""
-        model = cp_model.CpModel()
-        y = self._build(model, published=True, complete=True)
+        model, y, _ = self._clone("complete")
         for i in range(self.n):
             if mask >> i & 1:
                 model.Add(y[i] == 1)
@@ -212,11 +234,7 @@ class Checker:
 
     def _repair_model(self, start: int, pins: Pins) -> tuple[cp_model.CpModel, list, list]:
         """Targets a repair of `start` may reach, and the changes counted as the objective."""
-        model = cp_model.CpModel()
-        x = self._build(model, published=True, complete=False)
-        y = self._build(model, published=True, complete=True)  # a completion of x
-        for a, b in zip(x, y, strict=True):
-            model.AddImplication(a, b)
+        model, x, _y = self._clone("repair")
         changes = []
         for g, step in enumerate(self.steps):
             if step.group in pins.groups:

@@ -22,7 +22,7 @@ from configurator.engine.synthetic import synthetic_snapshot
 from .cpsat import Checker
 from .strategies import publish
 
-CLICKS = 240
+CLICKS = 300
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def test_availability_from_builds_the_walks_reach_is_exact(car):
         # Conflict (a repair exists) or unavailable (none): CP-SAT asked for a sample of each.
         for status in ("conflict", "unavailable"):
             indices = sorted(i for i, s in statuses.items() if s == status)
-            for index in rng.sample(indices, min(15, len(indices))):
+            for index in rng.sample(indices, min(20, len(indices))):
                 assert checker.status(mask, index) == status, cat.options[index].key
                 seen.add(status)
     assert seen == {"conflict", "unavailable"}
