@@ -53,6 +53,8 @@ class Problem:
     rule: RuleDef | None = None  # None: a step over its maximum, or an option switched off
     # Said, not derived from `bits`: a step over its maximum may hold an unavailable option too.
     off: bool = False
+    # A step that was complete before the repair and is not now (bits: the options it can add).
+    short: bool = False
 
     def fixed(self, cat: Catalog, mask: int) -> bool:
         if self.rule is not None:
@@ -60,6 +62,8 @@ class Problem:
         group = cat.groups[self.groups[0]]
         if self.off:
             return not mask & self.bits
+        if self.short:
+            return (mask & group.mask).bit_count() >= group.need
         return (mask & group.mask).bit_count() <= group.limit
 
 
@@ -83,6 +87,8 @@ def _well_behaved(cat: Catalog, problem: Problem, mask: int) -> bool:
         if problem.off:
             return True
         group = cat.groups[problem.groups[0]]
+        if problem.short:
+            return (mask & group.mask).bit_count() == group.need - 1
         return (mask & group.mask).bit_count() == group.limit + 1
     kind = rule.kind
     if kind == REQUIRES:
@@ -100,8 +106,13 @@ def _well_behaved(cat: Catalog, problem: Problem, mask: int) -> bool:
     return False
 
 
-def problems(cat: Catalog, mask: int) -> dict:
-    """What makes `mask` invalid, keyed so that a change to one step can update it."""
+def _short(group: GroupDef, mask: int) -> Problem:
+    return Problem((group.index,), group.mask & ~mask, short=True)
+
+
+def problems(cat: Catalog, mask: int, keep: frozenset[int] = frozenset()) -> dict:
+    """What makes `mask` invalid, or leaves a step of `keep` (complete before) incomplete, keyed
+    so that a change to one step can update it."""
     found: dict = {
         rule.code: _rule_problem(rule)
         for rule in cat.constraint_rules
@@ -112,6 +123,10 @@ def problems(cat: Catalog, mask: int) -> dict:
             found[("max", group.index)] = Problem((group.index,), mask & group.mask)
     for index in iter_bits(mask & ~cat.available_mask):
         found[("off", index)] = Problem((cat.options[index].group,), 1 << index, off=True)
+    for g in keep:
+        group = cat.groups[g]
+        if (mask & group.mask).bit_count() < group.need:
+            found[("short", g)] = _short(group, mask)
     return found
 
 
@@ -219,7 +234,7 @@ def distance(cat: Catalog, a: int, b: int) -> int:
     return count
 
 
-def _problems_after(cat: Catalog, old: dict, mask: int, changed: int) -> dict:
+def _problems_after(cat: Catalog, old: dict, mask: int, changed: int, keep: frozenset[int]) -> dict:
     """`old` problems updated for a change to step `changed`: only its rules are looked at again."""
     group = cat.groups[changed]
     new = {
@@ -234,6 +249,8 @@ def _problems_after(cat: Catalog, old: dict, mask: int, changed: int) -> dict:
         new[("max", changed)] = Problem((changed,), chosen)
     for index in iter_bits(chosen & ~cat.available_mask):
         new[("off", index)] = Problem((changed,), 1 << index, off=True)
+    if changed in keep and chosen.bit_count() < group.need:
+        new[("short", changed)] = _short(group, mask)
     return new
 
 
@@ -283,7 +300,8 @@ class _Search:
             if candidate in self.memo:
                 child_found: dict = {}  # not read: the child's memo holds its problems
             else:
-                child_found = _problems_after(self.cat, found, candidate, _changed_group(self.cat, mask, candidate))
+                changed = _changed_group(self.cat, mask, candidate)
+                child_found = _problems_after(self.cat, found, candidate, changed, self.accept.kept)
             self.run(candidate, child_found, depth - 1)
             if self.nodes > self.budget or len(self.solutions) >= MAX_TIED_SOLUTIONS:
                 return
@@ -313,6 +331,7 @@ class _Acceptance:
     def __init__(self, cat: Catalog, start: int) -> None:
         self.cat = cat
         self.keep = tuple(g for g in cat.needy if (start & g.mask).bit_count() >= g.need)
+        self.kept = frozenset(g.index for g in self.keep)
         self.answers: dict[int, bool] = {}
 
     def __call__(self, mask: int) -> bool:
@@ -379,8 +398,8 @@ def minimal_repair(
 ) -> int | None:
     """The nearest acceptable valid mask that respects `pins`, or None when none exists."""
     pins = pins or Pins()
-    found = problems(cat, mask)
     accept = _Acceptance(cat, mask)
+    found = problems(cat, mask, accept.kept)
     if not found:
         if accept(mask):
             return mask

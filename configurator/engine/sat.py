@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
+from math import comb
 
 from pysat.card import CardEnc, EncType
 from pysat.solvers import Glucose4
@@ -21,6 +23,9 @@ from pysat.solvers import Glucose4
 from .catalog import AVAILABILITY, CARDINALITY, EXCLUDES, NO_MAX, REQUIRES, TEXT, Catalog, iter_bits
 
 Clause = list[int]
+# Up to this many clauses a cardinality constraint is written out directly (every subset that
+# breaks it forbidden) rather than with a sequential counter's helper variables.
+DIRECT = 16
 
 
 @dataclass
@@ -40,8 +45,8 @@ class Formula:
         if bound <= 0:
             self.clauses.extend([-lit] for lit in lits)
             return
-        if bound == 1 and len(lits) <= 6:
-            self.clauses.extend([-a, -b] for i, a in enumerate(lits) for b in lits[i + 1:])
+        if comb(len(lits), bound + 1) <= DIRECT:  # no bound + 1 of them together
+            self.clauses.extend([-lit for lit in chosen] for chosen in combinations(lits, bound + 1))
             return
         cnf = CardEnc.atmost(lits, bound=bound, top_id=self.top, encoding=EncType.seqcounter)
         self.top = max(self.top, cnf.nv)
@@ -53,8 +58,8 @@ class Formula:
         if bound > len(lits):
             self.clauses.append([])  # never satisfiable
             return
-        if bound == 1:
-            self.clauses.append(list(lits))
+        if comb(len(lits), len(lits) - bound + 1) <= DIRECT:  # never that many of them missing
+            self.clauses.extend(list(chosen) for chosen in combinations(lits, len(lits) - bound + 1))
             return
         cnf = CardEnc.atleast(lits, bound=bound, top_id=self.top, encoding=EncType.seqcounter)
         self.top = max(self.top, cnf.nv)
