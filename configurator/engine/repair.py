@@ -192,14 +192,13 @@ def _final_moves(cat: Catalog, mask: int, found: list[Problem], pins: Pins) -> I
             for problem in found:  # the broken rules first: most steps cannot fix them all
                 if problem.rule is not None:
                     ok &= ~violating_values(problem.rule, base, group.mask)
-            if not ok:
-                continue
-            for rule in cat.rules_by_group[g]:
-                ok &= ~violating_values(rule, base, group.mask)
-                if not ok:
-                    break
-            for index in iter_bits(ok):
-                yield base | (1 << index)
+            if ok:  # (even with no option left, clearing the step may still fix them all)
+                for rule in cat.rules_by_group[g]:
+                    ok &= ~violating_values(rule, base, group.mask)
+                    if not ok:
+                        break
+                for index in iter_bits(ok):
+                    yield base | (1 << index)
             if not group.need and mask & group.mask and not any(
                 rule.violated(base) for rule in cat.rules_by_group[g]
             ):
