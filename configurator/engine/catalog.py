@@ -142,8 +142,9 @@ class Catalog:
     capped: tuple[GroupDef, ...] = ()
     needy: tuple[GroupDef, ...] = ()  # steps that need a choice or more to be complete
     price_rules_by_group: tuple[tuple[RuleDef, ...], ...] = ()
-    # The SAT solvers asked about this catalog (engine.sat), made on first use and kept with it.
-    solvers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # What is worked out about this catalog on first use and kept with it: availability's plan
+    # (engine.plan), the SAT solver and formulas (engine.sat, engine.maxsat).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def view(self, code: str | None) -> ViewDef | None:
         """The view with this code; the first one for None; None for an unknown code."""

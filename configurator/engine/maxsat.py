@@ -46,7 +46,7 @@ class _Hard:
 def _hard(cat: Catalog, completion: bool) -> _Hard:
     """Validity of x, and with `completion` the y that completes it."""
     key = "maxsat+y" if completion else "maxsat"
-    found = cat.solvers.get(key)
+    found = cat.derived.get(key)
     if found is None:
         n = len(cat.options)
         formula = Formula(2 * n if completion else n)
@@ -55,7 +55,7 @@ def _hard(cat: Catalog, completion: bool) -> _Hard:
             validity(cat, formula, lambda i: n + i + 1, cat.available_mask)
             completeness(cat, formula, lambda i: n + i + 1)
             formula.clauses.extend([-(i + 1), n + i + 1] for i in range(n))
-        found = cat.solvers.setdefault(key, _Hard(formula.clauses, formula.top, any(not c for c in formula.clauses)))
+        found = cat.derived.setdefault(key, _Hard(formula.clauses, formula.top, any(not c for c in formula.clauses)))
     return found
 
 

@@ -139,7 +139,7 @@ def model_mask(model: Iterable[int], first: int, count: int) -> int:
 
 
 def oracle(cat: Catalog) -> Oracle:
-    holder = cat.solvers
+    holder = cat.derived
     found = holder.get("oracle")
     if found is None:
         found = holder.setdefault("oracle", Oracle(cat))
