@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
 
 from pysat.examples.rc2 import RC2
 from pysat.formula import WCNF
@@ -121,7 +120,6 @@ def _cheaper_ties(cat: Catalog, mask: int, best: int, pins: Pins, keep: tuple[Gr
     from .repair import completable, problems_in_group
 
     kept = {g.index for g in keep}
-    drift = price_between(cat, mask, best)  # the total price of `best` minus that of `mask`
     for group in cat.groups:
         if group.kind != SINGLE or group.index in pins.groups or not (best ^ mask) & group.mask:
             continue
@@ -129,8 +127,10 @@ def _cheaper_ties(cat: Catalog, mask: int, best: int, pins: Pins, keep: tuple[Gr
         candidates = [base | 1 << i for i in group.options if not mask >> i & 1 and cat.available_mask >> i & 1]
         if not group.need and mask & group.mask:
             candidates.append(base)
+        # Each candidate differs from `best` in this step alone: its price is best's plus that.
+        drift = price_between(cat, mask, best)
         priced = sorted(
-            (abs(drift + _step_price(cat, group, best, m)), sorted(iter_bits(m & group.mask)), m) for m in candidates
+            (abs(drift + price_between(cat, best, m)), sorted(iter_bits(m & group.mask)), m) for m in candidates
         )
         for size, _order, candidate in priced:
             if candidate == best or size >= abs(drift):
@@ -139,19 +139,9 @@ def _cheaper_ties(cat: Catalog, mask: int, best: int, pins: Pins, keep: tuple[Gr
                 continue
             if (group.index in kept and not candidate & group.mask) or not completable(cat, candidate):
                 continue
-            drift += _step_price(cat, group, best, candidate)
             best = candidate
             break
     return best
-
-
-def _step_price(cat: Catalog, group: GroupDef, a: int, b: int) -> Decimal:
-    """The total price of b minus that of a, for builds that differ only in `group`."""
-    delta = sum((cat.options[i].price for i in iter_bits(b & group.mask)), Decimal(0))
-    delta -= sum((cat.options[i].price for i in iter_bits(a & group.mask)), Decimal(0))
-    for rule in cat.price_rules_by_group[group.index]:
-        delta += rule.amount * (rule.holds(b) - rule.holds(a))
-    return delta
 
 
 def _near(cat: Catalog, mask: int, wcnf: WCNF) -> int | None:

@@ -9,7 +9,7 @@ removed from a multiple-choice step.
 of one broken constraint, so the first depth with an acceptable build is the minimum number of
 changes. Among equally small repairs it prefers the smallest change of the total price (price
 rules included), then the options listed first. That search settles almost every click within
-its budget (150 expanded builds); when the budget runs out, a MaxSAT solver (engine.maxsat)
+its budget (80 expanded builds); when the budget runs out, a MaxSAT solver (engine.maxsat)
 finds the minimum instead. Either way the repair is minimal.
 """
 
@@ -33,7 +33,7 @@ from .catalog import (
 )
 from .rules import violating_values
 
-DEFAULT_NODE_BUDGET = 150
+DEFAULT_NODE_BUDGET = 80
 MAX_TIED_SOLUTIONS = 64
 
 
@@ -366,18 +366,21 @@ def _lower_bound(found: list[Problem]) -> int:
     return count
 
 
-def total_price(cat: Catalog, mask: int) -> Decimal:
-    """Options and price rules (personal text is left out: a repair never changes it)."""
-    total = sum((cat.options[i].price for i in iter_bits(mask)), Decimal(0))
-    for rule in cat.price_rules:
-        if rule.amount and rule.holds(mask):
-            total += rule.amount
-    return total
-
-
 def price_between(cat: Catalog, a: int, b: int) -> Decimal:
-    """The total price of b minus that of a (personal text left out)."""
-    return total_price(cat, b) - total_price(cat, a)
+    """The total price of b minus that of a (personal text left out: a repair never changes it).
+    Only the options that differ and the price rules on their steps are looked at."""
+    diff = a ^ b
+    options = cat.options
+    delta = Decimal(0)
+    rules: dict[int, RuleDef] = {}
+    for i in iter_bits(diff):
+        option = options[i]
+        delta += option.price if b >> i & 1 else -option.price
+        for rule in cat.price_rules_by_group[option.group]:
+            rules[rule.index] = rule
+    for rule in rules.values():
+        delta += rule.amount * (rule.holds(b) - rule.holds(a))
+    return delta
 
 
 def closest(cat: Catalog, mask: int, candidates: Iterable[int]) -> int:
@@ -388,8 +391,7 @@ def closest(cat: Catalog, mask: int, candidates: Iterable[int]) -> int:
     tied = [m for m in candidates if distance(cat, mask, m) == fewest]
     if len(tied) == 1:
         return tied[0]
-    before = total_price(cat, mask)
-    return min(tied, key=lambda m: (abs(total_price(cat, m) - before), sorted(iter_bits(m & ~mask))))
+    return min(tied, key=lambda m: (abs(price_between(cat, mask, m)), sorted(iter_bits(m & ~mask))))
 
 
 def minimal_repair(
