@@ -9,8 +9,9 @@ removed from a multiple-choice step.
 of one broken constraint, so the first depth with an acceptable build is the minimum number of
 changes. Among equally small repairs it prefers the smallest change of the total price (price
 rules included), then the options listed first. That search settles almost every click within
-its budget (80 expanded builds); when the budget runs out, a MaxSAT solver (engine.maxsat)
-finds the minimum instead. Either way the repair is minimal.
+its budget (80 expanded builds). When the budget runs out, or the search meets a valid build
+that cannot be completed (it cannot see past one), a MaxSAT solver (engine.maxsat) finds the
+minimum instead. Either way the repair is minimal.
 """
 
 from __future__ import annotations
@@ -268,6 +269,9 @@ class _Search:
     seen: dict[int, int] = field(default_factory=dict)
     solutions: set[int] = field(default_factory=set)
     memo: dict[int, list] = field(default_factory=dict)
+    # A valid build was met that is no repair (it cannot be completed): the search does not look
+    # past it (nothing local says which change would help), so what it finds proves nothing.
+    stuck: bool = False
 
     def run(self, mask: int, found: dict, depth: int) -> None:
         node = self.memo.get(mask)
@@ -282,12 +286,17 @@ class _Search:
         if not values:
             if self.accept(mask):
                 self.solutions.add(mask)
+            else:
+                self.stuck = True
             return
         if depth == 0 or bound > depth:
             return
         if depth == 1:
             if node[4] is None:
-                node[4] = [m for m in _final_moves(self.cat, mask, values, self.pins) if self.accept(m)]
+                final = list(_final_moves(self.cat, mask, values, self.pins))
+                node[4] = [m for m in final if self.accept(m)]
+                if len(node[4]) < len(final):
+                    self.stuck = True
             self.solutions.update(node[4])
             return
         if node[3] is None:
@@ -412,13 +421,15 @@ def minimal_repair(
     for depth in range(1, max_depth + 1):
         search.seen.clear()
         search.run(mask, found, depth)
+        if search.stuck:
+            break  # a nearer repair may lie past a build the search cannot see beyond
         if search.solutions:
             return closest(cat, mask, search.solutions)
         if search.nodes > budget:
             break
     else:
-        return None
-    # The nearest build lies deeper than the budget allows: ask the MaxSAT solver.
+        return None  # every build was looked at: none is a repair
+    # The nearest build lies deeper than the budget allows, or past a dead end: ask MaxSAT.
     from .maxsat import nearest
 
     return nearest(cat, mask, pins, accept.keep)
