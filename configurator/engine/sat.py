@@ -6,7 +6,7 @@ each step's maximum, nothing switched off), and complete when those of `complete
 completability (is there a valid complete build that only adds choices to this one?) and the
 minimal repair when the fast search runs out of budget (MaxSAT) are all asked of this formula.
 
-The solvers are PySAT's bindings to Glucose (CDCL SAT) and its RC2 (core-guided MaxSAT).
+The solver is Glucose (CDCL SAT) through PySAT; engine.maxsat runs core-guided MaxSAT on it.
 """
 
 from __future__ import annotations
