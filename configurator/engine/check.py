@@ -44,6 +44,7 @@ class Reachability:
     unreachable: list[int]  # in no valid complete build: publishing stops offering them
     undecided: list[int]  # the time limit ran out first: still offered, and reported
     seconds: float
+    builds: list[int]  # the solver's answers: valid complete builds holding every reachable option
 
 
 def reachability(cat: Catalog, time_limit: float = REACHABILITY_SECONDS) -> Reachability:
@@ -60,8 +61,8 @@ def reachability(cat: Catalog, time_limit: float = REACHABILITY_SECONDS) -> Reac
     validity(cat, formula, option_var, offered)
     completeness(cat, formula, option_var)
     if any(not clause for clause in formula.clauses):
-        return Reachability(list(iter_bits(offered)), [], time.perf_counter() - started)
-    covered, dead, undecided = 0, [], []
+        return Reachability(list(iter_bits(offered)), [], time.perf_counter() - started, [])
+    covered, dead, undecided, builds = 0, [], [], []
     deadline = started + time_limit
     with Glucose4(bootstrap_with=formula.clauses) as solver:
         timer = threading.Timer(time_limit, solver.interrupt)  # for one long question
@@ -81,12 +82,19 @@ def reachability(cat: Catalog, time_limit: float = REACHABILITY_SECONDS) -> Reac
                     undecided.append(index)
                     solver.clear_interrupt()
                 elif answer:
-                    covered |= model_mask(solver.get_model(), 1, len(cat.options))
+                    builds.append(model_mask(solver.get_model(), 1, len(cat.options)))
+                    covered |= builds[-1]
                 else:
                     dead.append(index)
         finally:
             timer.cancel()
-    return Reachability(dead, undecided, time.perf_counter() - started)
+    return Reachability(dead, undecided, time.perf_counter() - started, builds)
+
+
+def covering_builds(cat: Catalog) -> list[int]:
+    """Valid complete builds that together hold every option on offer, the same on every call
+    (for tests and fuzzing: each option in a build a shopper could order)."""
+    return reachability(cat).builds
 
 
 def _self_contradictions(cat: Catalog) -> list[Finding]:

@@ -8,12 +8,13 @@ choice kept (a single-choice step's option, or its being empty; each option of a
 multiple-choice step on or off). The optimum breaks the fewest soft clauses, which is the fewest
 changes as `repair.distance` counts them.
 
-The optimum is found by OLL, the core-guided algorithm of PySAT's RC2, run on a Glucose solver
-that holds the catalog's clauses for good (one per catalog, and one more with y): the click's
-pins, the steps to keep complete and the soft clauses are all assumptions, so a repair adds no
-clauses but the small totalizers over the cores it meets. RC2 itself takes the whole formula
-anew on every call, which at 40 x 30 with 1,000 rules cost 4 ms of its 4.7; this takes 0.7 ms.
-The solver is made anew after REBUILD_AFTER repairs, before those totalizers pile up.
+The optimum is found by OLL, the core-guided algorithm of PySAT's RC2, on Glucose. The
+catalog's clauses are worked out once per catalog (and once more with y); the click's pins, the
+steps to keep complete and the soft clauses are all assumptions, so a repair adds no clauses but
+the small totalizers over the cores it meets. Each repair gets a fresh solver: one kept between
+repairs answers in a fifth of the time, but which of several optimal builds it finds then depends
+on the repairs asked before, and the same click must get the same repair in every process (the
+studio shows what a conflicting option costs after its repair before the shopper clicks it).
 
 Drawing every tied optimum would cost a solver call each, so ties on price are settled locally
 and cheaply: each single-choice step the optimum changed may take another value that keeps the
@@ -36,12 +37,11 @@ from .sat import Formula, completeness, model_mask, validity
 # towards the current choices is taken instead (valid and completable, maybe not minimal). The
 # slowest fallback measured at 40 x 30 with 1,000 rules takes a few milliseconds.
 TIME_LIMIT = 1.0
-REBUILD_AFTER = 500
 
 
-class _Solver:
-    """Glucose holding x's validity (and y's part, `completion`), with for each single-choice
-    step a literal that empties it and for each step that needs choices one that completes it."""
+class _Formula:
+    """x's validity (and y's part, `completion`), with for each single-choice step a literal that
+    empties it and for each step that needs choices one that completes it: worked out once."""
 
     def __init__(self, cat: Catalog, completion: bool) -> None:
         n = len(cat.options)
@@ -64,10 +64,9 @@ class _Solver:
                 formula.top = part.top
                 formula.clauses.extend([-complete, *clause] for clause in part.clauses)
         self.impossible = any(not clause for clause in formula.clauses)
-        self.solver = Glucose4(bootstrap_with=[c for c in formula.clauses if c])
+        self.clauses = [c for c in formula.clauses if c]
         self.top = formula.top
         self.count = n
-        self.calls = 0
 
     def literals(self, cat: Catalog, mask: int, pins: Pins, keep: tuple[GroupDef, ...]) -> tuple[list, list]:
         """(hard assumptions: pins and steps kept complete, soft ones: current choices kept)."""
@@ -93,17 +92,16 @@ class _Solver:
                     soft.append(i + 1 if chosen & bit else -(i + 1))
         return hard, soft
 
-    def optimum(self, hard: list[int], soft: list[int]) -> int | None:
+    def optimum(self, solver: Glucose4, hard: list[int], soft: list[int]) -> int | None:
         """OLL with unit weights: while the assumptions fail, relax the soft ones in the core
         (one more of them may go) through a totalizer. Returns the optimal build, None when the
         hard part alone fails; raises TimeoutError when interrupted."""
-        solver = self.solver
+        top = self.top
         assumed = dict.fromkeys(soft)
         bounds: dict[int, tuple[ITotalizer, int]] = {}  # "sum <= b" literal -> (totalizer, b)
         while True:
             answer = solver.solve_limited(assumptions=hard + list(assumed), expect_interrupt=True)
             if answer is None:
-                solver.clear_interrupt()
                 raise TimeoutError
             if answer:
                 return model_mask(solver.get_model(), 1, self.count)
@@ -118,48 +116,43 @@ class _Solver:
                         assumed[-total.rhs[bound + 1]] = None
                         bounds[-total.rhs[bound + 1]] = (total, bound + 1)
             if len(core) > 1:
-                total = ITotalizer(lits=[-lit for lit in core], ubound=len(core), top_id=self.top)
-                self.top = total.top_id
+                total = ITotalizer(lits=[-lit for lit in core], ubound=len(core), top_id=top)
+                top = total.top_id
                 solver.append_formula(total.cnf.clauses)
                 assumed[-total.rhs[1]] = None
                 bounds[-total.rhs[1]] = (total, 1)
 
     def steered(self, hard: list[int], mask: int) -> int | None:
         """Any build meeting the hard part, steered towards `mask`'s choices."""
-        self.solver.set_phases([i + 1 if mask >> i & 1 else -(i + 1) for i in range(self.count)])
-        if not self.solver.solve(assumptions=hard):
-            return None
-        return model_mask(self.solver.get_model(), 1, self.count)
+        with Glucose4(bootstrap_with=self.clauses) as solver:
+            solver.set_phases([i + 1 if mask >> i & 1 else -(i + 1) for i in range(self.count)])
+            if not solver.solve(assumptions=hard):
+                return None
+            return model_mask(solver.get_model(), 1, self.count)
 
 
-_lock = threading.Lock()
-
-
-def _solver(cat: Catalog, completion: bool) -> _Solver:
+def _formula(cat: Catalog, completion: bool) -> _Formula:
     key = "maxsat+y" if completion else "maxsat"
     found = cat.derived.get(key)
-    if found is None or found.calls >= REBUILD_AFTER:
-        if found is not None:
-            found.solver.delete()
-        found = cat.derived[key] = _Solver(cat, completion)
-    found.calls += 1
+    if found is None:
+        found = cat.derived.setdefault(key, _Formula(cat, completion))
     return found
 
 
 def nearest(cat: Catalog, mask: int, pins: Pins, keep: tuple[GroupDef, ...]) -> int | None:
     """The acceptable valid build (see repair) with the fewest changes from `mask`, None if there
     is none."""
-    with _lock:
-        solver = _solver(cat, completion=len(keep) < len(cat.needy))
-        if solver.impossible:
-            return None
-        hard, soft = solver.literals(cat, mask, pins, keep)
-        timer = threading.Timer(TIME_LIMIT, solver.solver.interrupt)
+    formula = _formula(cat, completion=len(keep) < len(cat.needy))
+    if formula.impossible:
+        return None
+    hard, soft = formula.literals(cat, mask, pins, keep)
+    with Glucose4(bootstrap_with=formula.clauses) as solver:
+        timer = threading.Timer(TIME_LIMIT, solver.interrupt)
         timer.start()
         try:
-            best = solver.optimum(hard, soft)
+            best = formula.optimum(solver, hard, soft)
         except TimeoutError:
-            return solver.steered(hard, mask)
+            best = formula.steered(hard, mask)
         finally:
             timer.cancel()
     return None if best is None else _cheaper_ties(cat, mask, best, pins, keep)

@@ -11,7 +11,9 @@ The solver is Glucose (CDCL SAT) through PySAT; engine.maxsat runs core-guided M
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -117,6 +119,7 @@ class Oracle:
         self.count = len(cat.options)
         self.solver = Glucose4(bootstrap_with=[c for c in formula.clauses if c])
         self.lock = threading.Lock()
+        _live.add(self)
 
     def completion(self, chosen: int) -> int | None:
         """A valid complete build holding every option of `chosen`, or None when none exists."""
@@ -126,6 +129,17 @@ class Oracle:
             if not self.solver.solve(assumptions=[i + 1 for i in iter_bits(chosen)]):
                 return None
             return model_mask(self.solver.get_model(), 1, self.count)
+
+
+# Oracles still alive when the interpreter exits: their solvers are freed first, while PySAT's
+# module is still there to do it (else each prints an "Exception ignored" at exit).
+_live: weakref.WeakSet[Oracle] = weakref.WeakSet()
+
+
+@atexit.register
+def _free_solvers() -> None:
+    for found in list(_live):
+        found.solver.delete()
 
 
 def model_mask(model: Iterable[int], first: int, count: int) -> int:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from configurator.engine import Action, Catalog, State, default_state, quote, to_plain
+from configurator.engine import Action, Catalog, State, default_state, minimal_repair, quote, to_plain
+from configurator.engine.check import covering_builds
 from configurator.engine.evaluate import availability, option_status
-from configurator.engine.sat import oracle
 from configurator.engine.synthetic import synthetic_snapshot
 
 from .cpsat import Checker
@@ -82,13 +82,10 @@ def test_publishing_marks_unreachable_exactly_the_options_in_no_valid_complete_b
 
     assert all(unpublished.in_no_complete_build(i) for i in cat.unreachable)
     covered = 0
-    for option in cat.options:
-        if not option.available or option.index in cat.unreachable or covered >> option.index & 1:
-            continue
-        build = oracle(cat).completion(1 << option.index)
-        assert build is not None, option.key
-        assert unpublished.valid(build) and unpublished.complete(build) and build >> option.index & 1
+    for build in covering_builds(cat):
+        assert unpublished.valid(build) and unpublished.complete(build)
         covered |= build
+    assert covered == cat.available_mask
     assert cat.unreachable  # the generated catalogs do have unreachable options
 
 
@@ -129,3 +126,13 @@ def test_availability_from_builds_the_walks_reach_is_exact(car):
                 assert checker.status(mask, index) == status, cat.options[index].key
                 seen.add(status)
     assert seen == {"conflict", "unavailable"}
+
+
+def test_the_same_click_gets_the_same_repair_later_on(car):
+    # Asked again after the whole walk (other repairs and oracle questions in between), the deep
+    # repairs, where MaxSAT answers, come out as they did the first time.
+    deep = [s for s in car.situations if car.checker.distance(s.clicked, s.repaired) > 3]
+
+    again = [minimal_repair(car.cat, s.clicked, s.pins) for s in reversed(deep)]
+
+    assert deep and again == [s.repaired for s in reversed(deep)]
