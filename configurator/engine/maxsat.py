@@ -24,8 +24,6 @@ stays the same).
 
 from __future__ import annotations
 
-import threading
-
 from pysat.card import ITotalizer
 from pysat.solvers import Glucose4
 
@@ -33,10 +31,12 @@ from .catalog import SINGLE, TEXT, Catalog, GroupDef, iter_bits
 from .repair import Pins, price_between
 from .sat import Formula, completeness, model_mask, validity
 
-# A click waits for the answer: past this the nearest build found by a plain SAT call steered
-# towards the current choices is taken instead (valid and completable, maybe not minimal). The
-# slowest fallback measured at 40 x 30 with 1,000 rules takes a few milliseconds.
-TIME_LIMIT = 1.0
+# A click waits for the answer, so the solver has a budget of unit propagations (about a second
+# or two of work; counted, not timed, so an answer never depends on the machine's load, and no
+# timer thread is started per repair). Past it the nearest build found by a plain SAT call
+# steered towards the current choices is taken instead (valid and completable, maybe not
+# minimal). The most any repair took at 40 x 30 with 1,000 rules was 23,414 propagations.
+PROPAGATIONS = 20_000_000
 
 
 class _Formula:
@@ -95,12 +95,16 @@ class _Formula:
     def optimum(self, solver: Glucose4, hard: list[int], soft: list[int]) -> int | None:
         """OLL with unit weights: while the assumptions fail, relax the soft ones in the core
         (one more of them may go) through a totalizer. Returns the optimal build, None when the
-        hard part alone fails; raises TimeoutError when interrupted."""
+        hard part alone fails; raises TimeoutError past the budget of propagations."""
         top = self.top
         assumed = dict.fromkeys(soft)
         bounds: dict[int, tuple[ITotalizer, int]] = {}  # "sum <= b" literal -> (totalizer, b)
         while True:
-            answer = solver.solve_limited(assumptions=hard + list(assumed), expect_interrupt=True)
+            left = PROPAGATIONS - solver.accum_stats()["propagations"]
+            if left <= 0:
+                raise TimeoutError
+            solver.prop_budget(left)
+            answer = solver.solve_limited(assumptions=hard + list(assumed))
             if answer is None:
                 raise TimeoutError
             if answer:
@@ -147,14 +151,10 @@ def nearest(cat: Catalog, mask: int, pins: Pins, keep: tuple[GroupDef, ...]) -> 
         return None
     hard, soft = formula.literals(cat, mask, pins, keep)
     with Glucose4(bootstrap_with=formula.clauses) as solver:
-        timer = threading.Timer(TIME_LIMIT, solver.interrupt)
-        timer.start()
         try:
             best = formula.optimum(solver, hard, soft)
         except TimeoutError:
             best = formula.steered(hard, mask)
-        finally:
-            timer.cancel()
     return None if best is None else _cheaper_ties(cat, mask, best, pins, keep)
 
 

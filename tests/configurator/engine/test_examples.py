@@ -257,3 +257,16 @@ def test_reachability_out_of_time_keeps_every_option_on_offer_as_undecided():
 
     assert found.unreachable == []
     assert len(found.undecided) == 8
+
+
+def test_past_its_budget_maxsat_still_answers_a_valid_repair_that_keeps_the_click(car, monkeypatch):
+    from configurator.engine import Pins, maxsat, minimal_repair, normalize
+
+    monkeypatch.setattr(maxsat, "PROPAGATIONS", 1)
+    state, _ = normalize(car, {"trim": "electric", "wheels": "w18"})
+    trim = car.group_by_code["trim"].index
+
+    repaired = minimal_repair(car, state.mask, Pins(groups=frozenset({trim})), budget=0)
+
+    assert quote(car, to_plain(car, state.with_mask(repaired))).evaluation.valid
+    assert to_plain(car, state.with_mask(repaired))["trim"] == "electric"
