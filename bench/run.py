@@ -88,6 +88,8 @@ def main() -> int:
 
     say("engine: 20 steps x 20 options, 300 rules ...")
     report(engine.run(clicks=300 if args.quick else 1500))
+    say("engine: car size, 40 steps x 30 options, 1,000 rules ...")
+    report(engine.run_car_size(clicks=600 if args.quick else 3000))
     say("publish confirmation: checking the builds a new version makes stale ...")
     from bench import carry_over
 
