@@ -48,8 +48,11 @@ test: dev-deps
 faults: dev-deps
 	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
+## One worker for every queue; production may split them (README, Scaling out), e.g.
+## `make worker WORKER_QUEUES=celery,renders` and `make worker WORKER_QUEUES=personalization`
+WORKER_QUEUES ?= celery,renders,personalization
 worker: deps
-	$(BIN)/celery -A atelier worker --loglevel=INFO
+	$(BIN)/celery -A atelier worker -Q $(WORKER_QUEUES) --loglevel=INFO
 
 beat: deps
 	$(BIN)/celery -A atelier beat --loglevel=INFO
