@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -69,7 +70,9 @@ defaults
     timeout server 150s
     timeout queue 150s
     timeout http-request 30s
-    timeout check 2s
+    # A node that is busy answers its check late, not never: only a refused connection (a node
+    # that is gone) or 10 s of silence counts as a failed check.
+    timeout check 10s
     # Send a request again, to the other node, only if it never reached a node.
     retries 2
     option redispatch 1
@@ -146,5 +149,9 @@ def haproxy(nodes: list[Node], folder: Path, log: Path, *, port: int, check_ms: 
         yield balancer
     finally:
         if process.poll() is None:
-            process.terminate()
-        balancer.returncode = process.wait(timeout=10)
+            process.send_signal(signal.SIGUSR1)  # a soft stop: no new connections, the open ones end
+        try:
+            balancer.returncode = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            balancer.returncode = process.wait()
