@@ -17,7 +17,9 @@ the load test counts that, and it can only count what the client knows it retrie
 
 Each node gets at most as many requests at once as it has sync workers (`maxconn`): the rest
 wait in HAProxy's queue instead of a node's listen backlog, where a stopping node would drop
-them. Health checks are `HEAD /health/` (the database alone; see atelier/health.py).
+them. Health checks are `HEAD /health/` (the database alone; see atelier/health.py); besides, the
+first connection a node refuses takes it out of the rotation at once (`observe layer4`), so the
+requests sent again do not find it again.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ defaults
     # that is gone) or 10 s of silence counts as a failed check.
     timeout check 10s
     # Send a request again, to the other node, only if it never reached a node.
-    retries 2
+    retries 3
     option redispatch 1
     retry-on conn-failure
     http-reuse never
@@ -90,7 +92,9 @@ backend nodes
     option httpchk
     http-check send meth HEAD uri /health/ ver HTTP/1.1 hdr Host {host}
     http-check expect status 200
-    default-server check inter {check_ms} fall 2 rise 2
+    # A refused connection takes the node out at once (a retry would otherwise find it again:
+    # it has the fewest connections); checks bring it back.
+    default-server check inter {check_ms} fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 {servers}
 """
 

@@ -500,12 +500,11 @@ def run_nodes(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
           stack.celery_worker(env, files / "worker-personalization.log", name="personalization",
                               queues="personalization") as personalization,
           stack.celery_beat(env, files / "beat.log") as beat):
-        with nodes.web_nodes(env, files, count=args.nodes, workers=args.workers, threads=args.threads) as web:
+        with nodes.web_nodes(env, files, count=args.nodes, workers=args.workers, threads=args.threads,
+                             warm=lambda url: warm_up(url, clock)) as web:
             clock.say(f"stack up: {args.nodes} gunicorn nodes ({workers}) behind HAProxy at {web.url}; a Celery "
                       "worker for the celery and renders queues, one for personalization, and beat; PostgreSQL, "
                       "Redis; DEBUG=0, rate limits off")
-            for node in web.nodes:
-                warm_up(node.url, clock)
             stops = nodes.StopSchedule(web, args.stop, clock.say, restart_after=args.restart_after)
             stops.start()
             try:

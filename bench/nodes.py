@@ -79,8 +79,9 @@ class WebNodes:
 
 @contextmanager
 def web_nodes(env: dict[str, str], files: Path, *, count: int, workers: int, threads: int = 1,
-              check_ms: int = 1000) -> Iterator[WebNodes]:
-    """`count` gunicorn nodes (web1, web2, ...) and HAProxy in front of them on 127.0.0.1; each
+              check_ms: int = 1000, warm: Callable[[str], None] | None = None) -> Iterator[WebNodes]:
+    """`count` gunicorn nodes (web1, web2, ...) and HAProxy in front of them on 127.0.0.1 once
+    `warm(url)` has warmed up each node (as a new node joins a balancer once it is ready); each
     node is stopped gracefully when the block ends (a node stopped meanwhile as it ended)."""
     nodes = [stack.GunicornNode(env, files / f"web{i}.log", name=f"web{i}", workers=workers, threads=threads)
              for i in range(1, count + 1)]
@@ -90,6 +91,8 @@ def web_nodes(env: dict[str, str], files: Path, *, count: int, workers: int, thr
         for node in nodes:
             cleanup.callback(node.stop)
             node.start()
+            if warm is not None:
+                warm(node.url)
         folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="atelier-haproxy-")))
         members = [balancer.Node(n.name, n.port, workers) for n in nodes]
         lb = cleanup.enter_context(balancer.haproxy(members, folder, files / "haproxy.log", port=free_port(),
