@@ -90,7 +90,7 @@ def explain(differences: list[tuple], journals: list[dict], kills: dict[str, flo
             pool[item] -= taken
             left -= taken
             explained[reason] += taken
-            if reason == LOST:
+            if reason == LOST and taken:
                 ages += [mine.lost_ages[item]] * taken
             if left and label == "missing" and mine.consents:
                 taken = min(left, mine.before_consent[item])

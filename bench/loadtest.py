@@ -340,6 +340,13 @@ def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dic
         print(f"  the lost events were answered {min(ages) * 1000:.0f} to {max(ages) * 1000:.0f} ms before the kill "
               f"(clicks and share views answered by killed nodes in the whole run: {answered})")
     print(f"differences left unexplained: {sum(d[3] for d in unexplained)} events")
+    by_shopper = {j["shopper"]: j for j in journals if j["shopper"]}
+    for shopper, label, item, _n in unexplained[:10]:  # where an unexplained click or share view came from
+        for entry in [*by_shopper.get(shopper, {}).get("clicks", ()), *by_shopper.get(shopper, {}).get("share_views", ())]:
+            if item in items_of(entry):
+                since = {node: round(at - entry.get("at", 0), 2) for node, at in kills.items()}
+                print(f"  {label} {item}: answered by {entry.get('node')}, seconds before each kill {since}, "
+                      f"lost before by {entry.get('lost_from')}, consent {entry.get('consent')}")
     return unexplained
 
 

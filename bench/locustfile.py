@@ -319,7 +319,9 @@ class Shopper(FastHttpUser):
             response = self.client.request(method, path, name=name, catch_response=True, **kwargs)
             with response:
                 response.attempt, response.lost_from, response.in_doubt = attempt, lost_from, False
-                lost = response.status_code in LOST
+                # Lost: no answer, the balancer's own, or one cut off (a node killed while sending it)
+                failed = response.request_meta.get("exception") is not None
+                lost = response.status_code in LOST or (failed and response.status_code < 400)
                 if lost and idempotent and attempt < RETRIES:
                     self.journal["retries"].append(self._lost(name, response))
                     lost_from.append(_node(response))
