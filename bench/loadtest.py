@@ -532,8 +532,7 @@ def run_nodes(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
     log_summary(files)
     for error in stops.errors:
         clock.say(error)
-    expected_exits = all(node.exits[-1] == 0 for node in web.nodes) and all(
-        s.exit_code == stops.expected_exit(s) for s in stops.done)
+    expected_exits = stops.exits_as_expected()
     if not expected_exits:
         clock.say("a node did not exit as it should have (0 after SIGTERM or at the end, -9 after SIGKILL)")
     all_done = len(stops.done) == len(args.stop)

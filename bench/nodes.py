@@ -126,7 +126,8 @@ class StopSchedule(threading.Thread):
             stopped = Stopped(stop, at=time.time())
             node.signal(SIGNALS[stop.kind])
             self.done.append(stopped)
-            self.say(f"{stop.node}: SIG{stop.kind.upper()} {stop.seconds:.0f}s into the load")
+            self.say(f"{stop.node}: SIG{stop.kind.upper()} {stop.seconds:.0f}s into the load, at "
+                     f"{time.strftime('%H:%M:%S', time.localtime(stopped.at))}.{int(stopped.at % 1 * 1000):03d}")
             try:
                 stopped.exit_code = node.wait(timeout=node.graceful_seconds + 10)
             except subprocess.TimeoutExpired as exc:
@@ -143,5 +144,12 @@ class StopSchedule(threading.Thread):
                 stopped.restarted_at = time.time()
                 self.say(f"{stop.node}: started again")
 
-    def expected_exit(self, stopped: Stopped) -> int:
-        return 0 if stopped.stop.kind == "term" else -signal.SIGKILL
+    def exits_as_expected(self) -> bool:
+        """Each stop ended its node as its signal should (0 after SIGTERM, -9 after SIGKILL), and
+        every node's last process ended with 0 (stopped gracefully at the end) unless a stop
+        ended it and it was not started again."""
+        for stopped in self.done:
+            if stopped.exit_code != (0 if stopped.stop.kind == "term" else -signal.SIGKILL):
+                return False
+        ended_by_stop = {s.stop.node: s.exit_code for s in self.done if s.restarted_at is None}
+        return all(node.exits and node.exits[-1] == ended_by_stop.get(node.name, 0) for node in self.web.nodes)
