@@ -5,8 +5,9 @@ fails the run). Pure: journals and differences in, counts out.
 - "lost with a killed node's write-behind buffer": clicks' and share views' events are written
   behind (personalization/writebehind.py): the node answers first and writes them within
   ATELIER_EVENT_FLUSH_SECONDS. A node killed with SIGKILL loses what it still held, so only events
-  of requests that node answered at most `window` seconds before it was killed may be missing. A
-  graceful stop (SIGTERM) writes them: none may be missing then.
+  of requests that node answered at most `window` seconds before it was killed (or that reached
+  the client just after) may be missing. A graceful stop (SIGTERM) writes them: none may be
+  missing then.
 - "stored twice": a click or share view whose answer a killed node lost was sent again; the lost
   attempt may have been written too (each attempt's events get keys of their own).
 - "a remix whose answer was lost": a remix is not sent again (not idempotent); it may have been
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+AFTER = 1.0  # seconds after a kill that an answer the node had sent may still arrive
 WRITTEN_BEHIND = ("option_selected", "option_removed", "text_personalized", "share_viewed")
 LOST = "lost with a killed node's write-behind buffer"
 TWICE = "stored twice (answer lost, sent again)"
@@ -50,7 +52,8 @@ def allowance(journal: dict, kills: dict[str, float], window: float,
     for index, entry in enumerate([*clicks, *journal["share_views"]]):
         items = items_of(entry)
         killed_at = kills.get(entry.get("node"))
-        if killed_at is not None and 0 <= killed_at - entry.get("at", 0) <= window:
+        # (an answer the node sent just before it died can reach the client a moment after)
+        if killed_at is not None and -AFTER <= killed_at - entry.get("at", 0) <= window:
             allowed.lost.update(items)
             for item in items:
                 allowed.lost_ages[item] = killed_at - entry["at"]
