@@ -43,21 +43,23 @@ class Allowance:
     before_consent: Counter = field(default_factory=Counter)
 
 
-def allowance(journal: dict, kills: dict[str, float], window: float,
+def allowance(journal: dict, kills: list[tuple[str, float]], window: float,
               items_of: Callable[[dict], list[tuple]]) -> Allowance:
-    """`kills`: node name -> when it was killed (epoch seconds); `items_of(entry)`: the expected
-    event items of a journaled click or share view."""
+    """`kills`: (node name, when it was killed in epoch seconds), a node may be killed more than
+    once; `items_of(entry)`: the expected event items of a journaled click or share view."""
+    killed = {node for node, _at in kills}
     allowed = Allowance()
     clicks = journal["clicks"]
     for index, entry in enumerate([*clicks, *journal["share_views"]]):
         items = items_of(entry)
-        killed_at = kills.get(entry.get("node"))
         # (an answer the node sent just before it died can reach the client a moment after)
-        if killed_at is not None and -AFTER <= killed_at - entry.get("at", 0) <= window:
+        ages = [at - entry.get("at", 0) for node, at in kills if node == entry.get("node")]
+        age = next((a for a in ages if -AFTER <= a <= window), None)
+        if age is not None:
             allowed.lost.update(items)
             for item in items:
-                allowed.lost_ages[item] = killed_at - entry["at"]
-        if any(node in kills for node in entry.get("lost_from") or ()):
+                allowed.lost_ages[item] = age
+        if any(node in killed for node in entry.get("lost_from") or ()):
             allowed.twice.update(items)
         if index < len(clicks) and entry.get("consent") is None:
             allowed.before_consent.update(items)
@@ -66,7 +68,7 @@ def allowance(journal: dict, kills: dict[str, float], window: float,
     return allowed
 
 
-def explain(differences: list[tuple], journals: list[dict], kills: dict[str, float], window: float,
+def explain(differences: list[tuple], journals: list[dict], kills: list[tuple[str, float]], window: float,
             items_of: Callable[[dict], list[tuple]]) -> tuple[Counter, list[tuple], list[float]]:
     """(events per reason explained, the differences left unexplained, the ages in seconds of the
     events lost with a killed node). `differences` as loadtest.compare gives them."""

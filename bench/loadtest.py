@@ -275,11 +275,11 @@ def print_latencies(stats: Path) -> tuple[int, int, dict[str, int]]:
     return total, errors, per_route
 
 
-def check_events(journals: list[dict], clock: Clock, kills: dict[str, float] | None = None,
+def check_events(journals: list[dict], clock: Clock, kills: list[tuple[str, float]] | None = None,
                  window: float = 2.0) -> bool:
     """Every event the shoppers were answered for is stored, once. With nodes stopped (`kills`:
-    node -> when it was killed with SIGKILL), the differences a stop explains are counted apart
-    (bench/explain.py) and only the rest fail the run."""
+    (node, when it was killed with SIGKILL), maybe none), the differences a stop explains are
+    counted apart (bench/explain.py) and only the rest fail the run."""
     from configurator.models import Product
 
     refs = {p.slug: (p.pk, p.current_version_id) for p in Product.objects.all()}
@@ -321,7 +321,7 @@ def check_events(journals: list[dict], clock: Clock, kills: dict[str, float] | N
     return ok
 
 
-def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dict, kills: dict[str, float],
+def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dict, kills: list[tuple[str, float]],
                        window: float) -> list[tuple]:
     """Print what stopped nodes explain (bench/explain.py); return the differences left."""
     from bench.explain import CONSENT, LOST, REMIX, TWICE, explain
@@ -332,7 +332,8 @@ def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dic
         return [("share_viewed", entry["build"])]
 
     explained, unexplained, ages = explain(differences, journals, kills, window, items_of)
-    answered = sum(1 for j in journals for e in [*j["clicks"], *j["share_views"]] if e.get("node") in kills)
+    killed = {node for node, _at in kills}
+    answered = sum(1 for j in journals for e in [*j["clicks"], *j["share_views"]] if e.get("node") in killed)
     print(f"differences a stopped node explains (write-behind window {window:.1f}s before a SIGKILL):")
     for reason in (LOST, TWICE, REMIX, CONSENT):
         print(f"  {reason}: {explained.get(reason, 0)} events")
@@ -344,7 +345,7 @@ def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dic
     for shopper, label, item, _n in unexplained[:10]:  # where an unexplained click or share view came from
         for entry in [*by_shopper.get(shopper, {}).get("clicks", ()), *by_shopper.get(shopper, {}).get("share_views", ())]:
             if item in items_of(entry):
-                since = {node: round(at - entry.get("at", 0), 2) for node, at in kills.items()}
+                since = [(node, round(at - entry.get("at", 0), 2)) for node, at in kills]
                 print(f"  {label} {item}: answered by {entry.get('node')}, seconds before each kill {since}, "
                       f"lost before by {entry.get('lost_from')}, consent {entry.get('consent')}")
     return unexplained
@@ -525,7 +526,7 @@ def run_nodes(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
         print_balancer(rows)
         exits = {node.name: node.exits for node in web.nodes}
         clock.say(f"nodes exited with {exits}; HAProxy with {web.balancer.returncode}")
-        kills = {s.stop.node: s.at for s in stops.done if s.stop.kind == "kill"}
+        kills = [(s.stop.node, s.at) for s in stops.done if s.stop.kind == "kill"]
         ok = verify(args, files, clock, stats, journal_file, stopped, kills=kills, stopped_nodes=bool(stops.done))
     clock.say(f"workers exited with {renders.returncode} (celery, renders) and {personalization.returncode} "
               f"(personalization), beat with {beat.returncode}")
@@ -554,7 +555,7 @@ def print_balancer(rows: list[dict[str, str]]) -> None:
 
 
 def verify(args, files: Path, clock: Clock, stats: Path, journal_file: Path, stopped: float,
-           kills: dict[str, float] | None = None, stopped_nodes: bool = False) -> bool:
+           kills: list[tuple[str, float]] | None = None, stopped_nodes: bool = False) -> bool:
     """The load's answers, then the events and the profiles (see the module docstring). With
     `kills` (several nodes), what stopped nodes explain is counted apart."""
     if not (stats.exists() and journal_file.exists()):

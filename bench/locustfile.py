@@ -61,7 +61,7 @@ STOPPING: list[bool] = []  # set when the run is stopping: no step starts after 
 SHARED: list[dict] = []  # every share so far: {"code", "build", "user"}, for others to view and remix
 _numbers = count(1)
 LOST = (0, 502, 503, 504)  # the answer never came: no connection, or the balancer's own answer
-RETRIES = 3
+RETRIES = 4  # after 0.5, 1, 2 and 4 s: a node that restarts or a balancer that finds the other one
 
 
 
@@ -327,7 +327,7 @@ class Shopper(FastHttpUser):
                     lost_from.append(_node(response))
                     response.request_meta["name"] = f"{name} (lost, sent again)"
                     response.success()
-                    gevent.sleep(0.2 * (attempt + 1))
+                    gevent.sleep(0.5 * 2**attempt)
                     continue
                 if lost and not idempotent:
                     self.journal["in_doubt"].append(self._lost(name, response))
