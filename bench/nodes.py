@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,8 +92,9 @@ def web_nodes(env: dict[str, str], files: Path, *, count: int, workers: int, thr
         for node in nodes:
             cleanup.callback(node.stop)
             node.start()
-            if warm is not None:
-                warm(node.url)
+        if warm is not None:
+            with ThreadPoolExecutor(len(nodes)) as pool:
+                list(pool.map(warm, [node.url for node in nodes]))
         folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="atelier-haproxy-")))
         members = [balancer.Node(n.name, n.port, workers) for n in nodes]
         lb = cleanup.enter_context(balancer.haproxy(members, folder, files / "haproxy.log", port=free_port(),
