@@ -144,7 +144,17 @@ class StopSchedule(threading.Thread):
                     self.errors.append(f"{stop.node} did not start again: {exc}")
                     continue
                 stopped.restarted_at = time.time()
-                self.say(f"{stop.node}: started again")
+                self.say(f"{stop.node}: started again; back in the balancer's rotation "
+                         f"{self._back_in_rotation(stop.node):.1f}s later")
+
+    def _back_in_rotation(self, name: str, timeout: float = 60.0) -> float:
+        """Seconds until HAProxy's checks put a restarted node back UP (its workers must boot)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout and not self._cancel.is_set():
+            if any(row["svname"] == name and row["status"] == "UP" for row in self.web.balancer.stats()):
+                break
+            time.sleep(0.2)
+        return time.monotonic() - started
 
     def exits_as_expected(self) -> bool:
         """Each stop ended its node as its signal should (0 after SIGTERM, -9 after SIGKILL), and
