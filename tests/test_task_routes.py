@@ -25,7 +25,7 @@ def test_profile_refreshes_and_personalization_sweeps_go_to_the_personalization_
 
 def test_social_cards_and_the_render_quota_go_to_the_renders_queue():
     assert {queue_of(name) for name in RENDERS} == {"renders"}
-    assert RENDERS <= atelier_tasks()  # the routes name tasks that exist
+    assert atelier_tasks() >= RENDERS  # the routes name tasks that exist
 
 
 def test_order_e_mails_and_the_health_ping_stay_on_the_default_queue():
