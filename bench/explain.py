@@ -5,9 +5,9 @@ fails the run). Pure: journals and differences in, counts out.
 - "lost with a killed node's write-behind buffer": clicks' and share views' events are written
   behind (personalization/writebehind.py): the node answers first and writes them within
   ATELIER_EVENT_FLUSH_SECONDS. A node killed with SIGKILL loses what it still held, so only events
-  of requests that node answered at most `window` seconds before it was killed (or that reached
-  the client just after) may be missing. A graceful stop (SIGTERM) writes them: none may be
-  missing then.
+  of requests that node had received before it was killed and answered at most `window` seconds
+  before (an answer can reach the client after the kill) may be missing. A graceful stop
+  (SIGTERM) writes them: none may be missing then.
 - "stored twice": a click or share view whose answer a killed node lost was sent again; the lost
   attempt may have been written too (each attempt's events get keys of their own).
 - "a remix whose answer was lost": a remix is not sent again (not idempotent); it may have been
@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-AFTER = 1.0  # seconds after a kill that an answer the node had sent may still arrive
 WRITTEN_BEHIND = ("option_selected", "option_removed", "text_personalized", "share_viewed")
 LOST = "lost with a killed node's write-behind buffer"
 TWICE = "stored twice (answer lost, sent again)"
@@ -52,9 +51,12 @@ def allowance(journal: dict, kills: list[tuple[str, float]], window: float,
     clicks = journal["clicks"]
     for index, entry in enumerate([*clicks, *journal["share_views"]]):
         items = items_of(entry)
-        # (an answer the node sent just before it died can reach the client a moment after)
-        ages = [at - entry.get("at", 0) for node, at in kills if node == entry.get("node")]
-        age = next((a for a in ages if -AFTER <= a <= window), None)
+        # The node did the work between the request's going out and its answer's coming in (which,
+        # on a busy machine, can be well after the node died): its events may have been in the
+        # buffer if that span reaches into the last `window` seconds before the kill.
+        sent, answered = entry.get("sent", entry.get("at", 0)), entry.get("at", 0)
+        ages = [at - answered for node, at in kills if node == entry.get("node") and sent <= at <= answered + window]
+        age = ages[0] if ages else None
         if age is not None:
             allowed.lost.update(items)
             for item in items:

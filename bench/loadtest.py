@@ -338,8 +338,9 @@ def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dic
     for reason in (LOST, TWICE, REMIX, CONSENT):
         print(f"  {reason}: {explained.get(reason, 0)} events")
     if ages:
-        print(f"  their answers reached the shoppers {-max(ages) * 1000:+.0f} to {-min(ages) * 1000:+.0f} ms from the "
-              f"kill (clicks and share views answered by killed nodes in the whole run: {answered})")
+        print(f"  their answers came in {-max(ages) * 1000:+.0f} to {-min(ages) * 1000:+.0f} ms from the kill, their "
+              f"requests having gone out before it (clicks and share views answered by killed nodes in the whole run: "
+              f"{answered})")
     print(f"differences left unexplained: {sum(d[3] for d in unexplained)} events")
     by_shopper = {j["shopper"]: j for j in journals if j["shopper"]}
     for shopper, label, item, _n in unexplained[:10]:  # where an unexplained click or share view came from

@@ -24,8 +24,9 @@ safe: a GET, a save or an order (their forms carry a one-time token, so the serv
 retry with the first answer), a batch of client events (keyed) and a share (sharing a shared
 design changes nothing). A consent or a remix is never sent again: the journal keeps it as "in
 doubt" (the server may or may not have done it). Each response names the node that answered it
-(X-Atelier-Node, set by the balancer); clicks and share views journal it with the time, so the
-load test can tell which events a killed node may have held in its write-behind buffer.
+(X-Atelier-Node, set by the balancer); clicks and share views journal it with the times the
+request went out and its answer came in, so the load test can tell which events a killed node
+may have held in its write-behind buffer.
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ class Page(HTMLParser):
 def _node(response) -> str | None:
     """The web node that answered (the balancer's header), None without a balancer."""
     return response.headers.get("X-Atelier-Node") if response.headers else None
+
+
+def _answered(response) -> dict:
+    """Which node answered, when the request went out and when its answer was in (the node did
+    the work in between), and which nodes lost an earlier attempt's answer."""
+    return {"node": _node(response), "sent": response.sent, "at": time.time(), "lost_from": response.lost_from}
 
 
 def shopper_from_cookie(value: str) -> str | None:
@@ -316,9 +323,11 @@ class Shopper(FastHttpUser):
         as in doubt and counted under "<name> (lost, in doubt)", never as the shopper's error."""
         lost_from: list[str | None] = []  # the nodes that lost an attempt's answer
         for attempt in range(RETRIES + 1):
+            sent = time.time()
             response = self.client.request(method, path, name=name, catch_response=True, **kwargs)
             with response:
                 response.attempt, response.lost_from, response.in_doubt = attempt, lost_from, False
+                response.sent = sent
                 # Lost: no answer, the balancer's own, or one cut off (a node killed while sending it)
                 failed = response.request_meta.get("exception") is not None
                 lost = response.status_code in LOST or (failed and response.status_code < 400)
@@ -343,7 +352,7 @@ class Shopper(FastHttpUser):
 
     def _get(self, path: str, name: str, **headers) -> str | None:
         with self._send("GET", path, name=name, idempotent=True, headers=headers or None) as response:
-            self.answered = {"node": _node(response), "at": time.time(), "lost_from": response.lost_from}
+            self.answered = _answered(response)
             if response.status_code != 200:
                 self._fail(response, f"{name}: {response.status_code}")
                 return None
@@ -404,7 +413,7 @@ class Shopper(FastHttpUser):
             headers["HX-Trigger-Name"] = trigger_name
         self._begin(f"{kind} {path}")
         with self._send("GET", path, name=name, idempotent=True, headers=headers) as response:
-            answered = {"node": _node(response), "at": time.time(), "lost_from": response.lost_from}
+            answered = _answered(response)
             pushed = response.headers.get("HX-Push-Url") if response.headers else None
             if response.status_code != 200 or not pushed:
                 self._fail(response, f"{name}: {response.status_code}, HX-Push-Url {pushed!r}")

@@ -129,7 +129,7 @@ class StopSchedule(threading.Thread):
             node.signal(SIGNALS[stop.kind])
             self.done.append(stopped)
             self.say(f"{stop.node}: SIG{stop.kind.upper()} {stop.seconds:.0f}s into the load, at "
-                     f"{time.strftime('%H:%M:%S', time.localtime(stopped.at))}.{int(stopped.at % 1 * 1000):03d}")
+                     f"{time.strftime('%H:%M:%S', time.gmtime(stopped.at))}.{int(stopped.at % 1 * 1000):03d} UTC")
             try:
                 stopped.exit_code = node.wait(timeout=node.graceful_seconds + 10)
             except subprocess.TimeoutExpired as exc:

@@ -18,7 +18,7 @@ def journal(shopper: str = "s1", **parts) -> dict:
 
 
 def click(node: str = "web2", at: float = KILLED_AT - 0.1, **extra) -> dict:
-    return {"product": "car", "node": node, "at": at, "consent": "all", "lost_from": [], **extra}
+    return {"product": "car", "node": node, "sent": at - 0.05, "at": at, "consent": "all", "lost_from": [], **extra}
 
 
 def items_of(entry: dict) -> list[tuple]:
@@ -42,6 +42,18 @@ def test_a_click_answered_long_before_the_kill_may_not_be_missing():
     assert unexplained == [("s1", "missing", CLICK, 1)]
 
 
+def test_an_answer_that_came_in_after_the_kill_counts_if_the_request_went_out_before():
+    late = click(sent=KILLED_AT - 0.2, at=KILLED_AT + 0.8)  # answered before the kill, read after
+
+    assert run([("s1", "missing", CLICK, 1)], [journal(clicks=[late])])[0] == {LOST: 1}
+
+
+def test_a_request_sent_after_the_kill_was_never_in_its_buffer():
+    after = click(sent=KILLED_AT + 0.1, at=KILLED_AT + 0.3)
+
+    assert run([("s1", "missing", CLICK, 1)], [journal(clicks=[after])])[1] == [("s1", "missing", CLICK, 1)]
+
+
 def test_after_a_graceful_stop_no_click_may_be_missing():
     _explained, unexplained, _ages = run([("s1", "missing", CLICK, 1)], [journal(clicks=[click()])], kills=())
 
@@ -55,7 +67,7 @@ def test_a_click_the_other_node_answered_may_not_be_missing():
 
 
 def test_a_node_killed_twice_explains_the_clicks_before_each_kill():
-    journals = [journal(clicks=[click(node="web1", at=10.0), click(node="web1", at=KILLED_AT - 0.5)])]
+    journals = [journal(clicks=[click(node="web1", at=10.0), click(node="web1", at=KILLED_AT - 0.5)])]  # kills: 10.2
 
     explained, unexplained, _ages = run([("s1", "missing", CLICK, 2)], journals,
                                         kills=(("web1", 10.2), ("web1", KILLED_AT)))
