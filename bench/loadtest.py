@@ -441,10 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     clock = Clock()
     missing = stack.services_missing()
-    if args.nodes > 1 and balancer.haproxy_binary() is None:
-        missing = ", ".join(filter(None, (missing, balancer.INSTALL)))
     if missing:
         print(f"loadtest: not run, missing {missing}")
+        return 2
+    if args.nodes > 1 and balancer.haproxy_binary() is None:
+        print(f"loadtest: not run. {balancer.INSTALL}")
         return 2
     spec = stack.StackSpec(args.database, args.cache_db, args.broker_db)
     files = ROOT / "artifacts" / "load" / args.database
