@@ -2,6 +2,7 @@
 databases, gunicorn (DEBUG off, static files through whitenoise), a Celery worker and celery
 beat. Each process is a context manager that starts it with its output in a log file and stops
 it gracefully (SIGTERM, then wait), so a web process writes its buffered click events first.
+GunicornNode is one web node that a run may also stop in its middle (bench/nodes.py).
 
     spec = StackSpec(database="atelier_load", cache_db=13, broker_db=14)
     env = stack_env(spec, files, ATELIER_RATELIMIT_ENABLED="0")
