@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -309,6 +310,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Sending a task while Redis is away fails fast (the callers log it; sweeps redo the work).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Queues, so that production can give drawing and personalization workers of their own (README,
+# "Scaling out"): "renders" draws social cards and keeps the render quota; "personalization"
+# refreshes profiles and runs the sweeps, segments, rollups, mailings and audience syncs;
+# everything else (order confirmations, design links, purges of keys, the health ping) stays on
+# "celery". All three are declared here, so a worker started without -Q (make worker, the test
+# suite's worker) consumes every one of them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("celery", "renders", "personalization")]
+CELERY_TASK_ROUTES = {
+    "configurator.social_card_render": {"queue": "renders"},
+    "configurator.social_cards_sweep": {"queue": "renders"},
+    "configurator.renders_evict": {"queue": "renders"},
+    "personalization.*": {"queue": "personalization"},
+}
 # Periodic work of `make beat`. Every task recomputes, so a missed or doubled run is harmless.
 # The sweeps redo what could not be queued while Redis was away (profiles, social cards,
 # order confirmations).
