@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: bench-scale capacity loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
+.PHONY: bench-scale capacity loadtest-nodes loadtest-profile run test faults worker beat bench loadtest lint deps dev-deps migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,11 @@ test: dev-deps
 faults: dev-deps
 	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
+## One worker for every queue; production may split them (README, Scaling out), e.g.
+## `make worker WORKER_QUEUES=celery,renders` and `make worker WORKER_QUEUES=personalization`
+WORKER_QUEUES ?= celery,renders,personalization
 worker: deps
-	$(BIN)/celery -A atelier worker --loglevel=INFO
+	$(BIN)/celery -A atelier worker -Q $(WORKER_QUEUES) --loglevel=INFO
 
 beat: deps
 	$(BIN)/celery -A atelier beat --loglevel=INFO
@@ -66,6 +69,11 @@ loadtest: dev-deps
 ## Capacity: the load test at 20, 50, 100 and 150 shoppers, a table in bench/REPORT.md (about 12 minutes)
 capacity: dev-deps
 	$(BIN)/python bench/capacity.py $(CAPACITY_ARGS)
+
+## The load test on two web nodes behind HAProxy (Debian's haproxy package), a worker for the renders
+## queue and one for personalization; stop a node mid-run with e.g. LOADTEST_ARGS="--stop term:web1:30"
+loadtest-nodes: dev-deps
+	$(BIN)/python bench/loadtest.py --nodes 2 --database atelier_load_nodes --cache-db 11 --broker-db 12 $(LOADTEST_ARGS)
 
 ## Cost curves: every step timed at 100k, 1M and 10M events on PostgreSQL (a throwaway database,
 ## atelier_scale), a table, exponents and a log-log chart in bench/REPORT.md. Long (10M: hours);

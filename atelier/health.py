@@ -6,6 +6,10 @@ away or full (the site still works: see the README); 503 when the database does 
 Never a stack trace. The public sees only that status; staff (logged in) and monitoring (the
 header "Authorization: Bearer <ATELIER_HEALTH_TOKEN>") also see each check's state, time and
 error class (or errno name), and the worker count.
+
+HEAD /health/ is the load balancer's check (README, "Scaling out"): the same status code, from the
+database alone. The other checks can only turn "ok" into "degraded", which is still 200, and the
+worker check waits out a broadcast ping (half a second of a web process) on every poll.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -94,7 +98,9 @@ def _may_see_details(request: HttpRequest) -> bool:
 
 @never_cache
 @require_safe
-def health(request: HttpRequest) -> JsonResponse:
+def health(request: HttpRequest) -> HttpResponse:
+    if request.method == "HEAD":
+        return HttpResponse(status=200 if _timed(_database)["ok"] else 503)
     checks: dict[str, dict] = {}
     for name in CHECKS:
         if name == "worker" and not checks["broker"]["ok"]:

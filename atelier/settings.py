@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -309,6 +310,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Sending a task while Redis is away fails fast (the callers log it; sweeps redo the work).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Queues, so that production can give drawing and personalization workers of their own (README,
+# "Scaling out"): "renders" draws social cards and keeps the render quota; "personalization"
+# refreshes profiles and runs the sweeps, segments, rollups, mailings and audience syncs;
+# everything else (order confirmations, design links, purges of keys, the health ping) stays on
+# "celery". All three are declared here, so a worker started without -Q (make worker, the test
+# suite's worker) consumes every one of them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("celery", "renders", "personalization")]
+CELERY_TASK_ROUTES = {
+    "configurator.social_card_render": {"queue": "renders"},
+    "configurator.social_cards_sweep": {"queue": "renders"},
+    "configurator.renders_evict": {"queue": "renders"},
+    "personalization.*": {"queue": "personalization"},
+}
 # Periodic work of `make beat`. Every task recomputes, so a missed or doubled run is harmless.
 # The sweeps redo what could not be queued while Redis was away (profiles, social cards,
 # order confirmations).
@@ -379,6 +394,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# The embed of a shared design (configurator/embed_views.py) is the only page other sites may
+# frame: ATELIER_EMBED_FRAME_ANCESTORS (default: any site) names who may; its own policy allows no
+# script, no form and nothing from another origin but the image origins above.
+ATELIER_EMBED_CSP = {
+    "default-src": ["'none'"],
+    "img-src": ["'self'", *env.list("ATELIER_CSP_IMG_SRC", default=[])],
+    "style-src": ["'self'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": env.list("ATELIER_EMBED_FRAME_ANCESTORS", default=["*"]),
+}
 # Behind a proxy or load balancer that terminates TLS: trust its X-Forwarded-Proto (only if it
 # always sets or overwrites that header), so that is_secure(), the HTTPS redirect and the cookies'
 # Secure flag see the visitor's scheme.
@@ -392,6 +418,7 @@ if not DEBUG and env.bool("ATELIER_HTTPS", default=False):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    ATELIER_EMBED_CSP["upgrade-insecure-requests"] = True
 
 # Media (layer art, rendered previews) is served by Django only for local runs; production puts
 # a web server or object storage in front of MEDIA_ROOT.

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from atelier.health import health
 from atelier.language import set_language
-from configurator import moderation_views
+from configurator import embed_views, moderation_views, share_views
 from configurator import views as configurator_views
 from configurator.api.errors import api_not_found
 
@@ -37,9 +37,13 @@ urlpatterns += [
     path("preview/<int:version_id>/<str:fingerprint>/<slug:view>/zoom.jpg", configurator_views.preview,
          {"zoom": True}, name="preview_zoom"),
     # Short, language-neutral share links: the page speaks the visitor's language.
-    path("s/<str:code>/", configurator_views.shared, name="shared"),
-    path("s/<str:code>/card.png", configurator_views.shared_card, name="shared-card"),
-    path("s/<str:code>/remix/", configurator_views.shared_remix, name="shared-remix"),
+    path("s/<str:code>/", share_views.shared, name="shared"),
+    path("s/<str:code>/card.png", share_views.shared_image, {"fmt": "card"}, name="shared-card"),
+    path("s/<str:code>/<slug:fmt>.jpg", share_views.shared_image, name="shared-image"),
+    path("s/<str:code>/remix/", share_views.shared_remix, name="shared-remix"),
+    # The one page other sites may frame, and the oEmbed answer that describes it.
+    path("s/<str:code>/embed/", embed_views.embed, name="shared-embed"),
+    path("oembed/", embed_views.oembed, name="oembed"),
     path("s/<str:code>/report/", moderation_views.shared_report, name="shared-report"),
 ]
 if settings.DEBUG or settings.ATELIER_SERVE_MEDIA:

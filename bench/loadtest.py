@@ -22,6 +22,14 @@ then proof that nothing was lost or doubled.
 
 Exit status 0 only if all of that holds. `--users 20 --seconds 15` is the short version CI runs
 (tests/load/test_loadtest.py).
+
+`--nodes 2` (make loadtest-nodes) runs the web tier as two gunicorn nodes behind HAProxy
+(bench/nodes.py, bench/balancer.py), with one Celery worker for the celery and renders queues and
+one for personalization. `--stop term:web1:30` stops a node gracefully 30 s into the load,
+`--stop kill:web2:40` kills one outright. Shoppers send a request again when its answer was lost
+only where that is safe (bench/locustfile.py); the events a stop can explain (a killed node's
+write-behind buffer, a retried click stored twice, a remix or consent whose answer was lost) are
+counted apart, and anything else still fails the run (bench/explain.py).
 """
 
 from __future__ import annotations
@@ -40,8 +48,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import stack  # needs no Django
+from bench import balancer, nodes, stack  # need no Django
 from bench.common import ROOT
+from bench.nodes import Stop
 
 # The routes every run must exercise, or it proves nothing about them.
 ROUTES = ("home", "studio page", "studio click", "personal text", "repair apply", "consent", "save", "build page",
@@ -266,7 +275,11 @@ def print_latencies(stats: Path) -> tuple[int, int, dict[str, int]]:
     return total, errors, per_route
 
 
-def check_events(journals: list[dict], clock: Clock) -> bool:
+def check_events(journals: list[dict], clock: Clock, kills: list[tuple[str, float]] | None = None,
+                 window: float = 2.0) -> bool:
+    """Every event the shoppers were answered for is stored, once. With nodes stopped (`kills`:
+    (node, when it was killed with SIGKILL), maybe none), the differences a stop explains are
+    counted apart (bench/explain.py) and only the rest fail the run."""
     from configurator.models import Product
 
     refs = {p.slug: (p.pk, p.current_version_id) for p in Product.objects.all()}
@@ -295,6 +308,8 @@ def check_events(journals: list[dict], clock: Clock) -> bool:
     declined_ids = {j["shopper"] for j in journals if j["consent"] != "all" and j["shopper"]}
     leaked = sum(sum(found[s].values()) for s in declined_ids if s in found)
     print(f"events of shoppers who declined consent: {leaked}")
+    if kills is not None:
+        differences = explained_by_stops(differences, journals, refs, kills, window)
     for shopper, label, item, n in differences[:30]:
         print(f"  {label}: shopper {shopper[:8]} {item} x{n}")
     if len(differences) > 30:
@@ -302,8 +317,39 @@ def check_events(journals: list[dict], clock: Clock) -> bool:
     shoppers_off = len({d[0] for d in differences})
     ok = not differences and totals[0] > 0
     clock.say(f"events {'match' if ok else 'DIFFER'}: {totals[1]} stored, {totals[0]} expected; "
-              f"{shoppers_off} of {len(expected)} shoppers differ")
+              f"{shoppers_off} of {len(expected)} shoppers differ{' unexplained' if kills is not None else ''}")
     return ok
+
+
+def explained_by_stops(differences: list[tuple], journals: list[dict], refs: dict, kills: list[tuple[str, float]],
+                       window: float) -> list[tuple]:
+    """Print what stopped nodes explain (bench/explain.py); return the differences left."""
+    from bench.explain import CONSENT, LOST, REMIX, TWICE, explain
+
+    def items_of(entry: dict) -> list[tuple]:
+        if "product" in entry:  # a click
+            return click_events(entry, refs)
+        return [("share_viewed", entry["build"])]
+
+    explained, unexplained, ages = explain(differences, journals, kills, window, items_of)
+    killed = {node for node, _at in kills}
+    answered = sum(1 for j in journals for e in [*j["clicks"], *j["share_views"]] if e.get("node") in killed)
+    print(f"differences a stopped node explains (write-behind window {window:.1f}s before a SIGKILL):")
+    for reason in (LOST, TWICE, REMIX, CONSENT):
+        print(f"  {reason}: {explained.get(reason, 0)} events")
+    if ages:
+        print(f"  their answers came in {-max(ages) * 1000:+.0f} to {-min(ages) * 1000:+.0f} ms from the kill, their "
+              f"requests having gone out before it (clicks and share views answered by killed nodes in the whole run: "
+              f"{answered})")
+    print(f"differences left unexplained: {sum(d[3] for d in unexplained)} events")
+    by_shopper = {j["shopper"]: j for j in journals if j["shopper"]}
+    for shopper, label, item, _n in unexplained[:10]:  # where an unexplained click or share view came from
+        for entry in [*by_shopper.get(shopper, {}).get("clicks", ()), *by_shopper.get(shopper, {}).get("share_views", ())]:
+            if item in items_of(entry):
+                since = [(node, round(at - entry.get("at", 0), 2)) for node, at in kills]
+                print(f"  {label} {item}: answered by {entry.get('node')}, seconds before each kill {since}, "
+                      f"lost before by {entry.get('lost_from')}, consent {entry.get('consent')}")
+    return unexplained
 
 
 def check_profiles(journals: list[dict], stopped: float, deadline: float, clock: Clock) -> bool:
@@ -327,24 +373,24 @@ def check_profiles(journals: list[dict], stopped: float, deadline: float, clock:
 
 
 def log_summary(files: Path) -> None:
-    """What the worker and beat did, and server-side errors a response may not show (a failing
+    """What the workers and beat did, and server-side errors a response may not show (a failing
     task, a click event the database refused)."""
     import re
 
-    beat = (files / "beat.log").read_text(errors="replace") if (files / "beat.log").exists() else ""
-    sent = Counter(re.findall(r"Sending due task (\S+)", beat))
-    worker = (files / "worker.log").read_text(errors="replace") if (files / "worker.log").exists() else ""
-    tasks = Counter(re.findall(r"Task (\S+)\[[^]]+\] succeeded", worker))
-    print(f"beat sent: {', '.join(f'{k} x{n}' for k, n in sorted(sent.items())) or 'nothing'}; worker ran: "
-          f"{', '.join(f'{k} x{n}' for k, n in sorted(tasks.items())) or 'nothing'}")
-    for name, marks in (("web.log", ("Traceback", "ERROR", "dropped")),
-                        ("worker.log", ("raised unexpected", "Traceback", "ERROR/"))):
-        path = files / name
-        if not path.exists():
-            continue
-        lines = [line for line in path.read_text(errors="replace").splitlines() if any(m in line for m in marks)]
+    def text(path: Path) -> str:
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    sent = Counter(re.findall(r"Sending due task (\S+)", text(files / "beat.log")))
+    print(f"beat sent: {', '.join(f'{k} x{n}' for k, n in sorted(sent.items())) or 'nothing'}")
+    for worker in sorted(files.glob("worker*.log")):
+        tasks = Counter(re.findall(r"Task (\S+)\[[^]]+\] succeeded", text(worker)))
+        print(f"{worker.stem} ran: {', '.join(f'{k} x{n}' for k, n in sorted(tasks.items())) or 'nothing'}")
+    marks = {"web": ("Traceback", "ERROR", "dropped"), "worker": ("raised unexpected", "Traceback", "ERROR/")}
+    for path in sorted([*files.glob("web*.log"), *files.glob("worker*.log")]):
+        lines = [line for line in text(path).splitlines()
+                 if any(m in line for m in marks["web" if path.name.startswith("web") else "worker"])]
         if lines:
-            print(f"{name}: {len(lines)} error lines, e.g.:")
+            print(f"{path.name}: {len(lines)} error lines, e.g.:")
             for line in lines[:5]:
                 print(f"  {line[:200]}")
 
@@ -370,11 +416,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="atelier_load")
     parser.add_argument("--cache-db", type=int, default=13)
     parser.add_argument("--broker-db", type=int, default=14)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (per node)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (>1: gthread)")
     parser.add_argument("--profile-deadline", type=float, default=60.0)
     parser.add_argument("--keep-database", action="store_true", help="keep the database for inspection")
+    nodes_mode = parser.add_argument_group("several web nodes (make loadtest-nodes; README, Scaling out)")
+    nodes_mode.add_argument("--nodes", type=int, default=1,
+                            help="gunicorn nodes; more than one runs them behind HAProxy, with a Celery worker for "
+                                 "the renders queue and one for the personalization queue")
+    nodes_mode.add_argument("--stop", action="append", default=[], type=Stop.parse, metavar="SIGNAL:NODE:SECONDS",
+                            help="stop a node during the load: term:web1:30 (graceful), kill:web2:40 (hard); "
+                                 "may be repeated")
+    nodes_mode.add_argument("--restart-after", type=float, default=None,
+                            help="start a stopped node again this many seconds after it exited (a supervisor)")
+    nodes_mode.add_argument("--behind-window", type=float, default=2.0,
+                            help="seconds before a SIGKILL within which the killed node's answered clicks may "
+                                 "still have been in its write-behind buffer")
+    parser.add_argument("--write-behind", choices=("on", "off"), default=None,
+                        help="ATELIER_EVENT_WRITE_BEHIND for the web nodes (default: the settings' default, on)")
     args = parser.parse_args(argv)
+    if args.stop and args.nodes < 2:
+        parser.error("--stop needs --nodes 2 or more (one node stopped, the others serve)")
     # A terminated run still stops its stack and drops its database (cleanups run on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     clock = Clock()
@@ -382,12 +444,22 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"loadtest: not run, missing {missing}")
         return 2
+    if args.nodes > 1 and balancer.haproxy_binary() is None:
+        print(f"loadtest: not run. {balancer.INSTALL}")
+        return 2
     spec = stack.StackSpec(args.database, args.cache_db, args.broker_db)
     files = ROOT / "artifacts" / "load" / args.database
     files.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(files / "media" / "rendered", ignore_errors=True)  # renders of an earlier run's database
+    for old in files.glob("*.log"):
+        old.unlink()
     sys.stdout = Tee(sys.stdout, (files / "report.txt").open("w"))  # what is printed, also kept with the logs
-    env = stack.stack_env(spec, files, ATELIER_RATELIMIT_ENABLED="0")
+    extra = {"ATELIER_RATELIMIT_ENABLED": "0"}
+    if args.write_behind:
+        extra["ATELIER_EVENT_WRITE_BEHIND"] = "1" if args.write_behind == "on" else "0"
+    if args.nodes > 1:
+        extra["ATELIER_RATELIMIT_PROXIES"] = "1"  # HAProxy in front: the client's address is in X-Forwarded-For
+    env = stack.stack_env(spec, files, **extra)
     clock.say(f"stack: database {spec.database}, cache {spec.cache_url}, broker {spec.broker_url}; "
               f"migrate and seed ...")
     stack.database_recreate(spec.database)
@@ -397,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.prepare(env)
         setup_django(env)
-        ok = run(args, env, files, clock)
+        ok = run_nodes(args, env, files, clock) if args.nodes > 1 else run(args, env, files, clock)
     finally:
         for url in (spec.cache_url, spec.broker_url):
             stack.redis_flush(url)
@@ -424,27 +496,96 @@ def run(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
             stopped = time.monotonic()
             clock.say("load stopped; stopping gunicorn gracefully (its workers write their buffered events) ...")
         clock.say(f"gunicorn exited with {web.returncode}")
-        if not (stats.exists() and journal_file.exists()):
-            clock.say(f"locust did not finish its run; see {files / 'locust.log'}")
-            return False
-        total, failures, per_route = print_latencies(stats)
-        journals = [json.loads(line) for line in journal_file.read_text().splitlines()]
-        unexercised = [r for r in ROUTES if not per_route.get(r)]
-        interrupted = [j["user"] for j in journals if j["in_flight"]]
-        failed = sum(j["failures"] for j in journals)
-        clock.say(f"load: {total} requests, {failures} errors; {len(journals)} shoppers")
-        if unexercised:
-            clock.say(f"routes never exercised (the run proves nothing about them): {', '.join(unexercised)}")
-        if failed:
-            clock.say(f"shoppers saw {failed} unexpected answers (see the errors above and locust.log)")
-        if interrupted:
-            clock.say(f"shoppers stopped in the middle of a request (their journal is incomplete): {interrupted}")
-        events_ok = check_events(journals, clock)
-        profiles_ok = check_profiles(journals, stopped, args.profile_deadline, clock)
+        ok = verify(args, files, clock, stats, journal_file, stopped)
     clock.say(f"worker exited with {worker.returncode}, beat with {beat.returncode}")
     log_summary(files)
-    return (failures == 0 and total > 0 and not failed and not unexercised and not interrupted and events_ok
-            and profiles_ok and web.returncode == 0)
+    return ok and web.returncode == 0
+
+
+def run_nodes(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
+    """Several gunicorn nodes behind HAProxy, a worker per queue group, one beat; nodes stopped
+    as --stop says."""
+    workers = f"{args.workers} {'gthread x' + str(args.threads) if args.threads > 1 else 'sync'} workers each"
+    with (stack.celery_worker(env, files / "worker-renders.log", name="renders", queues="celery,renders") as renders,
+          stack.celery_worker(env, files / "worker-personalization.log", name="personalization",
+                              queues="personalization") as personalization,
+          stack.celery_beat(env, files / "beat.log") as beat):
+        with nodes.web_nodes(env, files, count=args.nodes, workers=args.workers, threads=args.threads,
+                             warm=lambda url: warm_up(url, clock)) as web:
+            clock.say(f"stack up: {args.nodes} gunicorn nodes ({workers}) behind HAProxy at {web.url}; a Celery "
+                      "worker for the celery and renders queues, one for personalization, and beat; PostgreSQL, "
+                      "Redis; DEBUG=0, rate limits off")
+            stops = nodes.StopSchedule(web, args.stop, clock.say, restart_after=args.restart_after)
+            stops.start()
+            try:
+                stats, journal_file = run_locust(web.url, files, args, clock)
+            finally:
+                stops.cancel()
+                stops.join()
+            stopped = time.monotonic()
+            rows = web.balancer.stats()
+            clock.say("load stopped; stopping the nodes gracefully (their workers write their buffered events) ...")
+        print_balancer(rows)
+        exits = {node.name: node.exits for node in web.nodes}
+        clock.say(f"nodes exited with {exits}; HAProxy with {web.balancer.returncode}")
+        kills = [(s.stop.node, s.at) for s in stops.done if s.stop.kind == "kill"]
+        ok = verify(args, files, clock, stats, journal_file, stopped, kills=kills, stopped_nodes=bool(stops.done))
+    clock.say(f"workers exited with {renders.returncode} (celery, renders) and {personalization.returncode} "
+              f"(personalization), beat with {beat.returncode}")
+    log_summary(files)
+    for error in stops.errors:
+        clock.say(error)
+    expected_exits = stops.exits_as_expected()
+    if not expected_exits:
+        clock.say("a node did not exit as it should have (0 after SIGTERM or at the end, -9 after SIGKILL)")
+    all_done = len(stops.done) == len(args.stop)
+    if not all_done:
+        clock.say(f"only {len(stops.done)} of {len(args.stop)} stops happened before the load ended")
+    return ok and expected_exits and all_done and not stops.errors
+
+
+def print_balancer(rows: list[dict[str, str]]) -> None:
+    """HAProxy's counters per node: what it sent where, and what it sent again."""
+    print(f"\n{'HAProxy':<10} {'status':<8} {'requests':>9} {'5xx':>6} {'conn err':>9} {'resp err':>9} "
+          f"{'retried':>8} {'redisp.':>8} {'downs':>6}")
+    for row in rows:
+        if row["svname"] in ("FRONTEND", "BACKEND") and row["pxname"] != "nodes":
+            continue
+        name = "all" if row["svname"] == "BACKEND" else row["svname"]
+        print(f"{name:<10} {row['status']:<8} {row['stot']:>9} {row['hrsp_5xx'] or 0:>6} {row['econ'] or 0:>9} "
+              f"{row['eresp'] or 0:>9} {row['wretr'] or 0:>8} {row['wredis'] or 0:>8} {row['chkdown'] or 0:>6}")
+
+
+def verify(args, files: Path, clock: Clock, stats: Path, journal_file: Path, stopped: float,
+           kills: list[tuple[str, float]] | None = None, stopped_nodes: bool = False) -> bool:
+    """The load's answers, then the events and the profiles (see the module docstring). With
+    `kills` (several nodes), what stopped nodes explain is counted apart."""
+    if not (stats.exists() and journal_file.exists()):
+        clock.say(f"locust did not finish its run; see {files / 'locust.log'}")
+        return False
+    total, failures, per_route = print_latencies(stats)
+    journals = [json.loads(line) for line in journal_file.read_text().splitlines()]
+    unexercised = [r for r in ROUTES if not per_route.get(r)]
+    interrupted = [j["user"] for j in journals if j["in_flight"]]
+    failed = sum(j["failures"] for j in journals)
+    retried = Counter(r["name"] for j in journals for r in j.get("retries", ()))
+    in_doubt = Counter(r["name"] for j in journals for r in j.get("in_doubt", ()))
+    clock.say(f"load: {total} requests, {failed} errors; {len(journals)} shoppers")
+    clock.say(f"answers lost and sent again: {sum(retried.values())} ({dict(retried) or 'none'}); lost and not sent "
+              f"again (in doubt, not idempotent): {sum(in_doubt.values())} ({dict(in_doubt) or 'none'})")
+    lost_without_stop = (retried or in_doubt) and not stopped_nodes
+    if lost_without_stop:
+        clock.say("answers were lost although no node was stopped")
+    if unexercised:
+        clock.say(f"routes never exercised (the run proves nothing about them): {', '.join(unexercised)}")
+    if failed:
+        clock.say(f"shoppers saw {failed} unexpected answers (see the errors above and locust.log)")
+    if interrupted:
+        clock.say(f"shoppers stopped in the middle of a request (their journal is incomplete): {interrupted}")
+    events_ok = check_events(journals, clock, kills if stopped_nodes else None, args.behind_window)
+    profiles_ok = check_profiles(journals, stopped, args.profile_deadline, clock)
+    return (failures == sum(in_doubt.values()) and total > 0 and not failed and not unexercised and not interrupted
+            and not lost_without_stop and events_ok and profiles_ok)
 
 
 if __name__ == "__main__":

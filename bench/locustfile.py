@@ -17,6 +17,16 @@ database must hold from them.
 
 Every step of a journey is one Locust task, so a user asked to stop finishes the step it is in
 (run with --stop-timeout) and its journal never misses a request the server answered.
+
+A request whose answer is lost on the way (the balancer's 502, 503 or 504 when a web node stops
+under it, or a broken connection) is sent again, as a careful client would, only where that is
+safe: a GET, a save or an order (their forms carry a one-time token, so the server answers a
+retry with the first answer), a batch of client events (keyed) and a share (sharing a shared
+design changes nothing). A consent or a remix is never sent again: the journal keeps it as "in
+doubt" (the server may or may not have done it). Each response names the node that answered it
+(X-Atelier-Node, set by the balancer); clicks and share views journal it with the times the
+request went out and its answer came in, so the load test can tell which events a killed node
+may have held in its write-behind buffer.
 """
 
 from __future__ import annotations
@@ -27,12 +37,14 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from itertools import count
 from urllib.parse import urlencode, urlsplit
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 JOURNAL = os.environ.get("LOADTEST_JOURNAL", "loadtest-journal.jsonl")
@@ -49,6 +61,8 @@ JOURNALS: list[dict] = []
 STOPPING: list[bool] = []  # set when the run is stopping: no step starts after that
 SHARED: list[dict] = []  # every share so far: {"code", "build", "user"}, for others to view and remix
 _numbers = count(1)
+LOST = (0, 502, 503, 504)  # the answer never came: no connection, or the balancer's own answer
+RETRIES = 4  # after 0.5, 1, 2 and 4 s: a node that restarts or a balancer that finds the other one
 
 
 
@@ -56,7 +70,7 @@ def new_journal(user: int) -> dict:
     """What one shopper did and the server acknowledged (loadtest.expected_events reads it)."""
     journal = {"user": user, "shopper": None, "consent": None, "clicks": [], "saves": [], "shares": [],
                "share_views": [], "remixes": [], "orders": [], "client_events": [], "in_flight": None,
-               "failures": 0}
+               "failures": 0, "retries": [], "in_doubt": []}
     JOURNALS.append(journal)
     return journal
 
@@ -72,6 +86,7 @@ class Page(HTMLParser):
         self.save_enabled = False
         self.build_field: str | None = None  # the save form's hidden build id
         self.b_field: str | None = None  # the studio form's hidden build id
+        self.once: str | None = None  # the save or order form's one-time token (a retry is recognised)
         self.csrf: str | None = None
         self.hx_csrf: str | None = None
         self.repair_apply: str | None = None
@@ -122,6 +137,8 @@ class Page(HTMLParser):
             self.build_field = a.get("value")
         elif name == "b" and self._form == "studio-form":
             self.b_field = a.get("value")
+        elif name == "once" and self._form in ("save-form", "order-form"):
+            self.once = a.get("value")
         elif self._step is not None and name == self._step:
             step = self.steps[self._step]
             if kind == "text":
@@ -139,6 +156,17 @@ class Page(HTMLParser):
             self._in_repair = self._in_save_state = False
         elif tag == "form":
             self._form = ""
+
+
+def _node(response) -> str | None:
+    """The web node that answered (the balancer's header), None without a balancer."""
+    return response.headers.get("X-Atelier-Node") if response.headers else None
+
+
+def _answered(response) -> dict:
+    """Which node answered, when the request went out and when its answer was in (the node did
+    the work in between), and which nodes lost an earlier attempt's answer."""
+    return {"node": _node(response), "sent": response.sent, "at": time.time(), "lost_from": response.lost_from}
 
 
 def shopper_from_cookie(value: str) -> str | None:
@@ -282,19 +310,57 @@ class Shopper(FastHttpUser):
             self.journal["shopper"] = shopper_from_cookie(value)
 
     def _fail(self, response, why: str) -> None:
+        if getattr(response, "in_doubt", False):
+            return  # counted as in doubt, not as an error (see _send)
         response.failure(why)
         self.journal["failures"] += 1
 
+    @contextlib.contextmanager
+    def _send(self, method: str, path: str, *, name: str, idempotent: bool, **kwargs):
+        """One request (Locust's catch_response context), sent again up to RETRIES times while
+        its answer is lost and it is `idempotent`. A lost attempt is journaled and counted under
+        "<name> (lost, sent again)"; a lost answer to a request that is not idempotent is journaled
+        as in doubt and counted under "<name> (lost, in doubt)", never as the shopper's error."""
+        lost_from: list[str | None] = []  # the nodes that lost an attempt's answer
+        for attempt in range(RETRIES + 1):
+            sent = time.time()
+            response = self.client.request(method, path, name=name, catch_response=True, **kwargs)
+            with response:
+                response.attempt, response.lost_from, response.in_doubt = attempt, lost_from, False
+                response.sent = sent
+                # Lost: no answer, the balancer's own, or one cut off (a node killed while sending it)
+                failed = response.request_meta.get("exception") is not None
+                lost = response.status_code in LOST or (failed and response.status_code < 400)
+                if lost and idempotent and attempt < RETRIES:
+                    self.journal["retries"].append(self._lost(name, response))
+                    lost_from.append(_node(response))
+                    response.request_meta["name"] = f"{name} (lost, sent again)"
+                    response.success()
+                    gevent.sleep(0.5 * 2**attempt)
+                    continue
+                if lost and not idempotent:
+                    self.journal["in_doubt"].append(self._lost(name, response))
+                    response.request_meta["name"] = f"{name} (lost, in doubt)"
+                    response.failure(f"{name}: answer lost ({response.status_code}); not idempotent, not sent again")
+                    response.in_doubt = True
+                yield response
+                return
+
+    @staticmethod
+    def _lost(name: str, response) -> dict:
+        return {"name": name, "status": response.status_code, "node": _node(response), "at": time.time()}
+
     def _get(self, path: str, name: str, **headers) -> str | None:
-        with self.client.get(path, name=name, headers=headers or None, catch_response=True) as response:
+        with self._send("GET", path, name=name, idempotent=True, headers=headers or None) as response:
+            self.answered = _answered(response)
             if response.status_code != 200:
                 self._fail(response, f"{name}: {response.status_code}")
                 return None
             return response.text
 
-    def _post_form(self, path: str, data: dict, name: str, **headers):
-        return self.client.post(path, data=urlencode(data), name=name, allow_redirects=False, catch_response=True,
-                                headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+    def _post_form(self, path: str, data: dict, name: str, *, idempotent: bool, **headers):
+        return self._send("POST", path, name=name, idempotent=idempotent, data=urlencode(data), allow_redirects=False,
+                          headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
 
     def _images(self, page: Page, name: str = "preview") -> None:
         """The pictures a browser would load: each address once (they are served immutable, so
@@ -346,7 +412,8 @@ class Shopper(FastHttpUser):
         if trigger_name:
             headers["HX-Trigger-Name"] = trigger_name
         self._begin(f"{kind} {path}")
-        with self.client.get(path, name=name, headers=headers, catch_response=True) as response:
+        with self._send("GET", path, name=name, idempotent=True, headers=headers) as response:
+            answered = _answered(response)
             pushed = response.headers.get("HX-Push-Url") if response.headers else None
             if response.status_code != 200 or not pushed:
                 self._fail(response, f"{name}: {response.status_code}, HX-Push-Url {pushed!r}")
@@ -369,7 +436,7 @@ class Shopper(FastHttpUser):
             self.journal["clicks"].append({
                 "product": self.product, "kind": kind, "before": urlsplit(before).query,
                 "after": urlsplit(pushed).query, "request": urlsplit(path).query, "trigger": trigger,
-                "consent": self.journal["consent"],
+                "consent": self.journal["consent"], **answered,
             })
             self._images(update)
         self._done()
@@ -453,7 +520,7 @@ class Shopper(FastHttpUser):
                    "X-CSRFToken": page.hx_csrf or ""}
         data = {"csrfmiddlewaretoken": page.csrf or "", "source": "banner", "next": "", "choice": choice}
         self._begin("consent")
-        with self._post_form(f"/{self.lang}/consent/", data, "consent", **headers) as response:
+        with self._post_form(f"/{self.lang}/consent/", data, "consent", idempotent=False, **headers) as response:
             if response.status_code != 200 or not self._cookie("atelier_consent"):
                 self._fail(response, f"consent: {response.status_code}")
             else:
@@ -465,11 +532,12 @@ class Shopper(FastHttpUser):
         if not self.page.save_enabled or self.page.state is None:
             return None
         path = f"/{self.lang}/configure/{self.product}/save/"
-        data = {"csrfmiddlewaretoken": self.page.csrf or "", "name": f"Load {self.number}", "state": self.page.state}
+        data = {"csrfmiddlewaretoken": self.page.csrf or "", "name": f"Load {self.number}", "state": self.page.state,
+                "once": self.page.once or ""}
         if self.page.build_field:
             data["build"] = self.page.build_field
         self._begin(f"save {data.get('build', '')}")
-        with self._post_form(path, data, "save") as response:
+        with self._post_form(path, data, "save", idempotent=bool(self.page.once)) as response:
             match = re.search(r"/designs/([0-9a-f-]{36})/$", response.headers.get("Location", "") if response.headers else "")
             if response.status_code != 302 or not match:
                 self._fail(response, f"save: {response.status_code}")
@@ -485,8 +553,9 @@ class Shopper(FastHttpUser):
 
     def _share(self, build: str) -> str | None:
         self._begin(f"share {build}")
+        # Sharing is idempotent: a shared design stays shared and its event is written once.
         with self._post_form(f"/{self.lang}/designs/{build}/share/", {"csrfmiddlewaretoken": self.build_page.csrf or ""},
-                             "share") as response:
+                             "share", idempotent=True) as response:
             location = response.headers.get("Location", "") if response.headers else ""
             match = re.search(r"/s/([A-Za-z0-9_-]+)/(?:\?lang=[a-z-]+)?$", location)
             if response.status_code != 302 or not match:
@@ -509,7 +578,7 @@ class Shopper(FastHttpUser):
         html = self._get(path, "share page", Referer="https://social.example/feed", **{"Accept-Language": self.lang})
         if html is not None:
             self.journal["share_views"].append({"code": share["code"], "build": share["build"],
-                                                "consent": self.journal["consent"]})
+                                                "consent": self.journal["consent"], **self.answered})
             self.share_page, self.location, self.viewed = Page(html), path, share["build"]
         self._done()
         self._get(f"/s/{share['code']}/card.png", "card.png")
@@ -518,7 +587,7 @@ class Shopper(FastHttpUser):
     def _remix(self, code: str) -> bool:
         csrf = self.share_page.csrf
         self._begin(f"remix {code}")
-        with self._post_form(f"/s/{code}/remix/", {"csrfmiddlewaretoken": csrf or ""}, "remix",
+        with self._post_form(f"/s/{code}/remix/", {"csrfmiddlewaretoken": csrf or ""}, "remix", idempotent=False,
                              **{"Accept-Language": self.lang}) as response:
             location = response.headers.get("Location", "") if response.headers else ""
             match = re.search(r"[?&]b=([0-9a-f-]{36})$", location)
@@ -537,14 +606,15 @@ class Shopper(FastHttpUser):
         html = self._get(f"/{self.lang}/designs/{build}/order/", "order form")
         if html is None:
             return False
+        form = Page(html)
         country, postal_code = self.rng.choice((("NL", "1015 CJ"), ("BE", "1000"), ("DE", "10117")))
-        data = {"csrfmiddlewaretoken": Page(html).csrf or "", "name": f"Load Shopper {self.number}",
+        data = {"csrfmiddlewaretoken": form.csrf or "", "once": form.once or "", "name": f"Load Shopper {self.number}",
                 "email": f"shopper{self.number}@example.com", "country": country,
                 "address_line1": "Main Street 1", "postal_code": postal_code, "city": "Town"}
         if self.rng.random() < 0.3:
             data["marketing_opt_in"] = "on"
         self._begin(f"order {build}")
-        with self._post_form(f"/{self.lang}/designs/{build}/order/", data, "order") as response:
+        with self._post_form(f"/{self.lang}/designs/{build}/order/", data, "order", idempotent=bool(form.once)) as response:
             location = response.headers.get("Location", "") if response.headers else ""
             if response.status_code != 302 or "/orders/" not in location:
                 self._fail(response, f"order: {response.status_code}")
@@ -573,8 +643,8 @@ class Shopper(FastHttpUser):
         consented = self.journal["consent"] == "all"
         for name, expect in (("events", len(batch)), ("events resend", 0)):
             self._begin(name)
-            with self.client.post("/api/events/", json={"events": batch}, name=name, catch_response=True,
-                                  headers={"X-CSRFToken": token, "Referer": self._url("/")}) as response:
+            with self._send("POST", "/api/events/", name=name, idempotent=True, json={"events": batch},
+                            headers={"X-CSRFToken": token, "Referer": self._url("/")}) as response:
                 if not consented:  # no consent: nothing is stored, and the API says so
                     if response.status_code != 403:
                         self._fail(response, f"{name} without consent: {response.status_code}")
@@ -584,6 +654,8 @@ class Shopper(FastHttpUser):
                     self._fail(response, f"{name}: {response.status_code}")
                 else:
                     body = response.json()
+                    if response.attempt and name == "events":  # the lost first attempt may have stored them
+                        expect = body.get("accepted")
                     if body.get("accepted") != expect or body.get("duplicates") != len(batch) - expect:
                         self._fail(response, f"{name}: {body}")
                     elif name == "events":

@@ -9,6 +9,9 @@
   lookup finds no row and the store keeps the bytes): normalize, render the card's two views
   (#12), draw the 1200x630 card, PNG-encode it. Limit: bare composites of those two views;
   target ratio <= 5.
+- Social images for every network (#16): the same for the square (1080x1080), portrait
+  (1080x1350) and story (1080x1920) images (`social_image_fetch`, JPEG-encoded), each against
+  the same bare composites measured in the same run; target ratio <= 5 each.
 - Warm request: the preview view requested twice through Django's test client; the second
   request must be served from the cache row without rendering again.
 
@@ -38,6 +41,7 @@ from configurator.engine.catalog import MULTI, SINGLE
 from configurator.models import ImageKind, RenderedImage
 from configurator.render import Layer, layers_for
 from configurator.render.compose import canvas_size
+from configurator.render.social import FORMATS
 from configurator.selectors import product_ref
 from configurator.snapshot import catalog_for
 
@@ -128,10 +132,11 @@ def _no_database() -> Iterator[list[bytes]]:
         previews.RenderedImage, previews._store = saved
 
 
-def _ratio_result(name: str, subject: list[float], bare: list[float], limit: float, note: str) -> Result:
+def _ratio_result(name: str, subject: list[float], bare: list[float], limit: float, note: str,
+                  issue: int = 3) -> Result:
     measured, baseline = median(subject) * 1000, median(bare) * 1000
     ratio = measured / baseline if baseline else float("inf")
-    return Result(3, name, measured, "ms", baseline, ratio, f"ratio <= {limit:g}", ratio <= limit, note)
+    return Result(issue, name, measured, "ms", baseline, ratio, f"ratio <= {limit:g}", ratio <= limit, note)
 
 
 def reset_rendered() -> int:
@@ -230,5 +235,30 @@ def run(builds: int = 30) -> list[Result]:
                  f"PNG ~{median([len(b) for b in stored]) / 1024:.0f} KiB)")
     results.append(_ratio_result("social card (render + card + PNG) vs bare alpha_composite", social, bare, 5,
                                  card_note))
+    results.extend(network_images(states, saved_builds, warmup, bare_card, note))
     results.append(warm_request(cat, ref.version_id, checked))
+    return results
+
+
+IMAGE_FORMATS = ("square", "portrait", "story")
+
+
+def image_name(fmt: str) -> str:
+    width, height = FORMATS[fmt].size
+    return f"social image {fmt} {width}x{height} (render + image + JPEG) vs bare alpha_composite"
+
+
+def network_images(states: list[State], saved_builds: dict, warmup: State, bare_card: Callable[[State], None],
+                   note: str) -> list[Result]:
+    """Each picture for the networks (#16), as on a cache miss, against the card's bare limit."""
+    results = []
+    for fmt in IMAGE_FORMATS:
+        def draw(state: State, fmt: str = fmt) -> None:
+            previews.social_image_fetch(build=saved_builds[id(state)], language="en", fmt=fmt)
+
+        with _no_database() as stored:
+            draw(warmup)
+            subject, bare = _paired(states, draw, bare_card)
+        size_note = note[:-1] + f", JPEG ~{median([len(b) for b in stored]) / 1024:.0f} KiB)"
+        results.append(_ratio_result(image_name(fmt), subject, bare, 5, size_note, issue=16))
     return results

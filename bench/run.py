@@ -43,6 +43,8 @@ def setup_django(env: dict[str, str] | None) -> None:
 RENDERED = (
     (3, "cold preview render + PNG encode vs bare alpha_composite"),
     (3, "social card (render + card + PNG) vs bare alpha_composite"),
+    *((16, f"social image {fmt} (render + image + JPEG) vs bare alpha_composite")
+      for fmt in ("square 1080x1080", "portrait 1080x1350", "story 1080x1920")),
     (3, "warm preview request renders again"),
 )
 SERVED = (
@@ -86,6 +88,8 @@ def main() -> int:
 
     say("engine: 20 steps x 20 options, 300 rules ...")
     report(engine.run(clicks=300 if args.quick else 1500))
+    say("engine: car size, 40 steps x 30 options, 1,000 rules ...")
+    report(engine.run_car_size(clicks=600 if args.quick else 3000))
     say("publish confirmation: checking the builds a new version makes stale ...")
     from bench import carry_over
 
@@ -106,7 +110,7 @@ def main() -> int:
     else:
         say("preparing the benchmark stack (migrate, seed_demo, collectstatic if stale) ...")
         server.prepare(env)
-        say("render: previews and social cards of the demo city car, in process ...")
+        say("render: previews, social cards and the pictures for every network of the demo city car, in process ...")
         render.reset_rendered()
         report(render.run(builds=20 if args.quick else 40))
         try:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bench.common import BENCH_SECRET_KEY, ROOT
 
-BENCH_DB = "atelier_bench"
+# ATELIER_BENCH_DB: another database, for a branch whose migrations the shared one must not get.
+BENCH_DB = os.environ.get("ATELIER_BENCH_DB", "atelier_bench")
 BENCH_BROKER = "redis://127.0.0.1:6379/6"
 
 

@@ -2,6 +2,7 @@
 databases, gunicorn (DEBUG off, static files through whitenoise), a Celery worker and celery
 beat. Each process is a context manager that starts it with its output in a log file and stops
 it gracefully (SIGTERM, then wait), so a web process writes its buffered click events first.
+GunicornNode is one web node that a run may also stop in its middle (bench/nodes.py).
 
     spec = StackSpec(database="atelier_load", cache_db=13, broker_db=14)
     env = stack_env(spec, files, ATELIER_RATELIMIT_ENABLED="0")
@@ -140,7 +141,8 @@ def _stop(process: subprocess.Popen, timeout: float, name: str) -> int:
         raise RuntimeError(f"{name} did not stop within {timeout:.0f}s after SIGTERM and was killed") from None
 
 
-def _wait_for(check, process: subprocess.Popen, name: str, log: Path, timeout: float = 60) -> None:
+def wait_for_start(check, process: subprocess.Popen, name: str, log: Path, timeout: float = 60) -> None:
+    """Until `check()` holds; RuntimeError if the process exits first or takes over `timeout` s."""
     deadline = time.monotonic() + timeout
     while not check():
         if process.poll() is not None:
@@ -169,24 +171,78 @@ def _started(args: list[str], env: dict[str, str], log: Path, *, name: str, read
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     running = Running(url=url)
     try:
-        _wait_for(ready, process, name, log)
+        wait_for_start(ready, process, name, log)
         yield running
     finally:
         running.returncode = _stop(process, stop_seconds, name)
+
+
+class GunicornNode:
+    """One gunicorn (a web node) that a run may stop in its middle and start again. It runs in a
+    process group of its own, so a hard kill takes its master and workers at once, as when a
+    machine dies; a graceful stop is SIGTERM to the master, as a deploy sends it."""
+
+    def __init__(self, env: dict[str, str], log: Path, *, name: str = "gunicorn", port: int | None = None,
+                 workers: int = 4, threads: int = 1, graceful_seconds: int = 30) -> None:
+        self.env, self.log, self.name, self.graceful_seconds = env, log, name, graceful_seconds
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        worker_class = (["--worker-class", "gthread", "--threads", str(threads)] if threads > 1
+                        else ["--worker-class", "sync"])
+        self.args = [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()",
+                     "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *worker_class,
+                     "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds), "--log-level", "warning"]
+        self.process: subprocess.Popen | None = None
+        self.exits: list[int] = []  # how each start ended, in order
+        self._counted: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        wait_for_start(lambda: port_open(self.port), self.process, self.name, self.log)
+
+    def signal(self, sig: int) -> None:
+        """SIGKILL: the whole process group (master and workers); any other signal: the master."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if sig == signal.SIGKILL:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.send_signal(sig)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """How the current process ended (after a signal), once it has."""
+        return self._ended(self.process.wait(timeout=timeout))
+
+    def stop(self) -> int:
+        """The graceful stop at the end of a run (see _stop); how the last process ended."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            return self._ended(_stop(self.process, self.graceful_seconds + 10, self.name))
+        return self._ended(self.process.returncode)
+
+    def _ended(self, code: int) -> int:
+        if self._counted is not self.process:
+            self._counted = self.process
+            self.exits.append(code)
+        return code
 
 
 @contextmanager
 def gunicorn(env: dict[str, str], log: Path, *, workers: int = 4, threads: int = 1,
              graceful_seconds: int = 30) -> Iterator[Running]:
     """gunicorn on a free loopback port. threads > 1 runs gthread workers, else sync ones."""
-    port = free_port()
-    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class", "sync"]
-    args = [str(Path(sys.executable).with_name("gunicorn")), "bench.stack:wsgi_app()", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), *worker_class, "--keep-alive", "5", "--graceful-timeout", str(graceful_seconds),
-            "--log-level", "warning"]
-    with _started(args, env, log, name="gunicorn", ready=lambda: port_open(port),
-                  stop_seconds=graceful_seconds + 10, url=f"http://127.0.0.1:{port}") as running:
+    log.unlink(missing_ok=True)
+    node = GunicornNode(env, log, workers=workers, threads=threads, graceful_seconds=graceful_seconds)
+    node.start()
+    running = Running(url=node.url)
+    try:
         yield running
+    finally:
+        running.returncode = node.stop()
 
 
 def _logged(log: Path, text: str) -> bool:
@@ -194,10 +250,12 @@ def _logged(log: Path, text: str) -> bool:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], log: Path, *, concurrency: int = 2, name: str = "load") -> Iterator[Running]:
-    """A Celery worker (prefork) on the stack's broker; ready when it says so in its log."""
+def celery_worker(env: dict[str, str], log: Path, *, concurrency: int = 2, name: str = "load",
+                  queues: str = "celery,renders,personalization") -> Iterator[Running]:
+    """A Celery worker (prefork) on the stack's broker, consuming `queues` (all of them by
+    default; see CELERY_TASK_ROUTES); ready when it says so in its log."""
     args = [sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork", f"--concurrency={concurrency}",
-            "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"]
+            "-Q", queues, "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"]
     with _started(args, env, log, name="the Celery worker", ready=lambda: _logged(log, " ready."),
                   stop_seconds=60) as running:
         yield running

@@ -102,6 +102,11 @@ def finding_message(finding: Finding, names: CatalogNames) -> str:
         return _("Option %(option)s can never be part of a valid build.") % {
             "option": names.option(finding.option)
         }
+    if code == "option_undecided":
+        return _(
+            "Whether option %(option)s fits in a valid build could not be settled in time, so it "
+            "stays on offer. Rules involved: %(rules)s."
+        ) % {"option": names.option(finding.option), "rules": ", ".join(finding.detail) or "-"}
     if code == "option_not_pictured":
         return _(
             "Option %(option)s has no layer in any view, so choosing it does not change the picture. "

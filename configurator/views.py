@@ -22,16 +22,14 @@ from configurator import idempotency, selectors, services, signals
 from configurator.delivery import delivery_estimate
 from configurator.engine import Action, Catalog
 from configurator.forms import OrderForm
-from configurator.i18n import LANGUAGE_CODES, activate_query_language, current_language
+from configurator.i18n import current_language
 from configurator.identity import Owner
 from configurator.middleware import ensure_shopper
 from configurator.models import Build, Product
-from configurator.moderation_views import gone_unless_owner
-from configurator.previews import PreviewRefused, RenderUnavailable, preview_fetch, rendered_open, social_card_fetch
+from configurator.previews import PreviewRefused, RenderUnavailable, preview_fetch, rendered_open
 from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.ratelimits import limit as ratelimit
-from configurator.ratelimits import lookup, ratelimited
-from configurator.sharing import share_links
+from configurator.ratelimits import ratelimited
 from configurator.snapshot import catalog_for
 from configurator.stepper import SUMMARY
 from configurator.studio import build_summary, studio_page, studio_update
@@ -319,74 +317,3 @@ def build_share(request: HttpRequest, build_id) -> HttpResponse:
         raise Http404 from None
     # The share page has no language prefix: it goes on in the language the shopper was using.
     return redirect(f"{reverse('shared', args=[build.share_code])}?lang={current_language()}")
-
-
-def _shared_or_404(request: HttpRequest, code: str) -> Build:
-    """Only lookups that miss count (against share_miss): guessing codes gets a client 429."""
-    try:
-        return lookup(request, "share_miss", lambda: selectors.build_get_shared(share_code=code[:40]), (Build.DoesNotExist,))
-    except Build.DoesNotExist:
-        raise Http404 from None
-
-
-@require_safe
-@ratelimited()
-def shared(request: HttpRequest, code: str) -> HttpResponse:
-    build = _shared_or_404(request, code)
-    if gone := gone_unless_owner(request, build):
-        return gone
-    lang = activate_query_language(request)
-    summary = build_summary(build)
-    url = request.build_absolute_uri(reverse("shared", args=[build.share_code]))
-    # The card and the page's own address name its language, so a link preview matches the page.
-    card_url = request.build_absolute_uri(reverse("shared-card", args=[build.share_code])) + f"?lang={lang}"
-    title = build.name or build.product.name
-    context = {
-        "build": build, "summary": summary, "share_url": url, "card_url": card_url, "title": title,
-        "page_url": f"{url}?lang={lang}", "languages": [(code, f"{url}?lang={code}") for code in LANGUAGE_CODES],
-        "links": share_links(url, card_url, title), "is_owner": _is_owner(request, build),
-        "plan": services.build_rebase_plan(build=build) if build.is_stale else None,
-    }
-    response = render(request, "configurator/shared.html", context)
-    if request.method == "GET" and not context["is_owner"]:  # a HEAD (a link checker) is no view
-        signals.share_viewed.send(sender=Build, request=request, build=build)
-    return response
-
-
-def _is_owner(request: HttpRequest, build: Build) -> bool:
-    owner = _owner(request)
-    return bool(owner) and (build.owner_key == owner.shopper_id or (owner.user_id and build.owner_user_id == owner.user_id))
-
-
-@require_safe
-@ratelimited()
-def shared_card(request: HttpRequest, code: str) -> HttpResponse:
-    build = _shared_or_404(request, code)
-    if gone := gone_unless_owner(request, build):
-        return gone
-    language = activate_query_language(request)
-    try:
-        image = rendered_open(lambda redraw: social_card_fetch(
-            build=build, language=language, redraw=redraw,
-            before_render=lambda: ratelimit(request, "render"),
-        ))
-    except RenderUnavailable:
-        return render_unavailable(request)
-    response = FileResponse(image, content_type="image/png")
-    patch_cache_control(response, public=True, max_age=3600)
-    return response
-
-
-@require_POST
-@ratelimited("save")
-def shared_remix(request: HttpRequest, code: str) -> HttpResponse:
-    source = _shared_or_404(request, code)
-    if gone := gone_unless_owner(request, source):
-        return gone
-    activate_query_language(request)  # the studio opens in the language of the page remixed from
-    owner = _owner(request, create=True)
-    current = request.POST.get("current") == "1" and source.is_stale
-    remix = (services.build_remix_current if current else services.build_remix)(source=source, owner=owner)
-    summary = build_summary(remix)
-    messages.success(request, _("This is your own copy now: change anything you like."))
-    return redirect(f"{reverse('configurator:studio', args=[remix.product.slug])}?{summary.preview.query}&b={remix.pk}")

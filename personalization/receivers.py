@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.dispatch import receiver
+from django.http.request import split_domain_port
 from django.utils import timezone
 
 from configurator import signals
@@ -15,6 +16,7 @@ from personalization.capture import choice_events, event_dict
 from personalization.consent import consents_from_request
 from personalization.models import EventType, Shopper
 from personalization.pending import pending_add
+from personalization.reach import channel_of
 from personalization.services.events import events_record, events_record_click
 from personalization.services.shoppers import shopper_for_owner, shopper_known
 
@@ -44,14 +46,26 @@ def on_studio_changed(sender, request, product_id, version_id, before, after, ac
 
 @receiver(signals.share_viewed, dispatch_uid="personalization.share_viewed")
 def on_share_viewed(sender, request, build, **kwargs) -> None:
+    """A view of a share page, with its channel (personalization.reach.channel_of), the site of
+    its referrer and its utm_* tags. Where a visit came from serves the reach report, an analytics
+    purpose: a visitor who allows personalization only is recorded without them, one who decided
+    nothing keeps the view in their browser until they do (as every event), one who declined
+    leaves nothing. The report counts a visitor once per design and day."""
     if not settings.ATELIER_EVENT_CAPTURE:
         return
-    referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""  # the site, never the full URL
-    properties = {"referrer": referrer[:100]}  # the build links to its sharer; no other shopper's id here
-    for field in ("utm_source", "utm_medium", "utm_campaign"):
-        value = request.GET.get(field, "")
-        if value:
-            properties[field] = value[:60]
+    consents = consents_from_request(request)
+    if consents.decided and not consents.records_events:
+        return
+    properties: dict[str, str] = {}  # the build links to its sharer; no other shopper's id here
+    if consents.analytics or not consents.decided:
+        referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""  # the site, never the full URL
+        properties["referrer"] = referrer[:100]
+        for field in ("utm_source", "utm_medium", "utm_campaign"):
+            value = request.GET.get(field, "")
+            if value:
+                properties[field] = value[:60]
+        own_host = split_domain_port(request.get_host())[0]
+        properties["channel"] = channel_of(properties.get("utm_source"), referrer, own_host)
     item = event_dict(EventType.SHARE_VIEWED, timezone.now(), product=build.product_id, build=str(build.pk),
                       properties=properties)
     _record_for_request(request, [item])

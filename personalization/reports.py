@@ -44,6 +44,7 @@ from personalization.models import (
     Segment,
     SegmentMembership,
 )
+from personalization.reach_report import reach
 from personalization.stats import wilson_interval
 
 DEFAULT_DAYS = 90
@@ -709,6 +710,7 @@ REPORTS: dict[str, tuple[Any, Callable[[Filters], Report]]] = {
     "lift": (gettext_lazy("Campaign lift"), campaign_lift),
     "campaigns": (gettext_lazy("Campaign KPIs"), campaign_kpis),
     "depth": (gettext_lazy("Co-creation depth"), cocreation),
+    "reach": (gettext_lazy("Reach and credit"), reach),
 }
 
 

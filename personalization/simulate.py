@@ -408,7 +408,7 @@ class Journey:
         else:
             build = build_update(build=draft, owner=owner, selections=plain)
         at = self.clock.tick(self.rng, 10, 90)
-        self.dated(at, build=build, **({"created_at": at} if draft is None else {}))
+        self.dated(at, build=build, saved_at=at, **({"created_at": at} if draft is None else {}))
         self.counts["saved"] += 1
         return build
 

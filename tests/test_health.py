@@ -156,3 +156,18 @@ def test_the_real_broker_and_worker_answer(celery_worker_process):
     assert checks["worker"]["ok"] and checks["worker"]["workers"] >= 1
     assert response.json()["status"] == "ok"
     assert set(Client().get("/health/").json()) == {"status"}  # no worker count for the public
+
+
+def test_head_answers_the_status_code_from_the_database_alone():
+    """A load balancer's check (HEAD): no worker ping, cache or broker round trip per poll."""
+    with mock.patch("atelier.health._worker") as worker, mock.patch("atelier.health._cache") as cache_check:
+        response = Client().head("/health/")
+    assert response.status_code == 200 and not worker.called and not cache_check.called
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_head_is_503_without_the_database():
+    from django.db import OperationalError
+
+    with mock.patch("atelier.health._database", side_effect=OperationalError("down")):
+        assert Client().head("/health/").status_code == 503

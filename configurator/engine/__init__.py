@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalog import MULTI, SINGLE, TEXT, Catalog, SnapshotError, compile_catalog, iter_bits
 from .evaluate import Availability, Evaluation, Violation, availability, evaluate, option_status
-from .repair import Pins, distance, find_valid, minimal_repair
+from .repair import Pins, distance, minimal_repair
 from .state import Issue, State, default_state, fingerprint, normalize, to_plain
 
 
@@ -96,9 +96,12 @@ def changes_between(cat: Catalog, before: int, after: int, skip: frozenset[int] 
 NO_PINS = Pins()
 
 
-def repair_state(cat: Catalog, state: State, pins: Pins = NO_PINS) -> Repair | None:
-    """The minimal repair of `state`'s option choices; None when it is valid or cannot be repaired."""
-    current = evaluate(cat, state)
+def repair_state(
+    cat: Catalog, state: State, pins: Pins = NO_PINS, current: Evaluation | None = None
+) -> Repair | None:
+    """The minimal repair of `state`'s option choices; None when it is valid or cannot be repaired.
+    `current`: the evaluation of `state`, when the caller has it already."""
+    current = current or evaluate(cat, state)
     option_problems = tuple(v for v in current.violations if not v.kind.startswith("text"))
     if not option_problems:
         return None
@@ -117,7 +120,7 @@ def quote(cat: Catalog, selections: Any, action: Action | None = None) -> Quote:
         state, pins, action_errors = apply_action(cat, state, action)
         errors.update(action_errors)
     result = evaluate(cat, state)
-    repair = repair_state(cat, state, pins) if not result.valid else None
+    repair = repair_state(cat, state, pins, result) if not result.valid else None
     return Quote(result, availability(cat, state), repair, errors)
 
 
@@ -144,7 +147,6 @@ __all__ = [
     "default_state",
     "distance",
     "evaluate",
-    "find_valid",
     "fingerprint",
     "minimal_repair",
     "normalize",

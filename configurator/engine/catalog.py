@@ -80,6 +80,10 @@ class GroupDef:
     text: TextSpec | None = None
     # A size: a single choice that changes the price, never the picture (not in the fingerprint)
     size: bool = False
+    # How many choices make the step complete: its minimum, at least one if it is required, and
+    # never more than a single-choice step can hold. Validity is the maximum's business alone.
+    need: int = 0
+    limit: int = NO_MAX  # the most choices a valid build holds: the maximum (one in a single step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +134,17 @@ class Catalog:
     available_mask: int
     all_mask: int
     unreachable: frozenset[int]
-    witnesses: tuple[int, ...]  # valid builds that together hold every reachable option
     snapshot: dict[str, Any] = field(repr=False, compare=False)
     views: tuple[ViewDef, ...] = (ViewDef(DEFAULT_VIEW, _DEFAULT_VIEW_NAME),)
     pictured_mask: int = -1  # options that can change the picture (all but sizes)
+    # Steps whose maximum can be exceeded: multiple-choice steps with a maximum below their
+    # number of options, and single-choice steps with a maximum of 0.
+    capped: tuple[GroupDef, ...] = ()
+    needy: tuple[GroupDef, ...] = ()  # steps that need a choice or more to be complete
+    price_rules_by_group: tuple[tuple[RuleDef, ...], ...] = ()
+    # What is worked out about this catalog on first use and kept with it: availability's plan
+    # (engine.plan), the SAT solver and formulas (engine.sat, engine.maxsat).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def view(self, code: str | None) -> ViewDef | None:
         """The view with this code; the first one for None; None for an unknown code."""
@@ -223,6 +234,39 @@ def _placements(raw_text: dict[str, Any], default_view: str) -> tuple[tuple[str,
     return ((default_view, tuple(int(n) for n in raw_text.get("box", (0, 0, 200, 40))), int(raw_text.get("z", 100))),)
 
 
+def compile_rule(raw: dict[str, Any], index: int, option_by_key: dict[str, OptionDef]) -> RuleDef:
+    """One rule of a snapshot over its catalog's options (`option_by_key`)."""
+
+    def mask_of(keys: list[str]) -> int:
+        mask = 0
+        for key in keys:
+            if key not in option_by_key:
+                raise SnapshotError(f"rule {raw['code']}: unknown option {key!r}")
+            mask |= 1 << option_by_key[key].index
+        return mask
+
+    kind = raw["kind"]
+    if kind not in RULE_KINDS:
+        raise SnapshotError(f"rule {raw.get('code')}: unknown kind {kind!r}")
+    subjects = mask_of(raw.get("subjects", []))
+    targets = mask_of(raw.get("targets", []))
+    touched = sorted({option_by_key[key].group for key in (*raw.get("subjects", []), *raw.get("targets", []))})
+    max_count = raw.get("max")
+    return RuleDef(
+        index=index,
+        code=raw["code"],
+        kind=kind,
+        subjects=subjects,
+        targets=targets,
+        cond_all=raw.get("condition", "all") != "any",
+        min_count=int(raw.get("min") or 0),
+        max_count=NO_MAX if max_count is None else int(max_count),
+        amount=_decimal(raw.get("amount"), raw["code"]),
+        groups=tuple(touched),
+        explanation=_texts(raw.get("explanation")),
+    )
+
+
 def _compile(snapshot: dict[str, Any]) -> Catalog:
     product = snapshot["product"]
     views = _views(product)
@@ -272,52 +316,27 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
                 colour=raw_text.get("colour", "#ffffff"),
                 placements=_placements(raw_text, default_view),
             )
-        max_count = raw_group.get("max")
+        max_count = NO_MAX if raw_group.get("max") is None else int(raw_group["max"])
+        min_count = int(raw_group.get("min") or 0)
+        need = max(min_count, 1 if raw_group.get("required") else 0) if kind != TEXT else 0
         groups.append(GroupDef(
             index=g_index,
             code=raw_group["code"],
             kind=kind,
             required=bool(raw_group.get("required", False)),
             default=default_index,
-            min_count=int(raw_group.get("min") or 0),
-            max_count=NO_MAX if max_count is None else int(max_count),
+            min_count=min_count,
+            max_count=max_count,
             mask=sum(1 << i for i in indices),
             options=tuple(indices),
             name=_texts(raw_group.get("name")),
             text=text,
             size=bool(raw_group.get("size")) and kind == SINGLE,
+            need=min(need, 1) if kind == SINGLE else need,
+            limit=min(max_count, 1) if kind == SINGLE else max_count,
         ))
 
-    def mask_of(keys: list[str], where: str) -> int:
-        mask = 0
-        for key in keys:
-            if key not in option_by_key:
-                raise SnapshotError(f"rule {where}: unknown option {key!r}")
-            mask |= 1 << option_by_key[key].index
-        return mask
-
-    rules: list[RuleDef] = []
-    for raw in snapshot.get("rules", []):
-        kind = raw["kind"]
-        if kind not in RULE_KINDS:
-            raise SnapshotError(f"rule {raw.get('code')}: unknown kind {kind!r}")
-        subjects = mask_of(raw.get("subjects", []), raw["code"])
-        targets = mask_of(raw.get("targets", []), raw["code"])
-        touched = sorted({options[i].group for i in iter_bits(subjects | targets)})
-        max_count = raw.get("max")
-        rules.append(RuleDef(
-            index=len(rules),
-            code=raw["code"],
-            kind=kind,
-            subjects=subjects,
-            targets=targets,
-            cond_all=raw.get("condition", "all") != "any",
-            min_count=int(raw.get("min") or 0),
-            max_count=NO_MAX if max_count is None else int(max_count),
-            amount=_decimal(raw.get("amount"), raw["code"]),
-            groups=tuple(touched),
-            explanation=_texts(raw.get("explanation")),
-        ))
+    rules = [compile_rule(raw, index, option_by_key) for index, raw in enumerate(snapshot.get("rules", []))]
 
     constraint_rules = tuple(r for r in rules if r.kind != PRICE)
     by_group: list[list[RuleDef]] = [[] for _ in groups]
@@ -342,11 +361,12 @@ def _compile(snapshot: dict[str, Any]) -> Catalog:
         available_mask=sum(1 << o.index for o in options if o.available and o.index not in unreachable),
         all_mask=(1 << len(options)) - 1,
         unreachable=unreachable,
-        witnesses=tuple(
-            sum(1 << option_by_key[key].index for key in keys if key in option_by_key)
-            for keys in snapshot.get("witnesses", [])
-        ),
         snapshot=snapshot,
         views=views,
         pictured_mask=sum(1 << i for g in groups if not g.size for i in g.options),
+        capped=tuple(g for g in groups if g.kind != TEXT and g.limit < max(len(g.options), 1)),
+        needy=tuple(g for g in groups if g.need),
+        price_rules_by_group=tuple(
+            tuple(r for r in rules if r.kind == PRICE and r.amount and g.index in r.groups) for g in groups
+        ),
     )

@@ -1,18 +1,26 @@
 """Catalog checks run when staff save or publish: what would hurt a shopper.
 
 - the default build breaks a rule (a shopper would start in an invalid state);
-- an option can never be part of a valid build (it would be offered but never work);
+- an option can never be part of a valid complete build (it would be offered but never work);
 - a rule contradicts itself or others (it can never be satisfied, or it makes options dead).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
+
+from pysat.solvers import Glucose4
 
 from .catalog import AVAILABILITY, CARDINALITY, EXCLUDES, REQUIRES, SINGLE, Catalog, iter_bits
 from .evaluate import violations
-from .repair import Pins, find_valid
+from .sat import Formula, completeness, model_mask, option_var, validity
 from .state import default_state
+
+# Publish-time reachability stops asking after this long; what is left stays on offer (see
+# reachability). A generated 40 x 30 product with 1,000 rules takes about a tenth of a second.
+REACHABILITY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,30 +35,66 @@ class Finding:
 
 
 def unreachable_options(cat: Catalog) -> list[int]:
-    """Options that are offered but are in no valid build."""
-    return reachability(cat)[0]
+    """Options that are offered but are in no valid complete build."""
+    return reachability(cat).unreachable
 
 
-def reachability(cat: Catalog) -> tuple[list[int], list[int]]:
-    """(unreachable options, witness builds): every reachable option is in one of the valid
-    witness masks. Each witness covers all of its options at once, so most options need no
-    search of their own. Publishing stores the witnesses: repair falls back on them."""
-    reachable = 0
-    dead = []
-    witnesses = []
-    for option in cat.options:
-        bit = 1 << option.index
-        if not option.available or reachable & bit:
-            continue
-        group = cat.groups[option.group]
-        pins = Pins(groups=frozenset({group.index})) if group.kind == SINGLE else Pins(on=bit)
-        witness = find_valid(cat, pins, prefer=bit)
-        if witness is None:
-            dead.append(option.index)
-        else:
-            reachable |= witness
-            witnesses.append(witness)
-    return dead, witnesses
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    unreachable: list[int]  # in no valid complete build: publishing stops offering them
+    undecided: list[int]  # the time limit ran out first: still offered, and reported
+    seconds: float
+    builds: list[int]  # the solver's answers: valid complete builds holding every reachable option
+
+
+def reachability(cat: Catalog, time_limit: float = REACHABILITY_SECONDS) -> Reachability:
+    """Which offered options are in some valid complete build, decided exactly by a SAT solver
+    (Glucose): one question per option not yet seen in an earlier answer, each answer a whole
+    valid complete build that marks all of its options reachable at once. The solver is steered
+    towards options not yet covered, so a catalog of 1,200 options needs a few dozen calls.
+
+    Only an answer of the solver makes an option unreachable. If the time limit runs out first
+    (no catalog we know of comes near it), the options left are kept on offer as undecided."""
+    started = time.perf_counter()
+    formula = Formula(len(cat.options))
+    offered = sum(1 << o.index for o in cat.options if o.available)
+    validity(cat, formula, option_var, offered)
+    completeness(cat, formula, option_var)
+    if any(not clause for clause in formula.clauses):
+        return Reachability(list(iter_bits(offered)), [], time.perf_counter() - started, [])
+    covered, dead, undecided, builds = 0, [], [], []
+    deadline = started + time_limit
+    with Glucose4(bootstrap_with=formula.clauses) as solver:
+        timer = threading.Timer(time_limit, solver.interrupt)  # for one long question
+        timer.start()
+        try:
+            for index in iter_bits(offered):
+                if covered >> index & 1:
+                    continue
+                if time.perf_counter() >= deadline:
+                    undecided.append(index)
+                    continue
+                # Prefer the options not covered yet: each answer then covers as many as it can.
+                solver.set_phases([option_var(i) if not covered >> i & 1 else -option_var(i)
+                                   for i in iter_bits(offered)])
+                answer = solver.solve_limited(assumptions=[option_var(index)], expect_interrupt=True)
+                if answer is None:
+                    undecided.append(index)
+                    solver.clear_interrupt()
+                elif answer:
+                    builds.append(model_mask(solver.get_model(), 1, len(cat.options)))
+                    covered |= builds[-1]
+                else:
+                    dead.append(index)
+        finally:
+            timer.cancel()
+    return Reachability(dead, undecided, time.perf_counter() - started, builds)
+
+
+def covering_builds(cat: Catalog) -> list[int]:
+    """Valid complete builds that together hold every option on offer, the same on every call
+    (for tests and fuzzing: each option in a build a shopper could order)."""
+    return reachability(cat).builds
 
 
 def _self_contradictions(cat: Catalog) -> list[Finding]:
@@ -80,9 +124,8 @@ def _two_in_one_single(cat: Catalog, mask: int) -> bool:
     )
 
 
-def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int], list[int]]:
-    """All findings, the unreachable option indices and the witness builds (both are stored
-    in the published snapshot)."""
+def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int]]:
+    """All findings and the unreachable option indices (stored in the published snapshot)."""
     findings: list[Finding] = []
     for violation in violations(cat, default_state(cat)):
         if violation.kind == "rule":
@@ -92,13 +135,13 @@ def check_catalog(cat: Catalog) -> tuple[list[Finding], list[int], list[int]]:
         elif violation.kind == "group_max":
             findings.append(Finding("error", "default_over_max", detail=(violation.group,)))
     findings.extend(_self_contradictions(cat))
-    dead, witnesses = reachability(cat)
-    for index in dead:
-        option = cat.options[index]
-        bit = 1 << index
-        rules = tuple(r.code for r in cat.constraint_rules if (r.subjects | r.targets) & bit)
-        findings.append(Finding("warning", "option_unreachable", option=option.key, detail=rules))
-    return findings, dead, witnesses
+    reach = reachability(cat)
+    for code, indices in (("option_unreachable", reach.unreachable), ("option_undecided", reach.undecided)):
+        for index in indices:
+            bit = 1 << index
+            rules = tuple(r.code for r in cat.constraint_rules if (r.subjects | r.targets) & bit)
+            findings.append(Finding("warning", code, option=cat.options[index].key, detail=rules))
+    return findings, reach.unreachable
 
 
 __all__ = ["Finding", "check_catalog", "iter_bits", "unreachable_options"]

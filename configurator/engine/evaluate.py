@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from .catalog import MULTI, SINGLE, TEXT, Catalog, GroupDef, RuleDef, iter_bits
-from .rules import multi_full, over_max_groups, step_base, step_conflicts
+from .catalog import MULTI, TEXT, Catalog, GroupDef, RuleDef, iter_bits
+from .plan import PairRule, availability_plan
+from .rules import over_max_groups
 from .state import State, fingerprint
 
 CENT = Decimal("0.01")
@@ -111,7 +112,7 @@ def violations(cat: Catalog, state: State) -> list[Violation]:
         if rule.violated(mask)
     ]
     for group in over_max_groups(cat, mask):
-        found.append(Violation("group_max", group.code, detail=str(group.max_count)))
+        found.append(Violation("group_max", group.code, detail=str(group.limit)))
     for index in iter_bits(mask & ~cat.available_mask):
         option = cat.options[index]
         found.append(Violation("unavailable", cat.groups[option.group].code, options=(option.key,)))
@@ -122,15 +123,15 @@ def violations(cat: Catalog, state: State) -> list[Violation]:
 
 
 def missing_steps(cat: Catalog, state: State) -> list[str]:
+    """Steps not yet complete: fewer choices than the step needs (GroupDef.need), or a required
+    personal text left empty."""
     missing = []
+    mask = state.mask
     for group in cat.groups:
         if group.kind == TEXT:
             if group.required and not state.text(group.code):
                 missing.append(group.code)
-        elif group.kind == SINGLE:
-            if group.required and not state.mask & group.mask:
-                missing.append(group.code)
-        elif (state.mask & group.mask).bit_count() < max(group.min_count, 1 if group.required else 0):
+        elif group.need and (mask & group.mask).bit_count() < group.need:
             missing.append(group.code)
     return missing
 
@@ -169,28 +170,50 @@ def evaluate(cat: Catalog, state: State) -> Evaluation:
 
 
 def availability(cat: Catalog, state: State) -> Availability:
+    """Which options a click takes directly, which need a repair (with the rules in the way and
+    the chosen options that put them there), and which are never offered (see engine.plan)."""
+    plan = cat.derived.get("availability")
+    if plan is None:
+        plan = cat.derived["availability"] = availability_plan(cat)
     mask = state.mask
-    free = 0
+    candidates = cat.available_mask & ~mask
+    blocked = 0
     hits: list[tuple[RuleDef, int, int]] = []
-    full = set()
-    for group in cat.groups:
-        if group.kind == TEXT:
+    for entry in plan:
+        if entry.__class__ is PairRule:
+            answer = entry.answers[(1 if mask & entry.subjects else 0) | (2 if mask & entry.targets else 0)]
+            if answer is None:
+                continue
+            bad = answer[0] & candidates
+            if bad:
+                blocked |= bad
+                hits.append((entry.rule, bad, mask & answer[1]))
+            bad = answer[2] & candidates
+            if bad:
+                blocked |= bad
+                hits.append((entry.rule, bad, mask & answer[3]))
             continue
-        ok, group_hits = step_conflicts(cat, group, mask)
-        free |= ok
-        if multi_full(group, mask):
-            full.add(group.index)
-        if group_hits:
-            base, _ = step_base(group, mask)
-            outside = base & ~group.mask
-            for rule, bad in group_hits:
-                hits.append((rule, bad, outside & (rule.subjects | rule.targets)))
+        rule = entry.rule
+        if entry.low is not None and entry.low <= (mask & rule.subjects).bit_count() <= entry.high:
+            continue
+        violating, related = rule.violating, rule.subjects | rule.targets
+        for gmask, single in entry.slots:
+            base = mask & ~gmask if single else mask
+            bad = violating(base, gmask) & candidates
+            if bad:
+                blocked |= bad
+                hits.append((rule, bad, base & ~gmask & related))
+    full = frozenset(
+        g.index for g in cat.groups if g.kind == MULTI and (mask & g.mask).bit_count() >= g.max_count
+    )
+    for g in full:
+        blocked |= cat.groups[g].mask
     return Availability(
         selected=mask,
-        free=free,
+        free=candidates & ~blocked,
         unavailable=cat.all_mask & ~cat.available_mask & ~mask,
         hits=tuple(hits),
-        full_groups=frozenset(full),
+        full_groups=full,
     )
 
 

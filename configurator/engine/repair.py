@@ -1,15 +1,22 @@
 """Minimal repair: the fewest other changes that make a build valid again.
 
-`minimal_repair` runs an iterative-deepening search that only ever branches on the steps of
-one broken constraint, so the first depth with a solution is the minimum number of changes
-(a step changed, or a multiple-choice option added or removed). Among equally small repairs
-it prefers the smallest price change, then the options listed first. If the search budget
-runs out, `find_valid` (a plain backtracking search) still finds a valid build when one exists.
+A repair's result must be valid, keep what the click pinned, keep every step that was complete
+complete, and be completable (choices can be added to it, none taken away, to reach a valid
+complete build). Changes are counted per single-choice step changed and per option added to or
+removed from a multiple-choice step.
+
+`minimal_repair` first runs an iterative-deepening search that only ever branches on the steps
+of one broken constraint, so the first depth with an acceptable build is the minimum number of
+changes. Among equally small repairs it prefers the smallest change of the total price (price
+rules included), then the options listed first. That search settles almost every click within
+its budget (80 expanded builds). When the budget runs out, or the search meets a valid build
+that cannot be completed (it cannot see past one), a MaxSAT solver (engine.maxsat) finds the
+minimum instead. Either way the repair is minimal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,7 +24,6 @@ from .catalog import (
     AVAILABILITY,
     CARDINALITY,
     EXCLUDES,
-    MULTI,
     REQUIRES,
     SINGLE,
     TEXT,
@@ -26,11 +32,10 @@ from .catalog import (
     RuleDef,
     iter_bits,
 )
-from .rules import is_valid_mask, violating_values
+from .rules import violating_values
 
-DEFAULT_NODE_BUDGET = 150
+DEFAULT_NODE_BUDGET = 80
 MAX_TIED_SOLUTIONS = 64
-FALLBACK_BUDGET = 3_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class Problem:
     rule: RuleDef | None = None  # None: a step over its maximum, or an option switched off
     # Said, not derived from `bits`: a step over its maximum may hold an unavailable option too.
     off: bool = False
+    # A step that was complete before the repair and is not now (bits: the options it can add).
+    short: bool = False
 
     def fixed(self, cat: Catalog, mask: int) -> bool:
         if self.rule is not None:
@@ -56,7 +63,9 @@ class Problem:
         group = cat.groups[self.groups[0]]
         if self.off:
             return not mask & self.bits
-        return (mask & group.mask).bit_count() <= group.max_count
+        if self.short:
+            return (mask & group.mask).bit_count() >= group.need
+        return (mask & group.mask).bit_count() <= group.limit
 
 
 def _rule_problem(rule: RuleDef) -> Problem:
@@ -79,7 +88,9 @@ def _well_behaved(cat: Catalog, problem: Problem, mask: int) -> bool:
         if problem.off:
             return True
         group = cat.groups[problem.groups[0]]
-        return (mask & group.mask).bit_count() == group.max_count + 1
+        if problem.short:
+            return (mask & group.mask).bit_count() == group.need - 1
+        return (mask & group.mask).bit_count() == group.limit + 1
     kind = rule.kind
     if kind == REQUIRES:
         return _one_move(cat, mask & rule.subjects)
@@ -96,18 +107,27 @@ def _well_behaved(cat: Catalog, problem: Problem, mask: int) -> bool:
     return False
 
 
-def problems(cat: Catalog, mask: int) -> dict:
-    """What makes `mask` invalid, keyed so that a change to one step can update it."""
+def _short(group: GroupDef, mask: int) -> Problem:
+    return Problem((group.index,), group.mask & ~mask, short=True)
+
+
+def problems(cat: Catalog, mask: int, keep: frozenset[int] = frozenset()) -> dict:
+    """What makes `mask` invalid, or leaves a step of `keep` (complete before) incomplete, keyed
+    so that a change to one step can update it."""
     found: dict = {
         rule.code: _rule_problem(rule)
         for rule in cat.constraint_rules
         if rule.violated(mask)
     }
-    for group in cat.groups:
-        if group.kind == MULTI and (mask & group.mask).bit_count() > group.max_count:
+    for group in cat.capped:
+        if (mask & group.mask).bit_count() > group.limit:
             found[("max", group.index)] = Problem((group.index,), mask & group.mask)
     for index in iter_bits(mask & ~cat.available_mask):
         found[("off", index)] = Problem((cat.options[index].group,), 1 << index, off=True)
+    for g in keep:
+        group = cat.groups[g]
+        if (mask & group.mask).bit_count() < group.need:
+            found[("short", g)] = _short(group, mask)
     return found
 
 
@@ -124,7 +144,7 @@ def _moves(cat: Catalog, mask: int, problem: Problem, pins: Pins) -> list[int]:
                 bit = 1 << index
                 if bit & cat.available_mask and not bit & mask:
                     out.append(base | bit)
-            if not group.required and mask & group.mask:
+            if not group.need and mask & group.mask:
                 out.append(base)
         else:
             for index in iter_bits(problem.bits & group.mask):
@@ -153,7 +173,7 @@ def _fixing_moves(cat: Catalog, mask: int, problem: Problem, pins: Pins) -> list
         base = mask & ~group.mask
         ok = group.mask & cat.available_mask & ~mask & ~violating_values(rule, base, group.mask)
         out.extend(base | (1 << i) for i in iter_bits(ok))
-        if not group.required and mask & group.mask and not rule.violated(base):
+        if not group.need and mask & group.mask and not rule.violated(base):
             out.append(base)
     return out
 
@@ -173,15 +193,14 @@ def _final_moves(cat: Catalog, mask: int, found: list[Problem], pins: Pins) -> I
             for problem in found:  # the broken rules first: most steps cannot fix them all
                 if problem.rule is not None:
                     ok &= ~violating_values(problem.rule, base, group.mask)
-            if not ok:
-                continue
-            for rule in cat.rules_by_group[g]:
-                ok &= ~violating_values(rule, base, group.mask)
-                if not ok:
-                    break
-            for index in iter_bits(ok):
-                yield base | (1 << index)
-            if not group.required and mask & group.mask and not any(
+            if ok:  # (even with no option left, clearing the step may still fix them all)
+                for rule in cat.rules_by_group[g]:
+                    ok &= ~violating_values(rule, base, group.mask)
+                    if not ok:
+                        break
+                for index in iter_bits(ok):
+                    yield base | (1 << index)
+            if not group.need and mask & group.mask and not any(
                 rule.violated(base) for rule in cat.rules_by_group[g]
             ):
                 yield base
@@ -197,7 +216,7 @@ def _final_moves(cat: Catalog, mask: int, found: list[Problem], pins: Pins) -> I
 def problems_in_group(cat: Catalog, mask: int, group: GroupDef) -> bool:
     if mask & group.mask & ~cat.available_mask:
         return True
-    if group.kind == MULTI and (mask & group.mask).bit_count() > group.max_count:
+    if (mask & group.mask).bit_count() > group.limit:
         return True
     return any(rule.violated(mask) for rule in cat.rules_by_group[group.index])
 
@@ -215,11 +234,7 @@ def distance(cat: Catalog, a: int, b: int) -> int:
     return count
 
 
-def _price(cat: Catalog, mask: int) -> Decimal:
-    return sum((cat.options[i].price for i in iter_bits(mask)), Decimal(0))
-
-
-def _problems_after(cat: Catalog, old: dict, mask: int, changed: int) -> dict:
+def _problems_after(cat: Catalog, old: dict, mask: int, changed: int, keep: frozenset[int]) -> dict:
     """`old` problems updated for a change to step `changed`: only its rules are looked at again."""
     group = cat.groups[changed]
     new = {
@@ -230,10 +245,12 @@ def _problems_after(cat: Catalog, old: dict, mask: int, changed: int) -> dict:
         if rule.violated(mask):
             new[rule.code] = _rule_problem(rule)
     chosen = mask & group.mask
-    if group.kind == MULTI and chosen.bit_count() > group.max_count:
+    if chosen.bit_count() > group.limit:
         new[("max", changed)] = Problem((changed,), chosen)
     for index in iter_bits(chosen & ~cat.available_mask):
         new[("off", index)] = Problem((changed,), 1 << index, off=True)
+    if changed in keep and chosen.bit_count() < group.need:
+        new[("short", changed)] = _short(group, mask)
     return new
 
 
@@ -247,10 +264,14 @@ class _Search:
     cat: Catalog
     pins: Pins
     budget: int
+    accept: _Acceptance
     nodes: int = 0
     seen: dict[int, int] = field(default_factory=dict)
     solutions: set[int] = field(default_factory=set)
     memo: dict[int, list] = field(default_factory=dict)
+    # A valid build was met that is no repair (it cannot be completed): the search does not look
+    # past it (nothing local says which change would help), so what it finds proves nothing.
+    stuck: bool = False
 
     def run(self, mask: int, found: dict, depth: int) -> None:
         node = self.memo.get(mask)
@@ -263,13 +284,19 @@ class _Search:
             return
         found, values, bound = node[0], node[1], node[2]
         if not values:
-            self.solutions.add(mask)
+            if self.accept(mask):
+                self.solutions.add(mask)
+            else:
+                self.stuck = True
             return
         if depth == 0 or bound > depth:
             return
         if depth == 1:
             if node[4] is None:
-                node[4] = list(_final_moves(self.cat, mask, values, self.pins))
+                final = list(_final_moves(self.cat, mask, values, self.pins))
+                node[4] = [m for m in final if self.accept(m)]
+                if len(node[4]) < len(final):
+                    self.stuck = True
             self.solutions.update(node[4])
             return
         if node[3] is None:
@@ -281,7 +308,8 @@ class _Search:
             if candidate in self.memo:
                 child_found: dict = {}  # not read: the child's memo holds its problems
             else:
-                child_found = _problems_after(self.cat, found, candidate, _changed_group(self.cat, mask, candidate))
+                changed = _changed_group(self.cat, mask, candidate)
+                child_found = _problems_after(self.cat, found, candidate, changed, self.accept.kept)
             self.run(candidate, child_found, depth - 1)
             if self.nodes > self.budget or len(self.solutions) >= MAX_TIED_SOLUTIONS:
                 return
@@ -303,6 +331,39 @@ class _Search:
         return min((_moves(cat, mask, p, pins) for p in found), key=len)
 
 
+class _Acceptance:
+    """Whether a valid build may be the repair of `start`: every step complete in `start` is
+    still complete, and the build is complete or can be completed by adding choices (asked of
+    the SAT oracle only for a build that is not complete; the answers are remembered)."""
+
+    def __init__(self, cat: Catalog, start: int) -> None:
+        self.cat = cat
+        self.keep = tuple(g for g in cat.needy if (start & g.mask).bit_count() >= g.need)
+        self.kept = frozenset(g.index for g in self.keep)
+        self.answers: dict[int, bool] = {}
+
+    def __call__(self, mask: int) -> bool:
+        for group in self.keep:
+            if (mask & group.mask).bit_count() < group.need:
+                return False
+        if len(self.keep) == len(self.cat.needy):
+            return True  # every needy step is kept complete: the build is complete
+        answer = self.answers.get(mask)
+        if answer is None:
+            answer = self.answers[mask] = completable(self.cat, mask)
+        return answer
+
+
+def completable(cat: Catalog, mask: int) -> bool:
+    """A valid `mask` is completable when choices can be added to it (none taken away) to give
+    a valid complete build. A complete build is; otherwise the SAT oracle decides."""
+    if all((mask & g.mask).bit_count() >= g.need for g in cat.needy):
+        return True
+    from .sat import oracle
+
+    return oracle(cat).completion(mask) is not None
+
+
 def _lower_bound(found: list[Problem]) -> int:
     """Problems on disjoint steps each need a change of their own."""
     used: set[int] = set()
@@ -314,201 +375,61 @@ def _lower_bound(found: list[Problem]) -> int:
     return count
 
 
+def price_between(cat: Catalog, a: int, b: int) -> Decimal:
+    """The total price of b minus that of a (personal text left out: a repair never changes it).
+    Only the options that differ and the price rules on their steps are looked at."""
+    diff = a ^ b
+    options = cat.options
+    delta = Decimal(0)
+    rules: dict[int, RuleDef] = {}
+    for i in iter_bits(diff):
+        option = options[i]
+        delta += option.price if b >> i & 1 else -option.price
+        for rule in cat.price_rules_by_group[option.group]:
+            rules[rule.index] = rule
+    for rule in rules.values():
+        delta += rule.amount * (rule.holds(b) - rule.holds(a))
+    return delta
+
+
+def closest(cat: Catalog, mask: int, candidates: Iterable[int]) -> int:
+    """The candidate with the fewest changes from `mask`, then the smallest change of the total
+    price, then the options listed first."""
+    candidates = list(candidates)
+    fewest = min(distance(cat, mask, m) for m in candidates)
+    tied = [m for m in candidates if distance(cat, mask, m) == fewest]
+    if len(tied) == 1:
+        return tied[0]
+    return min(tied, key=lambda m: (abs(price_between(cat, mask, m)), sorted(iter_bits(m & ~mask))))
+
+
 def minimal_repair(
     cat: Catalog, mask: int, pins: Pins | None = None, budget: int = DEFAULT_NODE_BUDGET
 ) -> int | None:
-    """The nearest valid mask that respects `pins`, or None when none exists."""
+    """The nearest acceptable valid mask that respects `pins`, or None when none exists."""
     pins = pins or Pins()
-    found = problems(cat, mask)
+    accept = _Acceptance(cat, mask)
+    found = problems(cat, mask, accept.kept)
     if not found:
-        return mask
+        if accept(mask):
+            return mask
+        from .maxsat import nearest  # valid but a dead end: only the solver knows where to go
+
+        return nearest(cat, mask, pins, accept.keep)
     max_depth = sum(1 if g.kind == SINGLE else len(g.options) for g in cat.groups if g.kind != TEXT)
-    search = _Search(cat, pins, budget)
+    search = _Search(cat, pins, budget, accept)
     for depth in range(1, max_depth + 1):
         search.seen.clear()
         search.run(mask, found, depth)
+        if search.stuck:
+            break  # a nearer repair may lie past a build the search cannot see beyond
         if search.solutions:
-            base_price = _price(cat, mask)
-            return min(
-                search.solutions,
-                key=lambda m: (
-                    distance(cat, mask, m),
-                    abs(_price(cat, m) - base_price),
-                    sorted(iter_bits(m & ~mask)),
-                ),
-            )
+            return closest(cat, mask, search.solutions)
         if search.nodes > budget:
             break
-    # Deeper than the budget allows: a greedy descent (or, failing that, any valid build), then
-    # undo every change it can spare.
-    found_mask = _greedy(cat, mask, found, pins, search)
-    if found_mask is None:
-        found_mask = _witness(cat, mask, pins)
-    if found_mask is None:
-        found_mask = find_valid(cat, pins, prefer=mask, budget=FALLBACK_BUDGET)
-    return None if found_mask is None else _undo_spare_changes(cat, mask, found_mask)
+    else:
+        return None  # every build was looked at: none is a repair
+    # The nearest build lies deeper than the budget allows, or past a dead end: ask MaxSAT.
+    from .maxsat import nearest
 
-
-def _witness(cat: Catalog, mask: int, pins: Pins) -> int | None:
-    """A stored valid build that keeps what is pinned (see check.reachability), if any."""
-    for witness in cat.witnesses:
-        if witness & pins.on != pins.on or witness & pins.off:
-            continue
-        if any((witness ^ mask) & cat.groups[g].mask for g in pins.groups):
-            continue
-        if is_valid_mask(cat, witness):
-            return witness
-    return None
-
-
-def _greedy(cat: Catalog, mask: int, found: dict, pins: Pins, search: _Search) -> int | None:
-    """Repeatedly take the change that leaves the fewest problems (then the smallest price move)."""
-    seen = {mask}
-    for _ in range(2 * len(cat.groups)):
-        if not found:
-            return mask
-        moves = search._branches(mask, list(found.values()))
-        best = None
-        for candidate in moves:
-            if candidate in seen:
-                continue
-            after = _problems_after(cat, found, candidate, _changed_group(cat, mask, candidate))
-            key = (len(after), abs(_price(cat, candidate) - _price(cat, mask)))
-            if best is None or key < best[0]:
-                best = (key, candidate, after)
-        if best is None:
-            return None
-        _, mask, found = best
-        seen.add(mask)
-    return None
-
-
-def _undo_spare_changes(cat: Catalog, original: int, repaired: int) -> int:
-    """Put back each original choice the repaired build can keep and stay valid."""
-    improved = True
-    while improved:
-        improved = False
-        for group in cat.groups:
-            diff = (original ^ repaired) & group.mask
-            if not diff:
-                continue
-            steps = [group.mask] if group.kind == SINGLE else [1 << i for i in iter_bits(diff)]
-            for part in steps:
-                candidate = (repaired & ~part) | (original & part)
-                # `repaired` is valid and `candidate` differs only in this step: its rules decide.
-                if not problems_in_group(cat, candidate, group):
-                    repaired = candidate
-                    improved = True
-    return repaired
-
-
-def find_valid(cat: Catalog, pins: Pins, prefer: int = 0, budget: int = 50_000) -> int | None:
-    """Any valid mask that respects `pins`, trying `prefer`'s choices first; None if none exists
-    or the budget ran out first.
-
-    Backtracking with forward checking: once a rule has one open variable left (a single-choice
-    step, or one option of a multiple-choice step), that variable's values are filtered, so a
-    contradiction such as "only with red" plus "only with blue" is found at once.
-    """
-    domains = _variables(cat, pins, prefer)
-    constraints: list[tuple[object, tuple]] = []
-    for rule in cat.constraint_rules:
-        constraints.append((rule, tuple(sorted(_rule_vars(cat, rule), key=str))))
-    for group in cat.groups:
-        if group.kind == MULTI and group.max_count < len(group.options):
-            constraints.append((group, tuple((group.index, i) for i in group.options)))
-    by_var: dict[object, list[int]] = {var: [] for var in domains}
-    for c_index, (_, var_list) in enumerate(constraints):
-        for var in var_list:
-            by_var[var].append(c_index)
-    for item, var_list in constraints:
-        if not var_list and not _holds(item, 0):
-            return None
-    nodes = 0
-
-    def dfs(domains: dict, assigned: dict, mask: int) -> int | None:
-        nonlocal nodes
-        nodes += 1
-        if nodes > budget:
-            return None
-        open_vars = [v for v in domains if v not in assigned]
-        if not open_vars:
-            return mask
-        var = min(open_vars, key=lambda v: (len(domains[v]), -len(by_var[v])))
-        for value in domains[var]:
-            candidate = mask | value
-            narrowed = _forward_check(var, value, candidate, domains, assigned, constraints, by_var)
-            if narrowed is None:
-                continue
-            result = dfs(narrowed, {**assigned, var: value}, candidate)
-            if result is not None or nodes > budget:
-                return result
-        return None
-
-    return dfs(domains, {}, 0)
-
-
-def _forward_check(var, value: int, mask: int, domains: dict, assigned: dict, constraints, by_var) -> dict | None:
-    narrowed = dict(domains)
-    narrowed[var] = [value]
-    for c_index in by_var[var]:
-        item, var_list = constraints[c_index]
-        open_vars = [v for v in var_list if v != var and v not in assigned]
-        if isinstance(item, GroupDef):
-            if not _holds(item, mask):
-                return None
-            continue
-        if not open_vars:
-            if not _holds(item, mask):
-                return None
-        elif len(open_vars) == 1:
-            other = open_vars[0]
-            kept = [value for value in narrowed[other] if _holds(item, mask | value)]
-            if not kept:
-                return None
-            narrowed[other] = kept
-    return narrowed
-
-
-def _holds(item, mask: int) -> bool:
-    if isinstance(item, GroupDef):
-        return (mask & item.mask).bit_count() <= item.max_count
-    return not item.violated(mask)
-
-
-def _rule_vars(cat: Catalog, rule) -> set:
-    out = set()
-    for index in iter_bits(rule.subjects | rule.targets):
-        group = cat.groups[cat.options[index].group]
-        out.add(group.index if group.kind == SINGLE else (group.index, index))
-    return out
-
-
-def _variables(cat: Catalog, pins: Pins, prefer: int) -> dict[object, list[int]]:
-    """Each single-choice step is a variable; so is each option of a multiple-choice step.
-    Values are option bits (0 for "none"), the preferred value first."""
-    variables: dict[object, list[int]] = {}
-    for group in cat.groups:
-        if group.kind == TEXT:
-            continue
-        if group.kind == SINGLE:
-            current = prefer & group.mask
-            if group.index in pins.groups:
-                values = [current] if not current & ~cat.available_mask else []
-            else:
-                values = [1 << i for i in group.options if (1 << i) & cat.available_mask]
-                values.sort(key=lambda bit: bit != current)
-                if not group.required:
-                    values.insert(0 if not current else len(values), 0)
-            variables[group.index] = values
-        else:
-            for index in group.options:
-                bit = 1 << index
-                if bit & pins.on:
-                    values = [bit] if bit & cat.available_mask else []
-                elif bit & pins.off or not bit & cat.available_mask:
-                    values = [0]
-                else:
-                    values = [bit, 0] if bit & prefer else [0, bit]
-                variables[(group.index, index)] = values
-    return variables
+    return nearest(cat, mask, pins, accept.keep)

@@ -98,11 +98,13 @@ def violated_rules(cat: Catalog, mask: int) -> list[RuleDef]:
 
 
 def over_max_groups(cat: Catalog, mask: int) -> list[GroupDef]:
-    return [g for g in cat.groups if g.kind == MULTI and (mask & g.mask).bit_count() > g.max_count]
+    """Steps holding more than their maximum (a single-choice step's is one, or 0 if so set)."""
+    return [g for g in cat.capped if (mask & g.mask).bit_count() > g.limit]
 
 
 def is_valid_mask(cat: Catalog, mask: int) -> bool:
-    """Rules, step maxima and availability hold (personal text is checked separately)."""
+    """Rules, step maxima and availability hold (personal text is checked separately). Step
+    minima and required steps decide completeness, not validity (evaluate.missing_steps)."""
     if mask & ~cat.available_mask:
         return False
     if over_max_groups(cat, mask):

@@ -71,6 +71,9 @@ class Build(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     shared_at = models.DateTimeField(_("shared"), null=True, blank=True)
+    # When its owner last saved it (Save, Order from the summary, the API). A remix or an e-mailed
+    # copy has none until then: the reach report counts a remix its owner saved as made their own.
+    saved_at = models.DateTimeField(_("saved by its owner"), null=True, blank=True, editable=False)
     # Set by staff (a report, or their own eye): the share page, card and API answer 410 to
     # everyone but the owner, who still sees their design.
     hidden_at = models.DateTimeField(_("hidden by staff"), null=True, blank=True, editable=False)

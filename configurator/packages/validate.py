@@ -136,7 +136,7 @@ def engine_errors(pkg: dict[str, Any], snapshot: dict[str, Any], places: Places)
         cat = compile_catalog(snapshot)
     except SnapshotError as exc:
         return [places.error((), _("The catalog could not be read: %(error)s") % {"error": exc})]
-    findings, _dead, _witnesses = check_catalog(cat)
+    findings, _dead = check_catalog(cat)
     findings += picture_findings(cat)
     names = CatalogNames(snapshot)
     return [places.error(_finding_place(f, pkg), finding_message(f, names)) for f in findings]

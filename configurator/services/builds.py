@@ -101,7 +101,7 @@ def build_save(*, product: Product, selections: Any, owner: Owner, name: Any = "
     version = _current_version(product)
     build = Build(
         product=product, catalog_version=version, name=clean_name(name),
-        owner_key=owner.shopper_id, owner_user_id=owner.user_id,
+        owner_key=owner.shopper_id, owner_user_id=owner.user_id, saved_at=timezone.now(),
     )
     _assign(build, catalog_for(version), selections)
     build.save()
@@ -136,6 +136,7 @@ def build_update(*, build: Build, owner: Owner, selections: Any = UNSET, name: A
         target.name = clean_name(name)
     if selections is not UNSET:
         _assign(target, catalog_for(build.catalog_version_id), selections)
+    target.saved_at = timezone.now()
     target.save()
     signals.build_saved.send(sender=Build, build=target, created=target is not build)
     return target

@@ -38,16 +38,15 @@ def product_check(*, product: Product) -> tuple[dict, list[Finding]]:
 
 
 def snapshot_check(snapshot: dict[str, Any]) -> tuple[dict, list[Finding]]:
-    """`snapshot` with what the check stores beside it (unreachable options, witness builds), and
-    the findings: the engine's, then the pictures'."""
+    """`snapshot` with what the check stores beside it (the unreachable options), and the
+    findings: the engine's, then the pictures'."""
     try:
         cat = compile_catalog(snapshot)
     except SnapshotError as exc:
         return snapshot, [Finding("error", "snapshot_invalid", detail=(str(exc),))]
-    findings, dead, witnesses = check_catalog(cat)
+    findings, dead = check_catalog(cat)
     findings += picture_findings(cat)
     snapshot["unreachable"] = [cat.options[i].key for i in dead]
-    snapshot["witnesses"] = [cat.mask_keys(mask) for mask in witnesses]
     return snapshot, findings
 
 

@@ -21,7 +21,7 @@ from .outreach import (
     SyncedMember,
 )
 from .profiles import Profile
-from .rollups import DailyRollup, LineageRollup
+from .rollups import DailyRollup, LineageRollup, ReachRollup
 from .segments import Segment, SegmentMembership
 from .shoppers import ConsentChange, Purpose, Shopper
 
@@ -49,6 +49,7 @@ __all__ = [
     "Placement",
     "Profile",
     "Purpose",
+    "ReachRollup",
     "RescoreJob",
     "RescoreStatus",
     "Segment",

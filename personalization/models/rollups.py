@@ -53,3 +53,33 @@ class LineageRollup(models.Model):
 
     def __str__(self) -> str:
         return str(self.build_id)
+
+
+class ReachRollup(models.Model):
+    """What visits to one shared design's page led to, per day and channel (personalization.
+    services.reach): visits (a visitor once a day, with analytics consent), and of those the ones
+    followed within the attribution window by a remix, by a remix its maker saved, by an order.
+    The row with no channel holds remixes whose visit was not recorded (keyed by the remix's day).
+    Anonymous: no shopper ids, so it survives erasure and the retention purge."""
+
+    day = models.DateField()
+    share = models.ForeignKey("configurator.Build", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("configurator.Product", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=60, blank=True)
+    sharer_motivation = models.CharField(max_length=40, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+    remixed = models.PositiveIntegerField(default=0)  # visits followed by a remix
+    saved = models.PositiveIntegerField(default=0)  # … by a remix its maker saved
+    ordered = models.PositiveIntegerField(default=0)  # … by an order of such a remix
+    remixes = models.PositiveIntegerField(default=0)  # the remixes themselves
+    orders = models.PositiveIntegerField(default=0)  # the orders themselves (not cancelled)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("reach rollup")
+        verbose_name_plural = _("reach rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "share", "channel"], name="one_reach_rollup_per_day")]
+        indexes = [models.Index(fields=["day", "product"], name="reach_rollup_day_product")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.share_id} {self.channel or '-'}"

@@ -24,6 +24,9 @@ counts in it on recomputed days (the membership history is not kept).
 LineageRollup holds one row per shared build: views of its share page, remixes made from it,
 orders of those remixes and their revenue, credited to the sharer's dominant motivation.
 
+ReachRollup holds what visits to share pages led to, per day, shared build and channel
+(personalization.services.reach); its days are recomputed an attribution window back.
+
 The dominant motivation and the probabilities are those a shopper's profile holds when the rollup
 is refreshed. Days that the retention purge may have thinned are never recomputed, so their counts
 outlive the events they were counted from.
@@ -60,6 +63,7 @@ from django.utils import timezone
 from configurator.models import Build, Order
 from configurator.models.orders import OrderStatus
 from personalization.models import DailyRollup, Event, EventType, LineageRollup, Motivation, Profile
+from personalization.services.reach import ATTRIBUTION_DAYS, reach_refresh
 
 # Late events (a client batch may be up to a week old) and the day boundary: the periodic
 # refresh recomputes from the start of this many days ago.
@@ -86,6 +90,7 @@ class RollupResult:
     last_day: date | None
     daily_rows: int
     lineage_rows: int
+    reach_rows: int = 0
 
 
 def _start_of(day: date) -> datetime:
@@ -264,5 +269,8 @@ def rollups_refresh(*, since: datetime | date | None = None) -> RollupResult:
             lineage, batch_size=2000, update_conflicts=True, unique_fields=["build"],
             update_fields=["product", "sharer_motivation", "views", "remixes", "orders", "revenue", "updated_at"],
         )
+        # A visit's day changes while its remixes and orders may still come (the attribution window).
+        reach_first = max(min(wanted, last - timedelta(days=ATTRIBUTION_DAYS + 1)), floor)
+        reach = reach_refresh(reach_first, last) if reach_first <= last else 0
     return RollupResult(first_day=first if first <= last else None, last_day=last if first <= last else None,
-                        daily_rows=len(daily), lineage_rows=len(lineage))
+                        daily_rows=len(daily), lineage_rows=len(lineage), reach_rows=reach)

@@ -50,8 +50,21 @@ def consent_decide(*, shopper_id: uuid.UUID | None, analytics: bool, personaliza
         shopper = consent_set(shopper_id=shopper_id, analytics=analytics, personalization=personalization,
                               marketing=marketing, source=source, gpc=gpc, language=language)
         if shopper is not None and (analytics or personalization) and pending:
+            if not analytics:  # where a share page's visitor came from is for analytics only
+                pending = [_without_visit_source(item) for item in pending]
             pending_attach(shopper_id=shopper.pk, items=pending)
     return shopper
+
+
+VISIT_SOURCE = ("referrer", "utm_source", "utm_medium", "utm_campaign", "channel")
+
+
+def _without_visit_source(item: dict) -> dict:
+    """A pending share_viewed event without the channel, referrer and UTM tags of the visit (see
+    personalization.receivers.on_share_viewed); any other event as it is."""
+    if item.get("type") != "share_viewed" or not isinstance(item.get("properties"), dict):
+        return item
+    return {**item, "properties": {k: v for k, v in item["properties"].items() if k not in VISIT_SOURCE}}
 
 
 def shopper_collected_delete(shopper_id: uuid.UUID) -> tuple[int, int, int]:

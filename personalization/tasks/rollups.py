@@ -20,4 +20,5 @@ def rollups_refresh(since: str | None = None) -> dict:
         "first_day": result.first_day.isoformat() if result.first_day else None,
         "daily_rows": result.daily_rows,
         "lineage_rows": result.lineage_rows,
+        "reach_rows": result.reach_rows,
     }

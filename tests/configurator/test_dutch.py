@@ -78,12 +78,12 @@ def test_the_social_card_formats_the_price_for_its_language(car, monkeypatch, la
     from configurator.render import social
 
     drawn = []
-    real = social.social_card
-    monkeypatch.setattr(social, "social_card", lambda *args: drawn.append(args) or real(*args))
+    real = social.social_image
+    monkeypatch.setattr(social, "social_image", lambda *args: drawn.append(args) or real(*args))
     build, _location = _shared(Client(), language)
     response = Client().get(f"/s/{build.share_code}/card.png?lang={language}")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert drawn and drawn[-1][3] == price
+    assert drawn and drawn[-1][4] == price
 
 
 def test_choosing_a_language_on_a_share_page_wins_over_its_lang(car):

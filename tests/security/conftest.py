@@ -27,12 +27,13 @@ def valid_selections(product) -> list[dict]:
 
 
 def catalog_builds(cat) -> list[dict]:
-    """Valid builds of a compiled catalog: its defaults, the witness builds publishing stored
-    (together they hold every reachable option), and one with personal text."""
+    """Valid builds of a compiled catalog: its defaults, valid complete builds that together hold
+    every option on offer, and one with personal text."""
     from configurator.engine import default_state, to_plain
+    from configurator.engine.check import covering_builds
 
     base = default_state(cat)
-    builds = [{}, *(to_plain(cat, base.with_mask(mask)) for mask in cat.witnesses)]
+    builds = [{}, *(to_plain(cat, base.with_mask(mask)) for mask in covering_builds(cat))]
     text = next((g.code for g in cat.groups if g.text is not None), None)
     if text is not None:
         builds.append({text: "AB"})

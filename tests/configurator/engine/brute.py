@@ -20,12 +20,30 @@ class Step:
     code: str
     kind: str
     required: bool
+    min_count: int
     max_count: int | None
     bits: tuple[int, ...]
 
     @property
     def mask(self) -> int:
         return sum(self.bits)
+
+    @property
+    def need(self) -> int:
+        """Choices that make the step complete: its minimum, one if required; one at most in a
+        single-choice step."""
+        need = max(self.min_count, 1 if self.required else 0)
+        return min(need, 1) if self.kind == "single" else need
+
+    @property
+    def most(self) -> int | None:
+        """Choices a valid build may hold: the maximum; one at most in a single-choice step."""
+        if self.kind == "single":
+            return 1 if self.max_count is None else min(self.max_count, 1)
+        return self.max_count
+
+    def complete(self, mask: int) -> bool:
+        return bin(mask & self.mask).count("1") >= self.need
 
 
 @dataclass(frozen=True)
@@ -65,7 +83,7 @@ class Oracle:
         bit = {key: 1 << option.index for key, option in cat.option_by_key.items()}
         self.bit = bit
         self.steps = [
-            Step(g["code"], g["kind"], bool(g["required"]), g.get("max"),
+            Step(g["code"], g["kind"], bool(g["required"]), g.get("min") or 0, g.get("max"),
                  tuple(bit[f"{g['code']}.{o['code']}"] for o in g["options"]))
             for g in snapshot["groups"] if g["kind"] != "text"
         ]
@@ -101,16 +119,22 @@ class Oracle:
         return self._all
 
     def valid(self, mask: int, *, published: bool = True) -> bool:
-        """No rule broken, no step over its maximum, nothing switched off (nor, once published,
-        marked unreachable)."""
+        """No rule broken, no step over its maximum (single steps included), nothing switched off
+        (nor, once published, marked unreachable)."""
         off = self.switched_off | (self.unreachable if published else 0)
         if mask & off:
             return False
         for step in self.steps:
-            limited = step.kind == "multi" and step.max_count is not None
-            if limited and bin(mask & step.mask).count("1") > step.max_count:
+            if step.most is not None and bin(mask & step.mask).count("1") > step.most:
                 return False
         return not any(rule.violated(mask) for rule in self.rules)
+
+    def complete(self, mask: int) -> bool:
+        return all(step.complete(mask) for step in self.steps)
+
+    def completable(self, mask: int) -> bool:
+        """Choices can be added to `mask` (none taken away) to give a valid complete build."""
+        return any(m & mask == mask and self.complete(m) for m in self.valid_masks())
 
     def valid_masks(self) -> list[int]:
         if self._valid is None:
@@ -118,12 +142,11 @@ class Oracle:
         return self._valid
 
     def reachable(self) -> int:
-        """Options in some valid build that has an option in every required single step (the
-        builds before publishing marked anything unreachable)."""
-        required = [s.mask for s in self.steps if s.kind == "single" and s.required]
+        """Options in some valid complete build (the builds before publishing marked anything
+        unreachable)."""
         out = 0
         for mask in self.all_masks():
-            if all(mask & r for r in required) and self.valid(mask, published=False):
+            if self.complete(mask) and self.valid(mask, published=False):
                 out |= mask
         return out
 
@@ -138,12 +161,12 @@ class Oracle:
 
     def repair_candidates(self, before: int, pins) -> list[int]:
         """The valid builds a repair of `before` may return: pinned steps and options kept,
-        and no required single step emptied (it may stay empty if it was)."""
+        every step complete before still complete, and completable."""
         out = []
         for mask in self.valid_masks():
             if mask & pins.on != pins.on or mask & pins.off:
                 continue
-            if all(self._keeps(step, before, mask, pins) for step in self.steps):
+            if all(self._keeps(step, before, mask, pins) for step in self.steps) and self.completable(mask):
                 out.append(mask)
         return out
 
@@ -151,7 +174,7 @@ class Oracle:
         now, was = after & step.mask, before & step.mask
         if self.cat.group_by_code[step.code].index in pins.groups and now != was:
             return False
-        return not (step.kind == "single" and step.required and was and not now)
+        return not (step.complete(before) and not step.complete(after))
 
     # Price ----------------------------------------------------------------------------------
 

@@ -177,3 +177,96 @@ def test_a_step_over_its_maximum_holding_an_unreachable_option_is_repaired_minim
     result = quote(cat, {"extras": ["a", "b"]})
 
     assert result.repair.changes == (Change("extras", ("a", "b"), ()),)
+
+
+# The completeness rule (README, "The engine") ------------------------------------------------
+
+
+def test_a_step_over_its_maximum_is_invalid_and_a_step_under_its_minimum_only_incomplete():
+    cat = publish({
+        "product": {"slug": "p", "base_price": "0.00"},
+        "groups": [{**_group("packs", "multi", [("a", "0.00", True), ("b", "0.00", True), ("c", "0.00", True)],
+                             max_count=2), "min": 2}],
+        "rules": [],
+    }).cat
+
+    one, three = quote(cat, {"packs": ["a"]}).evaluation, quote(cat, {"packs": ["a", "b", "c"]}).evaluation
+
+    assert one.valid and one.missing == ("packs",)
+    assert [v.kind for v in three.violations] == ["group_max"]
+
+
+def test_a_single_step_with_a_maximum_of_0_offers_none_of_its_options():
+    cat = publish({
+        "product": {"slug": "p", "base_price": "0.00"},
+        "groups": [_group("trim", "single", [("classic", "0.00", True)], max_count=0)],
+        "rules": [],
+    }).cat
+
+    assert cat.snapshot["unreachable"] == ["trim.classic"]
+    assert [v.kind for v in quote(cat, {"trim": "classic"}).evaluation.violations] == ["group_max", "unavailable"]
+
+
+def test_a_repair_keeps_a_complete_multiple_step_at_its_minimum():
+    # Tech needs the sport trim, which the electric trim (pinned by the click) rules out: the
+    # repair swaps the tech pack for the family pack rather than leave the packs under their
+    # minimum of one.
+    cat = publish({
+        **CAR,
+        "groups": [CAR["groups"][0], CAR["groups"][1], {**CAR["groups"][2], "min": 1}],
+        "rules": [*CAR["rules"], _rule("tech-needs-sport", "availability", ["trim.sport"], ["packs.tech"])],
+    }).cat
+
+    result = quote(cat, {"trim": "sport", "packs": ["tech"]}, action=Action("trim", "electric"))
+
+    assert result.repair.changes == (Change("packs", ("tech",), ("family",)),)
+
+
+def test_a_repair_leaves_a_build_that_can_still_be_completed():
+    # Roof is required and still open. Red rules out the white roof and the electric trim the
+    # black one: clicking electric with red would leave a build whose roof can never be chosen,
+    # so the repair changes the colour too.
+    cat = publish({
+        "product": {"slug": "p", "base_price": "0.00"},
+        "groups": [
+            _group("trim", "single", [("classic", "0.00", True), ("electric", "0.00", True)], required=True,
+                   default="classic"),
+            _group("colour", "single", [("red", "0.00", True), ("blue", "0.00", True)], required=True,
+                   default="red"),
+            _group("roof", "single", [("black", "0.00", True), ("white", "0.00", True)], required=True),
+            _group("extras", "multi", [("x", "0.00", True)]),
+        ],
+        "rules": [
+            _rule("red-no-white-roof", "excludes", ["colour.red"], ["roof.white"]),
+            _rule("electric-no-black-roof", "excludes", ["trim.electric"], ["roof.black"]),
+            _rule("electric-needs-x", "requires", ["trim.electric"], ["extras.x"]),
+        ],
+    }).cat
+
+    result = quote(cat, {"trim": "classic", "colour": "red"}, action=Action("trim", "electric"))
+
+    assert {c.group for c in result.repair.changes} == {"extras", "colour"}
+    assert to_plain(cat, result.repair.state)["colour"] == "blue"
+
+
+def test_reachability_out_of_time_keeps_every_option_on_offer_as_undecided():
+    from configurator.engine import compile_catalog
+    from configurator.engine.check import reachability
+
+    found = reachability(compile_catalog(CAR), time_limit=0.0)
+
+    assert found.unreachable == []
+    assert len(found.undecided) == 8
+
+
+def test_past_its_budget_maxsat_still_answers_a_valid_repair_that_keeps_the_click(car, monkeypatch):
+    from configurator.engine import Pins, maxsat, minimal_repair, normalize
+
+    monkeypatch.setattr(maxsat, "PROPAGATIONS", 1)
+    state, _ = normalize(car, {"trim": "electric", "wheels": "w18"})
+    trim = car.group_by_code["trim"].index
+
+    repaired = minimal_repair(car, state.mask, Pins(groups=frozenset({trim})), budget=0)
+
+    assert quote(car, to_plain(car, state.with_mask(repaired))).evaluation.valid
+    assert to_plain(car, state.with_mask(repaired))["trim"] == "electric"

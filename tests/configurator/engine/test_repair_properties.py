@@ -12,6 +12,7 @@ from configurator.engine import (
     apply_action,
     default_state,
     distance,
+    minimal_repair,
     normalize,
     quote,
     to_plain,
@@ -132,3 +133,23 @@ def test_unreachable_options_are_exactly_those_in_no_valid_complete_build(pub):
     dead = {o.index for o in pub.cat.options if o.available and not reachable >> o.index & 1}
 
     assert set(pub.cat.unreachable) == dead
+
+
+@settings(SETTINGS, max_examples=120)
+@given(pub=catalogs(), data=st.data())
+def test_the_maxsat_repair_is_as_small_as_brute_force_says_possible(pub, data):
+    # With no budget the fast search gives up at once and MaxSAT answers every repair.
+    cat, oracle = pub.cat, Oracle(pub)
+    mask = data.draw(st.sampled_from(oracle.all_masks()), label="build")
+    action = data.draw(actions(pub), label="action")
+    state, pins, _ = apply_action(cat, default_state(cat).with_mask(mask), action)
+    assume(not oracle.valid(state.mask))
+
+    repaired = minimal_repair(cat, state.mask, pins, budget=0)
+
+    candidates = oracle.repair_candidates(state.mask, pins)
+    if repaired is None:
+        assert candidates == []
+        return
+    assert repaired in candidates
+    assert oracle.distance(state.mask, repaired) == min(oracle.distance(state.mask, m) for m in candidates)
