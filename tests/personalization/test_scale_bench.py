@@ -22,6 +22,7 @@ def test_exponent_is_the_slope_of_log_time_against_log_size():
 @pytest.mark.django_db
 def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache, tmp_path, monkeypatch):
     from personalization.models import Event, Shopper
+    from personalization.reports import REPORTS
     from personalization.services.motivations import motivation_map_seed
     from tests.conftest import seed_demo_reusing_art
 
@@ -39,8 +40,7 @@ def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache
     small, large = results
     expected = {"api ingest", "click path", "profile sweep", "rescore history", "segment materialize",
                 "marketing export", "rollup refresh", "retention purge", "erasure of one shopper",
-                *(f"report: {slug}" for slug in ("mix", "funnel", "kpis", "options", "lineage", "lift",
-                                                 "campaigns", "depth"))}
+                *(f"report: {slug}" for slug in REPORTS)}  # every admin report
     assert set(small.steps) == set(large.steps) == expected
     assert all(step.seconds > 0 and math.isfinite(step.seconds) for r in results for step in r.steps.values())
     path = scale.write(results, "test run", directory=tmp_path)
