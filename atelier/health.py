@@ -100,7 +100,10 @@ def _may_see_details(request: HttpRequest) -> bool:
 @require_safe
 def health(request: HttpRequest) -> HttpResponse:
     if request.method == "HEAD":
-        return HttpResponse(status=200 if _timed(_database)["ok"] else 503)
+        # Headers as a GET's (a HEAD has no body), without waiting out the worker's ping.
+        response = HttpResponse(status=200 if _timed(_database)["ok"] else 503, content_type="application/json")
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
     checks: dict[str, dict] = {}
     for name in CHECKS:
         if name == "worker" and not checks["broker"]["ok"]:

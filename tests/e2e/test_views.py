@@ -105,6 +105,9 @@ def test_without_javascript_a_thumbnail_is_a_link_to_that_view(demo_catalog, new
     page.locator("#view-bar .view-thumb", has_text="Front").click()
     expect(page).to_have_url(re.compile(r"view=front"))
     expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"/front\.jpg\?.*body=island_blue"))
+    # The design in that view is drawn when it is opened (the thumbnail showed the starting build):
+    # a wait that fails the test when the picture never loads.
+    page.wait_for_function("() => { const i = document.getElementById('view-large'); return i.complete && i.naturalWidth > 0; }")
     assert loaded(page, "#view-large")
     assert not browser_problems
 
