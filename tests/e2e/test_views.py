@@ -107,7 +107,7 @@ def test_without_javascript_a_thumbnail_is_a_link_to_that_view(demo_catalog, new
     expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"/front\.jpg\?.*body=island_blue"))
     # The design in that view is drawn when it is opened (the thumbnail showed the starting build):
     # a wait that fails the test when the picture never loads.
-    page.wait_for_function("() => { const i = document.getElementById('view-large'); return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_load_state("load")  # the page's load event waits for its pictures (no script runs here)
     assert loaded(page, "#view-large")
     assert not browser_problems
 
