@@ -49,3 +49,21 @@ def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache
     row = next(line for line in text.splitlines() if line.startswith("| erasure of one shopper |"))
     assert row.count("|") == 6 and "target 50 ms" in row
     assert not [line for line in text.splitlines() if line.startswith("| report: ") and "| — |" in line]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_report_benchmark_fills_by_copy_and_times_the_mix_report(settings, demo_layer_cache):
+    """`make bench`'s motivation-report row (bench/reports_bench.py) at a small size: the COPY
+    fill must match the tables as migrated (a new NOT NULL column broke it once unnoticed)."""
+    from bench import reports_bench
+    from personalization.models import Shopper
+    from personalization.services.motivations import motivation_map_seed
+    from tests.conftest import seed_demo_reusing_art
+
+    seed_demo_reusing_art(settings.MEDIA_ROOT, demo_layer_cache)
+    motivation_map_seed()
+    [result] = reports_bench.run(events=20_000, runs=1)
+    assert "not run" not in result.note and "20,000 events" in result.note
+    assert result.measured > 0 and math.isfinite(result.measured)
+    assert not Shopper.objects.filter(language=reports_bench.MARKER).exists()  # cleaned up after
