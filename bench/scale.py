@@ -46,7 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT
 
-DB, TEMPLATE = "atelier_scale", "atelier_scale_tpl"
+# ATELIER_SCALE_DB names another database, so that two checkouts can measure side by side.
+DB = os.environ.get("ATELIER_SCALE_DB", "atelier_scale")
+TEMPLATE = f"{DB}_tpl"
 RESULTS = ROOT / "bench" / "results"
 CHART = ROOT / "docs" / "cost-curves.png"
 API_BATCHES, API_BATCH = 10, 100

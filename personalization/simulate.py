@@ -566,9 +566,10 @@ def _recompute_profiles(shopper_ids: list[uuid.UUID]) -> int:
     debounced task already recomputed (in-process tasks run at each journey's commit) are
     skipped; with a real worker this does now what the worker does soon after."""
     from personalization.services.profiles import (
+        RECOMPUTE_BATCH,
         active_motivations,
         current_map,
-        profile_recompute,
+        profiles_recompute,
         profiles_stale,
         weight_map_load,
     )
@@ -577,7 +578,7 @@ def _recompute_profiles(shopper_ids: list[uuid.UUID]) -> int:
              for sid in profiles_stale().filter(pk__in=shopper_ids[start:start + 500])]
     motivation_map = current_map()
     weights, motivations = weight_map_load(motivation_map), active_motivations()
-    for shopper_id in stale:
-        profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
-                          motivations=motivations)
+    for start in range(0, len(stale), RECOMPUTE_BATCH):
+        profiles_recompute(stale[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
+                           motivations=motivations)
     return len(stale)

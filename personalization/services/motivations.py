@@ -4,24 +4,32 @@ which becomes current. Rescoring history with a version is a resumable Celery jo
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, RescoreJob, RescoreStatus, Shopper
+from personalization.models import (
+    Event,
+    Motivation,
+    MotivationMap,
+    MotivationWeight,
+    Profile,
+    RescoreJob,
+    RescoreStatus,
+)
 from personalization.scoring import coerce_event, event_signal
 from personalization.services.profiles import (
     EVENT_FIELDS,
     active_motivations,
-    profile_recompute,
+    event_scores_write,
+    profiles_recompute,
     profiles_stale,
     scoring_config,
     weight_map_load,
@@ -234,16 +242,16 @@ def _stale_events(motivation_map: MotivationMap):
     return Event.objects.exclude(scored_with=motivation_map)
 
 
-def _stale_profiles(motivation_map: MotivationMap):
-    outdated = Shopper.objects.filter(personalization=True, profile__isnull=False).exclude(
-        profile__map_version=motivation_map.version).values_list("pk", flat=True)
-    return sorted(set(outdated) | set(profiles_stale()))
+def _outdated_profiles(motivation_map: MotivationMap):
+    """Consented shoppers whose profile another map version computed, in key order."""
+    return (Profile.objects.filter(shopper__personalization=True).exclude(map_version=motivation_map.version)
+            .order_by("pk").values_list("pk", flat=True))
 
 
 def _progress(job: RescoreJob, motivation_map: MotivationMap) -> None:
     """Done and total from what is left, so a resumed job reports true progress."""
     events_left = _stale_events(motivation_map).count()
-    profiles_left = len(_stale_profiles(motivation_map))
+    profiles_left = _outdated_profiles(motivation_map).count()  # and the few the sweep would find
     job.total = Event.objects.count() + profiles_left
     job.done = max(job.total - events_left - profiles_left, 0)
 
@@ -263,7 +271,7 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
             lines = event_signal(event, weights, config) if event else []
             scores = {line.motivation: round(line.contribution, 6) for line in lines if line.motivation in wanted}
             updates.append((row["id"], row["occurred_at"], scores))
-        _scores_write(updates, motivation_map)
+        event_scores_write(updates, motivation_map.pk)
         cursor = rows[-1]["id"]
         job.done = min(job.done + len(rows), job.total)
         RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
@@ -272,41 +280,28 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
     return False
 
 
-def _scores_write(updates: list[tuple[int, Any, dict]], motivation_map: MotivationMap) -> None:
-    """Store the new scores of a chunk of events in one statement. On PostgreSQL an UPDATE from
-    arrays, joined on (id, occurred_at) so each row is found in its own month: Django's
-    bulk_update builds a CASE of every id per column, which cost 30 of 35 s (in Python) for
-    20,000 events and made the rescore run at about 2,000 events a second."""
-    if connection.vendor != "postgresql":
-        with transaction.atomic():
-            Event.objects.bulk_update([Event(id=pk, scored_with_id=motivation_map.pk, scores=scores)
-                                       for pk, _at, scores in updates], ["scored_with", "scores"], batch_size=500)
-        return
-    table = connection.ops.quote_name(Event._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} e SET scored_with_id = %s, scores = v.scores "  # noqa: S608 (the model's table)
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::jsonb[]) AS v(id, occurred_at, scores) "
-            "WHERE e.id = v.id AND e.occurred_at = v.occurred_at",
-            [motivation_map.pk, [u[0] for u in updates], [u[1] for u in updates],
-             [json.dumps(u[2]) for u in updates]])
-
-
 def _rescore_profiles(job: RescoreJob, motivation_map: MotivationMap, deadline: float) -> bool:
+    """The profiles another version computed, then those behind their events or missing (what
+    the sweep finds), in batches. Each list is walked in key order from where the last batch
+    ended: asking again from the start would pass over every profile already done, once per
+    batch, and the rescore would grow with the square of the shoppers."""
     weights = weight_map_load(motivation_map)
     motivations = active_motivations()
-    while time.monotonic() < deadline:
-        shoppers = _stale_profiles(motivation_map)[:PROFILE_CHUNK]
-        if not shoppers:
-            return True
-        for shopper_id in shoppers:
-            profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
-                              motivations=motivations)
-        job.done = min(job.done + len(shoppers), job.total)
-        RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
-        if not _still_current(motivation_map):
-            return False
-    return False
+    for pending in (_outdated_profiles(motivation_map), profiles_stale()):
+        after = None
+        while True:
+            if time.monotonic() >= deadline:
+                return False
+            shoppers = list((pending if after is None else pending.filter(pk__gt=after))[:PROFILE_CHUNK])
+            if not shoppers:
+                break
+            profiles_recompute(shoppers, motivation_map=motivation_map, weights=weights, motivations=motivations)
+            after = shoppers[-1]
+            job.done = min(job.done + len(shoppers), job.total)
+            RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
+            if not _still_current(motivation_map):
+                return False
+    return True
 
 
 def _still_current(motivation_map: MotivationMap) -> bool:

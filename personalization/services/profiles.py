@@ -5,12 +5,14 @@ staff use. Both record on each event they read which map version scored it, and 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -61,13 +63,31 @@ def _record_event_scores(rows: list[dict], event_scores: dict[int, dict[str, flo
                          motivation_map: MotivationMap | None) -> int:
     """Write scored_with and scores on the events whose values differ (a replay writes nothing)."""
     map_id = motivation_map.pk if motivation_map else None
-    changed = []
-    for row in rows:
-        scores = event_scores.get(row["id"], {})
-        if row["scored_with_id"] != map_id or row["scores"] != scores:
-            changed.append(Event(id=row["id"], scored_with_id=map_id, scores=scores))
-    Event.objects.bulk_update(changed, ["scored_with", "scores"], batch_size=500)
+    changed = [(row["id"], row["occurred_at"], event_scores.get(row["id"], {})) for row in rows
+               if row["scored_with_id"] != map_id or row["scores"] != event_scores.get(row["id"], {})]
+    if changed:
+        event_scores_write(changed, map_id)
     return len(changed)
+
+
+def event_scores_write(updates: list[tuple[int, Any, dict]], map_id: int | None) -> None:
+    """Store (event id, occurred_at, scores) of many events, scored with map version `map_id`, in
+    one statement. On PostgreSQL an UPDATE from arrays, joined on (id, occurred_at) so each row
+    is found in its own month: Django's bulk_update builds a CASE of every id per column, which
+    cost 30 of 35 s (in Python) for 20,000 events and made a rescore run at about 2,000 events a
+    second."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            Event.objects.bulk_update([Event(id=pk, scored_with_id=map_id, scores=scores)
+                                       for pk, _at, scores in updates], ["scored_with", "scores"], batch_size=500)
+        return
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} e SET scored_with_id = %s, scores = v.scores "  # noqa: S608 (the model's table)
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::jsonb[]) AS v(id, occurred_at, scores) "
+            "WHERE e.id = v.id AND e.occurred_at = v.occurred_at",
+            [map_id, [u[0] for u in updates], [u[1] for u in updates], [json.dumps(u[2]) for u in updates]])
 
 
 def _event_scores(events: list[dict], weights: WeightMap, motivations: list[str]) -> dict[int, dict[str, float]]:
@@ -88,7 +108,11 @@ def _rows(shopper_id: uuid.UUID, *, after: int = 0) -> tuple[list[dict], list[di
     """The shopper's events (those with an id above `after`) as stored and as scoring reads them."""
     rows = list(Event.objects.filter(shopper_id=shopper_id, id__gt=after).order_by("id").values(
         *EVENT_FIELDS, "scored_with_id", "scores"))
-    return rows, [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows]
+    return rows, _as_read(rows)
+
+
+def _as_read(rows: list[dict]) -> list[dict]:
+    return [{**row, "product": row["product_id"], "build": row["build_id"]} for row in rows]
 
 
 def _locked_shopper(shopper_id: uuid.UUID) -> Shopper | None:
@@ -102,26 +126,85 @@ def _locked_shopper(shopper_id: uuid.UUID) -> Shopper | None:
     return shopper
 
 
+RECOMPUTE_BATCH = 200  # shoppers per profiles_recompute transaction in the batch callers
+PROFILE_FIELDS = ("scores", "dominant", "confidence", "determined", "evidence", "event_count", "last_event_id",
+                  "depth", "depth_band", "depth_detail", "computed_at", "map_version", "running")
+
+
+def _profile(shopper_id: uuid.UUID, running: Running, depth: DepthTally, model: Model,
+             motivation_map: MotivationMap | None, motivation_ids: dict[str, int]) -> Profile:
+    """The profile that the running sums and the depth tally give (not saved)."""
+    result, shopper_depth = running.profile(model), depth.result()
+    return Profile(
+        shopper_id=shopper_id,
+        scores=result.probabilities,
+        dominant_id=motivation_ids.get(result.dominant) if result.dominant else None,
+        confidence=result.confidence,
+        determined=result.determined,
+        evidence=[line.as_dict() for line in result.evidence],
+        event_count=result.event_count,
+        last_event_id=result.last_event_id,
+        depth=shopper_depth.depth,
+        depth_band=shopper_depth.band,
+        depth_detail=shopper_depth.per_product,
+        computed_at=timezone.now(),
+        map_version=motivation_map.version if motivation_map else None,
+        running={"model": running.as_json(model), "depth": depth.as_json()},
+    )
+
+
+def _profiles_save(profiles: list[Profile]) -> None:
+    """Insert or update the profiles in one statement."""
+    Profile.objects.bulk_create(profiles, update_conflicts=True, unique_fields=["shopper"],
+                                update_fields=list(PROFILE_FIELDS))
+
+
+def _motivation_ids() -> dict[str, int]:
+    return dict(Motivation.objects.values_list("code", "pk"))
+
+
 def _profile_save(shopper_id: uuid.UUID, running: Running, depth: DepthTally, model: Model,
                   motivation_map: MotivationMap | None) -> Profile:
-    result, shopper_depth = running.profile(model), depth.result()
-    dominant = Motivation.objects.filter(code=result.dominant).first() if result.dominant else None
-    profile, _created = Profile.objects.update_or_create(shopper_id=shopper_id, defaults={
-        "scores": result.probabilities,
-        "dominant": dominant,
-        "confidence": result.confidence,
-        "determined": result.determined,
-        "evidence": [line.as_dict() for line in result.evidence],
-        "event_count": result.event_count,
-        "last_event_id": result.last_event_id,
-        "depth": shopper_depth.depth,
-        "depth_band": shopper_depth.band,
-        "depth_detail": shopper_depth.per_product,
-        "computed_at": timezone.now(),
-        "map_version": motivation_map.version if motivation_map else None,
-        "running": {"model": running.as_json(model), "depth": depth.as_json()},
-    })
+    profile = _profile(shopper_id, running, depth, model, motivation_map, _motivation_ids())
+    _profiles_save([profile])
     return profile
+
+
+def profiles_recompute(shopper_ids: Iterable[uuid.UUID], *, motivation_map: MotivationMap | None,
+                       weights: WeightMap, motivations: list[str]) -> list[Profile]:
+    """Recompute the profiles of many shoppers from all their events with `motivation_map` (its
+    weights preloaded), in one transaction: the shoppers are locked (as a single recompute locks
+    its shopper), their events read in one query and their profiles written in one statement.
+    Shoppers without personalization consent lose any profile. Returns the profiles written.
+    A rescore, the sweep and the retention purge recompute thousands of shoppers this way: one
+    at a time it is five round trips per shopper."""
+    ids = sorted(set(shopper_ids))
+    if not ids:
+        return []
+    with transaction.atomic():
+        # Locked in key order, so two batches that share shoppers cannot deadlock.
+        consented = list(Shopper.objects.select_for_update().filter(pk__in=ids, personalization=True)
+                         .order_by("pk").values_list("pk", flat=True))
+        Profile.objects.filter(shopper_id__in=ids).exclude(shopper_id__in=consented).delete()
+        if not consented:
+            return []
+        model = model_for(motivation_map, weights, motivations)
+        per_shopper: dict[uuid.UUID, list[dict]] = {sid: [] for sid in consented}
+        for row in Event.objects.filter(shopper_id__in=consented).order_by("shopper_id", "id").values(
+                "shopper_id", *EVENT_FIELDS, "scored_with_id", "scores").iterator(chunk_size=5000):
+            per_shopper[row["shopper_id"]].append(row)
+        motivation_ids, profiles, all_rows, event_scores = _motivation_ids(), [], [], {}
+        for shopper_id, rows in per_shopper.items():
+            events = _as_read(rows)
+            running = Running()
+            running.fold(events, model)
+            profiles.append(_profile(shopper_id, running, DepthTally().add(depth_events(events)), model,
+                                     motivation_map, motivation_ids))
+            all_rows.extend(rows)
+            event_scores.update(_event_scores(events, weights, motivations))
+        _profiles_save(profiles)
+        _record_event_scores(all_rows, event_scores, motivation_map)
+    return profiles
 
 
 def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | None = None,
@@ -129,23 +212,13 @@ def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | 
     """Recompute the shopper's profile from all their events with the current map (or the
     given one, with its weights preloaded by a batch caller). Without personalization consent
     there is no profile: any existing one is deleted and None returned. Idempotent."""
-    with transaction.atomic():
-        if _locked_shopper(shopper_id) is None:
-            return None
-        if motivation_map is None:
-            motivation_map = current_map()
-            weights = None
-        if weights is None:
-            weights = weight_map_load(motivation_map)
-        if motivations is None:
-            motivations = active_motivations()
-        model = model_for(motivation_map, weights, motivations)
-        rows, events = _rows(shopper_id)
-        running = Running()
-        running.fold(events, model)
-        profile = _profile_save(shopper_id, running, DepthTally().add(depth_events(events)), model, motivation_map)
-        _record_event_scores(rows, _event_scores(events, weights, motivations), motivation_map)
-    return profile
+    if motivation_map is None:
+        motivation_map, weights = current_map(), None
+    if weights is None:
+        weights = weight_map_load(motivation_map)
+    written = profiles_recompute([shopper_id], motivation_map=motivation_map, weights=weights,
+                                 motivations=active_motivations() if motivations is None else motivations)
+    return written[0] if written else None
 
 
 def profile_refresh(*, shopper_id: uuid.UUID) -> Profile | None:
@@ -215,9 +288,8 @@ def profiles_sweep(*, limit: int = 2000) -> dict[str, int]:
     motivation_map = current_map()
     weights = weight_map_load(motivation_map)
     motivations = active_motivations()
-    done = 0
-    for shopper_id in list(profiles_stale()[:limit]):
-        profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
-                          motivations=motivations)
-        done += 1
-    return {"recomputed": done, "dropped": dropped}
+    stale = list(profiles_stale()[:limit])
+    for start in range(0, len(stale), RECOMPUTE_BATCH):
+        profiles_recompute(stale[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
+                           motivations=motivations)
+    return {"recomputed": len(stale), "dropped": dropped}

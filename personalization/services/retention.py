@@ -34,7 +34,7 @@ from personalization.services.partitions import (
     partitioned,
     purge_alone,
 )
-from personalization.services.profiles import active_motivations, current_map, profile_recompute, weight_map_load
+from personalization.services.profiles import active_motivations, current_map, profiles_recompute, weight_map_load
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +113,7 @@ def _purge(cutoff: datetime, batch_size: int, page_size: int) -> PurgeResult:
         # months' events are out of the log already; they are dropped once every page is done).
         with transaction.atomic():
             count, runs = _delete_old(page, cutoff, batch_size)
-            for shopper_id in page:
-                profile_recompute(shopper_id=shopper_id, motivation_map=motivation_map, weights=weights,
-                                  motivations=motivations)
+            profiles_recompute(page, motivation_map=motivation_map, weights=weights, motivations=motivations)
         deleted, batches, shoppers = deleted + count, batches + runs, shoppers + len(page)
         after = page[-1]
     for table in detached:  # every profile that counted their events is recomputed: now they go

@@ -295,3 +295,87 @@ def test_profile_recompute_and_rescore_run_on_a_real_worker(celery_worker_proces
     assert event.scores == {"status": 3.0, "sustainability": 1.0}
     profile = Profile.objects.get(shopper_id=sid)
     assert max(profile.scores, key=profile.scores.get) == "status" and profile.map_version == v3.version
+
+
+def _shoppers_with_choices(car, n: int) -> list[uuid.UUID]:
+    picks = (("trim", "sport"), ("trim", "electric"), ("wheels", "w16"), ("packs", "family"), ("wheels", "w18"))
+    ids = []
+    for i in range(n):
+        sid = shopper()
+        for j in range(1 + i % 3):
+            group, option = picks[(i + j) % len(picks)]
+            choose(sid, car, group, option, days=1.0 - j / 10)
+        ids.append(sid)
+    return ids
+
+
+def _stored(sid) -> dict:
+    return Profile.objects.filter(shopper_id=sid).values(
+        "scores", "dominant", "confidence", "determined", "evidence", "event_count", "last_event_id", "depth",
+        "depth_band", "depth_detail", "map_version", "running").first()
+
+
+@pytest.mark.django_db
+def test_a_batch_recompute_stores_what_one_at_a_time_stores(car, weighted):
+    from personalization.services.profiles import active_motivations, profiles_recompute, weight_map_load
+
+    ids = _shoppers_with_choices(car, 7)
+    refused = shopper(personalization=False)
+    idle = shopper()  # consented, no events yet
+    Profile.objects.create(shopper_id=refused, scores={"value": 1.0})  # as if left from before a withdrawal
+    single = {}
+    for sid in ids:
+        profile_recompute(shopper_id=sid)
+        single[sid] = _stored(sid)
+    Profile.objects.filter(shopper_id__in=ids).delete()
+    written = profiles_recompute([*ids, refused, idle], motivation_map=weighted,
+                                 weights=weight_map_load(weighted), motivations=active_motivations())
+    assert {p.shopper_id for p in written} == {*ids, idle}
+    assert {sid: _stored(sid) for sid in ids} == single
+    assert not Profile.objects.filter(shopper_id=refused).exists()
+    assert _stored(idle)["event_count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_recompute_takes_the_same_queries_for_many_shoppers_as_for_few(car, weighted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from personalization.services.profiles import active_motivations, profiles_recompute, weight_map_load
+
+    weights, motivations = weight_map_load(weighted), active_motivations()
+    # The first batch compiles the model (a few queries, then kept per process).
+    profiles_recompute(_shoppers_with_choices(car, 1), motivation_map=weighted, weights=weights,
+                       motivations=motivations)
+    counts = []
+    for n in (3, 30):
+        ids = _shoppers_with_choices(car, n)
+        with CaptureQueriesContext(connection) as queries:
+            profiles_recompute(ids, motivation_map=weighted, weights=weights, motivations=motivations)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_rescore_walks_the_profiles_in_batches_from_where_the_last_ended(car, weighted, monkeypatch):
+    """Each batch of outdated profiles is asked for after the last one done: a batch that asked
+    from the start again would read every finished profile again (quadratic in shoppers)."""
+    from personalization.services import motivations as service
+
+    monkeypatch.setattr(service, "PROFILE_CHUNK", 4)
+    ids = _shoppers_with_choices(car, 10)
+    for sid in ids:
+        profile_recompute(shopper_id=sid)
+    newer = motivation_map_edit(base=weighted, user=None, note="more", changes={
+        (car.pk, "trim", "classic", "practical"): 0.6})
+    batches = []
+    real = service.profiles_recompute
+    monkeypatch.setattr(service, "profiles_recompute", lambda shoppers, **kw: batches.append(list(shoppers))
+                        or real(shoppers, **kw))
+    job = rescore_start(map=newer, user=None)
+    assert rescore_run(job_id=job.pk, budget_seconds=60)
+    outdated = [b for b in batches if b]
+    assert [len(b) for b in outdated[:3]] == [4, 4, 2]
+    assert sorted(outdated[0] + outdated[1] + outdated[2]) == sorted(ids)
+    assert all(a[-1] < b[0] for a, b in zip(outdated[:2], outdated[1:3], strict=True))  # key order, no repeats
+    assert set(Profile.objects.filter(shopper_id__in=ids).values_list("map_version", flat=True)) == {newer.version}
