@@ -135,6 +135,23 @@ def _shoppers(n: int, codes: list[str], rng: random.Random) -> list[tuple[uuid.U
     return people
 
 
+def event_draw(rng: random.Random, product: dict, motivation: str, *, last: bool) -> tuple[str, str, str, str, str]:
+    """One event of a session: (type, step, option, properties JSON, scores JSON). Mostly choices,
+    more often of the options tagged with the shopper's motivation; a session's last event may be
+    an order. bench/scale_fill.py draws its sessions with this too."""
+    roll = rng.random()
+    if last and roll < 0.08:
+        return "order_placed", "", "", json.dumps({"total": str(product["base"] + rng.randint(0, 4000))}), "{}"
+    if roll < 0.82:
+        mine = product["by_motivation"].get(motivation)
+        group, option, properties, scores = rng.choice(mine if mine and rng.random() < 0.6 else product["options"])
+        return "option_selected", group, option, properties, scores
+    if roll < 0.90:
+        return "build_saved", "", "", json.dumps({"total": str(product["base"])}), "{}"
+    kind = "build_shared" if roll < 0.94 else "share_viewed" if roll < 0.98 else "build_remixed"
+    return kind, "", "", "{}", "{}"
+
+
 def _events(people, products, total: int, rng: random.Random):
     """Sessions of ~20 events: choices (biased toward the shopper's motivation), then maybe a
     save, a share, an order; some shoppers view and remix others' shares."""
@@ -148,27 +165,9 @@ def _events(people, products, total: int, rng: random.Random):
         start = now - timedelta(days=rng.random() * DAYS)
         n = min(per + (index < extra), total - written)
         for i in range(n):
-            at = start + timedelta(seconds=20 * i)
-            roll = rng.random()
-            properties, scores, group, option = "{}", "{}", "", ""
-            if i == n - 1 and roll < 0.08:
-                kind = "order_placed"
-                properties = json.dumps({"total": str(product["base"] + rng.randint(0, 4000))})
-            elif roll < 0.82:
-                kind = "option_selected"
-                mine = product["by_motivation"].get(motivation)
-                group, option, properties, scores = rng.choice(mine if mine and rng.random() < 0.6 else product["options"])
-            elif roll < 0.90:
-                kind = "build_saved"
-                properties = json.dumps({"total": str(product["base"])})
-            elif roll < 0.94:
-                kind = "build_shared"
-            elif roll < 0.98:
-                kind = "share_viewed"
-            else:
-                kind = "build_remixed"
-            yield (uuid.UUID(int=rng.getrandbits(128)), kind, at, now, sid, product["id"], group, option, properties,
-                   scores)
+            kind, group, option, properties, scores = event_draw(rng, product, motivation, last=i == n - 1)
+            yield (uuid.UUID(int=rng.getrandbits(128)), kind, start + timedelta(seconds=20 * i), now, sid,
+                   product["id"], group, option, properties, scores)
         written += n
         if written >= total:
             return

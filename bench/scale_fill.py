@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bench.reports_bench import event_draw
+
 DAYS = 400  # a little over 13 months
 EVENT_COLUMNS = ["key", "type", "occurred_at", "recorded_at", "shopper_id", "product_id", '"group"', "option",
                  "properties", "scores", "scored_with_id"]
@@ -83,24 +85,9 @@ def _event_rows(people, products, per_shopper: int, total: int, map_id: int, now
     for start, index in starts:
         sid, motivation = people[index]
         product = products[index % len(products)]
-        mine = product["by_motivation"].get(motivation)
         n = min(per_shopper, total - written)
         for i in range(n):
-            roll = rng.random()
-            props, scores, group, option = "{}", "{}", "", ""
-            if i == n - 1 and roll < 0.08:
-                kind, props = "order_placed", json.dumps({"total": str(product["base"] + rng.randint(0, 4000))})
-            elif roll < 0.82:
-                kind = "option_selected"
-                group, option, props, scores = rng.choice(mine if mine and rng.random() < 0.6 else product["options"])
-            elif roll < 0.90:
-                kind, props = "build_saved", json.dumps({"total": str(product["base"])})
-            elif roll < 0.94:
-                kind = "build_shared"
-            elif roll < 0.98:
-                kind = "share_viewed"
-            else:
-                kind = "build_remixed"
+            kind, group, option, props, scores = event_draw(rng, product, motivation, last=i == n - 1)
             yield (uuid.UUID(int=rng.getrandbits(128)), kind, start + timedelta(seconds=20 * i), now, sid,
                    product["id"], group, option, props, scores, map_id)
         written += n
