@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class Entry:
     task: str
     every: float  # seconds
     due: float  # on the scheduler's clock
+    kwargs: dict = field(default_factory=dict)  # the entry's "kwargs", as beat passes them
 
 
 def _seconds(schedule) -> float | None:
@@ -54,7 +55,7 @@ class InProcessBeat:
             if every is None or every <= 0:
                 logger.warning("periodic entry %s has a schedule this runner cannot follow: skipped", name)
                 continue
-            self.entries.append(Entry(name, spec["task"], every, start))
+            self.entries.append(Entry(name, spec["task"], every, start, dict(spec.get("kwargs") or {})))
 
     def next_due(self) -> float:
         return min((entry.due for entry in self.entries), default=self.clock() + 3600)
@@ -71,7 +72,7 @@ class InProcessBeat:
                 continue
             entry.due = now + entry.every
             try:
-                app.tasks[entry.task].apply(throw=True)
+                app.tasks[entry.task].apply(kwargs=entry.kwargs, throw=True)
             except Exception:
                 logger.exception("periodic task %s (%s) failed", entry.name, entry.task)
             ran.append(entry.name)

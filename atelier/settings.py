@@ -334,6 +334,8 @@ ATELIER_ROLLUPS_SECONDS = env.float("ATELIER_ROLLUPS_SECONDS", default=10 * 60.0
 ATELIER_ORPHAN_SWEEP_SECONDS = env.float("ATELIER_ORPHAN_SWEEP_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "profiles-sweep": {"task": "personalization.profiles_sweep", "schedule": ATELIER_SWEEP_SECONDS},
+    "profiles-sweep-full": {"task": "personalization.profiles_sweep", "schedule": 24 * 3600.0,
+                            "kwargs": {"full": True}},
     "social-cards-sweep": {"task": "configurator.social_cards_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "order-confirmations-sweep": {"task": "configurator.order_confirmations_sweep", "schedule": ATELIER_SWEEP_SECONDS},
     "segments-materialize": {"task": "personalization.segments_materialize_all", "schedule": 15 * 60.0},

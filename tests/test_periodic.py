@@ -47,15 +47,17 @@ def test_segments_are_materialized_without_anyone_pressing_a_button(settings):
     assert set(segment.memberships.values_list("shopper_id", flat=True)) == {buyer.pk, newcomer.pk}
 
 
-def test_each_entry_runs_at_its_own_interval(monkeypatch):
+def test_each_entry_runs_at_its_own_interval_with_its_arguments(monkeypatch):
     ran: list[str] = []
+    given: list[tuple[str, dict | None]] = []
 
     class Task:
         def __init__(self, name: str) -> None:
             self.name = name
 
-        def apply(self, throw: bool = False) -> None:
+        def apply(self, kwargs: dict | None = None, throw: bool = False) -> None:
             ran.append(self.name)
+            given.append((self.name, kwargs))
             if self.name == "broken":
                 raise RuntimeError("a failing task is logged, and the others still run")
 
@@ -69,11 +71,13 @@ def test_each_entry_runs_at_its_own_interval(monkeypatch):
         "slow": {"task": "slow", "schedule": 600},
         "broken": {"task": "broken", "schedule": 60.0},
         "cron": {"task": "fast", "schedule": object()},  # not an interval: skipped
+        "slow-full": {"task": "slow", "schedule": 3600, "kwargs": {"full": True}},
     }, clock=clock, first_run_after=0)
     for _ in range(11):
         beat.tick()
         clock.now += 60
-    assert ran.count("fast") == 11 and ran.count("broken") == 11 and ran.count("slow") == 2
+    assert ran.count("fast") == 11 and ran.count("broken") == 11 and ran.count("slow") == 3
+    assert given.count(("slow", {"full": True})) == 1 and given.count(("slow", {})) == 2
 
 
 def test_the_runner_starts_once_per_process(monkeypatch):

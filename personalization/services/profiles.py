@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from personalization.depth import DepthTally, depth_events
 from personalization.models import Event, Motivation, MotivationMap, MotivationWeight, Profile, Shopper
 from personalization.scoring import ScoringConfig, WeightMap, event_signal
 from personalization.services.choice_models import model_for
+from personalization.services.events import MAX_AGE
 
 _weights: LRU[WeightMap] = LRU(8)
 EVENT_FIELDS = ("id", "type", "occurred_at", "product_id", "group", "option", "build_id", "properties")
@@ -254,9 +255,10 @@ def profile_refresh(*, shopper_id: uuid.UUID) -> Profile | None:
 LATE_COMMIT_WINDOW = timedelta(minutes=10)
 
 
-def profiles_stale() -> Iterable[uuid.UUID]:
+def profiles_stale(*, since: datetime | None = None) -> Iterable[uuid.UUID]:
     """Consented shoppers with events their profile has not counted (or with events and no
-    profile). The newest id alone is not enough: ids are handed out at INSERT, so an event that
+    profile); with `since`, only among shoppers with an event that occurred since then (found
+    in the newest partitions alone). The newest id alone is not enough: ids are handed out at INSERT, so an event that
     commits late (a save's, in a request's transaction) can hold a lower id than one a recompute
     already counted. That can only happen within seconds of a recompute, so the events are
     counted only for profiles computed in the last LATE_COMMIT_WINDOW; for the others the index
@@ -269,8 +271,11 @@ def profiles_stale() -> Iterable[uuid.UUID]:
     newest = mine.values("shopper_id").annotate(newest=Max("id")).values("newest")
     counted = mine.values("shopper_id").annotate(n=Count("id")).values("n")
     recent = timezone.now() - LATE_COMMIT_WINDOW
+    shoppers = Shopper.objects.filter(personalization=True)
+    if since is not None:
+        shoppers = shoppers.filter(pk__in=Event.objects.filter(occurred_at__gte=since).values("shopper_id"))
     return (
-        Shopper.objects.filter(personalization=True)
+        shoppers
         .alias(newest=Subquery(newest), counted=Subquery(counted))
         .filter(newest__isnull=False)
         .filter(Q(profile__isnull=True) | Q(newest__gt=F("profile__last_event_id"))
@@ -280,15 +285,24 @@ def profiles_stale() -> Iterable[uuid.UUID]:
     )
 
 
-def profiles_sweep(*, limit: int = 2000) -> dict[str, int]:
+# A sweep looks at the shoppers with an event dated in this window: an event is written dated
+# at most MAX_AGE back (the events API refuses older ones; the server dates its own now), and
+# the sweep runs every minute, so a day to spare is plenty. The daily full sweep (the beat's
+# "profiles-sweep-full") finds the rest, such as events imported or simulated with older dates.
+SWEEP_WINDOW = MAX_AGE + timedelta(days=1)
+
+
+def profiles_sweep(*, limit: int = 2000, full: bool = False) -> dict[str, int]:
     """Catch up what a lost message or a broker outage left behind: recompute stale profiles
     (at most `limit` per run; the next run takes the rest) and drop the profiles of shoppers
-    who withdrew personalization consent."""
+    who withdrew personalization consent. Only shoppers with an event in the last SWEEP_WINDOW
+    are looked at, unless `full`: finding the stale ones among every shopper grows with all of
+    them (15 s at 100,000), among the recent ones with the recent events."""
     dropped, _ = Profile.objects.filter(shopper__personalization=False).delete()
     motivation_map = current_map()
     weights = weight_map_load(motivation_map)
     motivations = active_motivations()
-    stale = list(profiles_stale()[:limit])
+    stale = list(profiles_stale(since=None if full else timezone.now() - SWEEP_WINDOW)[:limit])
     for start in range(0, len(stale), RECOMPUTE_BATCH):
         profiles_recompute(stale[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
                            motivations=motivations)

@@ -55,9 +55,10 @@ def profile_recompute(shopper_id: str) -> dict:
 
 @shared_task(name="personalization.profiles_sweep", acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
              max_retries=3)
-def profiles_sweep() -> dict:
-    """Periodic (beat): recompute profiles that are behind their shopper's events, and drop
-    those of shoppers who withdrew personalization consent."""
+def profiles_sweep(full: bool = False) -> dict:
+    """Periodic (beat): recompute profiles that are behind their shopper's events (of shoppers
+    with recent events; `full`: of every shopper, daily), and drop those of shoppers who
+    withdrew personalization consent."""
     from personalization.services.profiles import profiles_sweep as sweep
 
-    return sweep()
+    return sweep(full=bool(full))

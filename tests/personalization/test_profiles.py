@@ -379,3 +379,17 @@ def test_a_rescore_walks_the_profiles_in_batches_from_where_the_last_ended(car, 
     assert sorted(outdated[0] + outdated[1] + outdated[2]) == sorted(ids)
     assert all(a[-1] < b[0] for a, b in zip(outdated[:2], outdated[1:3], strict=True))  # key order, no repeats
     assert set(Profile.objects.filter(shopper_id__in=ids).values_list("map_version", flat=True)) == {newer.version}
+
+
+@pytest.mark.django_db
+def test_the_sweep_looks_at_recent_shoppers_and_the_full_sweep_at_all(car, weighted):
+    from personalization.services.profiles import SWEEP_WINDOW
+
+    recent, old = shopper(), shopper()
+    choose(recent, car, "trim", "sport", days=1)
+    choose(old, car, "trim", "electric", days=SWEEP_WINDOW.days + 2)  # e.g. imported with its own date
+    assert profiles_sweep() == {"recomputed": 1, "dropped": 0}
+    assert Profile.objects.filter(shopper_id=recent).exists() and not Profile.objects.filter(shopper_id=old).exists()
+    assert profiles_sweep(full=True) == {"recomputed": 1, "dropped": 0}
+    assert Profile.objects.get(shopper_id=old).scores["sustainability"] > 0
+    assert profiles_sweep_task(full=True) == {"recomputed": 0, "dropped": 0}
