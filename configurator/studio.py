@@ -36,7 +36,8 @@ class OptionView:
     status: str
     checked: bool
     reasons: list[str] = field(default_factory=list)
-    # In conflict: the change of the total once the repair it needs is applied (None: none exists).
+    # In conflict, in the open step: the change of the total once the repair it needs is applied
+    # (None: no repair exists, or the step is not open, so the page does not show it).
     total_delta: Decimal | None = None
 
 
@@ -250,7 +251,7 @@ class StudioBuild:
     shown_fingerprint: str
     plain: dict[str, Any]
     query: str
-    costs: dict[int, Decimal | None]  # see conflict_costs
+    costs: dict[int, Decimal | None]  # the open step's options in conflict: see conflict_costs
     drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
     step: str = ""  # the open step (?step=<code>; stepper.open_step)
     view: str = ""  # the view shown large (?view=<code>)
@@ -263,7 +264,8 @@ class StudioBuild:
         """What each part of the page shows, as engine data: equal data, equal HTML (in one
         language), so a part is sent again only when its entry changes. "step:<code>" holds
         what a step shows: its choices, availability, the rules behind each conflict, what each
-        conflicting option costs after its repair, and its text with its problems."""
+        conflicting option costs after its repair (the open step's only: the others show no
+        price), and its text with its problems."""
         state, avail, evaluation = self.result.state, self.result.availability, self.result.evaluation
         parts: dict[str, Any] = {
             "preview": (self.shown_fingerprint, self.drawable, self.view),
@@ -303,11 +305,12 @@ def studio_build(cat: Catalog, query: QueryDict, action: Action | None = None) -
     shown = _preview_state(cat, state, problems, result)
     shown_evaluation = evaluate(cat, shown) if shown != state else evaluation
     plain = to_plain(cat, state)
+    step = open_step(cat, query.get("step"))
     return StudioBuild(
         result=result, text_problems=problems, shown=shown, shown_fingerprint=shown_evaluation.fingerprint,
-        plain=plain, query=query_from_plain(cat, plain), costs=conflict_costs(cat, state, result.availability),
-        drawable=shown_evaluation.valid, step=open_step(cat, query.get("step")),
-        view=view_code(cat, query.get("view")),
+        plain=plain, query=query_from_plain(cat, plain),
+        costs=conflict_costs(cat, state, result.availability, cat.group_by_code.get(step)),
+        drawable=shown_evaluation.valid, step=step, view=view_code(cat, query.get("view")),
     )
 
 
