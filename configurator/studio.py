@@ -193,8 +193,11 @@ def _delta(cat: Catalog, state: State, index: int) -> Decimal:
 
 
 def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang: str) -> list[StepView]:
+    if only is not None and not only:
+        return []  # the summary alone, or a click that changed no step
     result, problems = build.result, build.text_problems
     shows = build.parts(cat)
+    costs = build.costs(cat)
     state = result.state
     avail = result.availability
     reasons = avail.reasons()
@@ -220,7 +223,7 @@ def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang:
             options.append(OptionView(
                 id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name, lang),
                 delta=_delta(cat, state, index), swatch=option.swatch, status=status,
-                checked=bool(state.mask >> index & 1), reasons=why, total_delta=build.costs.get(index),
+                checked=bool(state.mask >> index & 1), reasons=why, total_delta=costs.get(index),
             ))
         text = None
         if group.kind == TEXT:
@@ -251,7 +254,6 @@ class StudioBuild:
     shown_fingerprint: str
     plain: dict[str, Any]
     query: str
-    costs: dict[int, Decimal | None]  # the open step's options in conflict: see conflict_costs
     drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
     step: str = ""  # the open step (?step=<code>; stepper.open_step)
     view: str = ""  # the view shown large (?view=<code>)
@@ -259,6 +261,11 @@ class StudioBuild:
     @property
     def valid(self) -> bool:
         return self.result.evaluation.valid and not self.text_problems
+
+    def costs(self, cat: Catalog) -> dict[int, Decimal | None]:
+        """What the open step's options in conflict cost after their repair (conflict_costs,
+        remembered): asked only of a build a page shows, never of a click that is refused."""
+        return conflict_costs(cat, self.result.state, self.result.availability, cat.group_by_code.get(self.step))
 
     def parts(self, cat: Catalog) -> dict[str, Any]:
         """What each part of the page shows, as engine data: equal data, equal HTML (in one
@@ -279,6 +286,7 @@ class StudioBuild:
         # the choices (the query), the price and what is missing; a click sends it only while it
         # is open, as no click can change it unseen otherwise (opening it asks for it anew:
         # views.studio_summary).
+        costs = self.costs(cat)
         parts["nav"] = (tuple(evaluation.missing), self.step)
         parts["summary"] = (self.query, evaluation.price, parts["missing"]) if self.step == SUMMARY else None
         for group in cat.groups:
@@ -287,7 +295,7 @@ class StudioBuild:
                 group.code in evaluation.missing, state.mask & m, avail.free & m, avail.unavailable & m,
                 group.index in avail.full_groups,
                 tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
-                tuple((index, cost) for index, cost in self.costs.items() if m >> index & 1),
+                tuple((index, cost) for index, cost in costs.items() if m >> index & 1),
             )
             if group.kind == TEXT:
                 step += (
@@ -305,12 +313,10 @@ def studio_build(cat: Catalog, query: QueryDict, action: Action | None = None) -
     shown = _preview_state(cat, state, problems, result)
     shown_evaluation = evaluate(cat, shown) if shown != state else evaluation
     plain = to_plain(cat, state)
-    step = open_step(cat, query.get("step"))
     return StudioBuild(
         result=result, text_problems=problems, shown=shown, shown_fingerprint=shown_evaluation.fingerprint,
-        plain=plain, query=query_from_plain(cat, plain),
-        costs=conflict_costs(cat, state, result.availability, cat.group_by_code.get(step)),
-        drawable=shown_evaluation.valid, step=step, view=view_code(cat, query.get("view")),
+        plain=plain, query=query_from_plain(cat, plain), drawable=shown_evaluation.valid,
+        step=open_step(cat, query.get("step")), view=view_code(cat, query.get("view")),
     )
 
 

@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     cards = []
     for product in selectors.product_list():
         ref = selectors.ProductRef(product.pk, product.slug, product.current_version_id, product.current_version.number)
-        page = studio_page(catalog_for(ref.version_id), ref, QueryDict())
+        page = studio_page(catalog_for(ref.version_id), ref, QueryDict(), steps=())  # its picture and price
         cards.append({"product": product, "page": page})
     return render(request, "configurator/home.html", {"cards": cards})
 
