@@ -156,7 +156,8 @@ def studio_step(request: HttpRequest, slug: str) -> HttpResponse:
 
 def step_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, studio_url: str, *,
                 draft: dict[str, Any] | None = None) -> HttpResponse:
-    """The open step alone (see studio_step); the summary or a step the product lacks: nothing."""
+    """The open step alone (see studio_step): with the summary open, nothing; a step the product
+    lacks opens the first, as on the page."""
     return _part_alone(request, cat, ref, studio_url, "steps", draft)
 
 
