@@ -33,6 +33,7 @@ from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_des
 from configurator.admin_packages import ProductPackageAdminMixin
 from configurator.admin_publish import MAX_AT_ONCE, confirm_page, publish_confirmed, show_findings
 from configurator.engine.check import Finding
+from configurator.findings import unreachable_recomputed_message
 from configurator.models import (
     Build,
     CatalogVersion,
@@ -46,6 +47,7 @@ from configurator.models import (
     TextPlacement,
 )
 from configurator.services import product_check
+from configurator.services.unreachable import version_unreachable_recompute
 
 
 def report_catalog_check(request: HttpRequest, product: Product) -> list[Finding]:
@@ -334,6 +336,19 @@ class CatalogVersionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("product__slug", "note")
     fields = ("product", "number", "created_at", "note", "checksum", "snapshot_pretty")
     readonly_fields = fields
+    actions = ("recompute_unreachable",)
+
+    def has_recompute_permission(self, request: HttpRequest) -> bool:
+        """Those who may publish a product may correct what its versions offer."""
+        return request.user.has_perm("configurator.change_product")
+
+    @admin.action(description=_("Recompute unreachable options (exact)"), permissions=["recompute"])
+    def recompute_unreachable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Only the stored list changes (configurator/services/unreachable.py); see the README."""
+        for version in queryset.select_related("product").defer("snapshot").order_by("product__slug", "number"):
+            result = version_unreachable_recompute(version=version)
+            level = messages.WARNING if result.error else messages.SUCCESS if result.changed else messages.INFO
+            messages.add_message(request, level, unreachable_recomputed_message(result))
 
 
     @admin.display(description=_("snapshot"))

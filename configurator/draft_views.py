@@ -8,6 +8,8 @@ Pictures are drawn on request and stored nowhere (`Cache-Control: private, no-st
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from configurator.draft import Draft, draft_picture, product_draft
 from configurator.findings import CatalogNames, finding_message
 from configurator.models import Product
 from configurator.previews import PreviewRefused, RenderUnavailable
-from configurator.views import render_unavailable, studio_answer, summary_answer
+from configurator.views import render_unavailable, step_answer, studio_answer, summary_answer
 
 
 def may_preview(user) -> bool:
@@ -75,11 +77,21 @@ def draft_studio(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def draft_summary(request: HttpRequest, slug: str) -> HttpResponse:
     """The draft's summary step alone, which studio.js asks for when the summary is opened."""
+    return _draft_part(request, slug, summary_answer)
+
+
+@never_cache
+@require_safe
+def draft_step(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft's open step alone, which studio.js asks for when a step with conflicts is opened."""
+    return _draft_part(request, slug, step_answer)
+
+
+def _draft_part(request: HttpRequest, slug: str, answer: Callable[..., HttpResponse]) -> HttpResponse:
     draft = product_draft(product=_product_or_404(request, slug))
     if draft.catalog is None:
         raise Http404
-    return summary_answer(request, draft.catalog, draft.ref, reverse("configurator:draft", args=[slug]),
-                          draft=banner(draft))
+    return answer(request, draft.catalog, draft.ref, reverse("configurator:draft", args=[slug]), draft=banner(draft))
 
 
 @require_safe

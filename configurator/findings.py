@@ -6,7 +6,7 @@ them for the admin, naming each option by its catalog name and its key so staff 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,9 @@ from configurator.engine import Catalog
 from configurator.engine.catalog import MULTI, SINGLE
 from configurator.engine.check import Finding
 from configurator.i18n import pick
+
+if TYPE_CHECKING:
+    from configurator.services.unreachable import UnreachableRecomputed
 
 
 class CatalogNames:
@@ -117,3 +120,25 @@ def finding_message(finding: Finding, names: CatalogNames) -> str:
     return _("The catalog check reported “%(code)s” (rule: %(rule)s, option: %(option)s).") % {
         "code": code, "rule": finding.rule or "—", "option": finding.option or "—",
     }
+
+
+def unreachable_recomputed_message(result: UnreachableRecomputed) -> str:
+    """What recomputing a version's unreachable options changed (services.unreachable), in words."""
+    version = f"{result.version.product.slug} v{result.version.number}"
+    if result.error:
+        return _("%(version)s: the catalog could not be read, nothing changed: %(error)s") % {
+            "version": version, "error": result.error}
+    names = CatalogNames(result.version.snapshot)
+    parts = []
+    if result.removed:
+        parts.append(_("offered again, as a valid complete build holds them: %(options)s") % {
+            "options": ", ".join(names.option(key) for key in result.removed)})
+    if result.added:
+        parts.append(_("no longer offered, as no valid complete build holds them: %(options)s") % {
+            "options": ", ".join(names.option(key) for key in result.added)})
+    if result.undecided:
+        parts.append(_("not settled in time, so left on offer: %(options)s") % {
+            "options": ", ".join(names.option(key) for key in result.undecided)})
+    if not parts:
+        return _("%(version)s: unchanged.") % {"version": version}
+    return f"{version}: " + "; ".join(parts) + "."

@@ -36,7 +36,8 @@ class OptionView:
     status: str
     checked: bool
     reasons: list[str] = field(default_factory=list)
-    # In conflict: the change of the total once the repair it needs is applied (None: none exists).
+    # In conflict, in the open step: the change of the total once the repair it needs is applied
+    # (None: no repair exists, or the step is not open, so the page does not show it).
     total_delta: Decimal | None = None
 
 
@@ -192,8 +193,11 @@ def _delta(cat: Catalog, state: State, index: int) -> Decimal:
 
 
 def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang: str) -> list[StepView]:
+    if only is not None and not only:
+        return []  # the summary alone, or a click that changed no step
     result, problems = build.result, build.text_problems
     shows = build.parts(cat)
+    costs = build.costs(cat)
     state = result.state
     avail = result.availability
     reasons = avail.reasons()
@@ -219,7 +223,7 @@ def _steps(cat: Catalog, build: StudioBuild, only: Collection[str] | None, lang:
             options.append(OptionView(
                 id=f"o:{group.code}:{option.code}", code=option.code, name=pick(option.name, lang),
                 delta=_delta(cat, state, index), swatch=option.swatch, status=status,
-                checked=bool(state.mask >> index & 1), reasons=why, total_delta=build.costs.get(index),
+                checked=bool(state.mask >> index & 1), reasons=why, total_delta=costs.get(index),
             ))
         text = None
         if group.kind == TEXT:
@@ -250,7 +254,6 @@ class StudioBuild:
     shown_fingerprint: str
     plain: dict[str, Any]
     query: str
-    costs: dict[int, Decimal | None]  # see conflict_costs
     drawable: bool = True  # the state the preview shows is a valid build (the preview URL draws it)
     step: str = ""  # the open step (?step=<code>; stepper.open_step)
     view: str = ""  # the view shown large (?view=<code>)
@@ -259,11 +262,17 @@ class StudioBuild:
     def valid(self) -> bool:
         return self.result.evaluation.valid and not self.text_problems
 
+    def costs(self, cat: Catalog) -> dict[int, Decimal | None]:
+        """What the open step's options in conflict cost after their repair (conflict_costs,
+        remembered): asked only of a build a page shows, never of a click that is refused."""
+        return conflict_costs(cat, self.result.state, self.result.availability, cat.group_by_code.get(self.step))
+
     def parts(self, cat: Catalog) -> dict[str, Any]:
         """What each part of the page shows, as engine data: equal data, equal HTML (in one
         language), so a part is sent again only when its entry changes. "step:<code>" holds
         what a step shows: its choices, availability, the rules behind each conflict, what each
-        conflicting option costs after its repair, and its text with its problems."""
+        conflicting option costs after its repair (the open step's only: the others show no
+        price), and its text with its problems."""
         state, avail, evaluation = self.result.state, self.result.availability, self.result.evaluation
         parts: dict[str, Any] = {
             "preview": (self.shown_fingerprint, self.drawable, self.view),
@@ -277,6 +286,7 @@ class StudioBuild:
         # the choices (the query), the price and what is missing; a click sends it only while it
         # is open, as no click can change it unseen otherwise (opening it asks for it anew:
         # views.studio_summary).
+        costs = self.costs(cat)
         parts["nav"] = (tuple(evaluation.missing), self.step)
         parts["summary"] = (self.query, evaluation.price, parts["missing"]) if self.step == SUMMARY else None
         for group in cat.groups:
@@ -285,7 +295,7 @@ class StudioBuild:
                 group.code in evaluation.missing, state.mask & m, avail.free & m, avail.unavailable & m,
                 group.index in avail.full_groups,
                 tuple((rule.code, bad & m, blockers) for rule, bad, blockers in avail.hits if bad & m),
-                tuple((index, cost) for index, cost in self.costs.items() if m >> index & 1),
+                tuple((index, cost) for index, cost in costs.items() if m >> index & 1),
             )
             if group.kind == TEXT:
                 step += (
@@ -305,9 +315,8 @@ def studio_build(cat: Catalog, query: QueryDict, action: Action | None = None) -
     plain = to_plain(cat, state)
     return StudioBuild(
         result=result, text_problems=problems, shown=shown, shown_fingerprint=shown_evaluation.fingerprint,
-        plain=plain, query=query_from_plain(cat, plain), costs=conflict_costs(cat, state, result.availability),
-        drawable=shown_evaluation.valid, step=open_step(cat, query.get("step")),
-        view=view_code(cat, query.get("view")),
+        plain=plain, query=query_from_plain(cat, plain), drawable=shown_evaluation.valid,
+        step=open_step(cat, query.get("step")), view=view_code(cat, query.get("view")),
     )
 
 

@@ -8,10 +8,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("configure/<slug:slug>/", views.studio, name="studio"),
     path("configure/<slug:slug>/summary/", views.studio_summary, name="studio-summary"),
+    path("configure/<slug:slug>/step/", views.studio_step, name="studio-step"),
     path("configure/<slug:slug>/save/", views.build_save, name="save"),
     # Staff only (a 404 for anyone else): the product's unpublished catalog in the studio.
     path("configure/<slug:slug>/draft/", draft_views.draft_studio, name="draft"),
     path("configure/<slug:slug>/draft/summary/", draft_views.draft_summary, name="draft-summary"),
+    path("configure/<slug:slug>/draft/step/", draft_views.draft_step, name="draft-step"),
     path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>.jpg", draft_views.draft_preview,
          name="draft-preview"),
     path("configure/<slug:slug>/draft/<str:checksum>/<str:fingerprint>/<slug:view>.jpg", draft_views.draft_preview,

@@ -31,7 +31,7 @@ from configurator.querystate import Query, parse_query, plain_from_query
 from configurator.ratelimits import limit as ratelimit
 from configurator.ratelimits import ratelimited
 from configurator.snapshot import catalog_for
-from configurator.stepper import SUMMARY
+from configurator.stepper import SUMMARY, open_step
 from configurator.studio import build_summary, studio_page, studio_update
 
 STUDIO = "configurator/studio.html"
@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     cards = []
     for product in selectors.product_list():
         ref = selectors.ProductRef(product.pk, product.slug, product.current_version_id, product.current_version.number)
-        page = studio_page(catalog_for(ref.version_id), ref, QueryDict())
+        page = studio_page(catalog_for(ref.version_id), ref, QueryDict(), steps=())  # its picture and price
         cards.append({"product": product, "page": page})
     return render(request, "configurator/home.html", {"cards": cards})
 
@@ -142,10 +142,34 @@ def studio_summary(request: HttpRequest, slug: str) -> HttpResponse:
 def summary_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, studio_url: str, *,
                    draft: dict[str, Any] | None = None) -> HttpResponse:
     """The summary alone (see studio_summary); a draft's (configurator/draft_views.py) has no build."""
+    return _part_alone(request, cat, ref, studio_url, "overview", draft)
+
+
+@require_safe
+def studio_step(request: HttpRequest, slug: str) -> HttpResponse:
+    """The open step (`?step=<code>`) of the build in the query, alone: studio.js asks for it when
+    a shopper opens a step with options in conflict, as a page works out what those cost after
+    their repair for its open step only (studio.StudioBuild.costs)."""
+    ref = _product_ref(slug)
+    return step_answer(request, catalog_for(ref.version_id), ref, reverse("configurator:studio", args=[slug]))
+
+
+def step_answer(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, studio_url: str, *,
+                draft: dict[str, Any] | None = None) -> HttpResponse:
+    """The open step alone (see studio_step): with the summary open, nothing; a step the product
+    lacks opens the first, as on the page."""
+    return _part_alone(request, cat, ref, studio_url, "steps", draft)
+
+
+def _part_alone(request: HttpRequest, cat: Catalog, ref: selectors.ProductRef, studio_url: str, part: str,
+                draft: dict[str, Any] | None) -> HttpResponse:
+    """One part of the studio page for the build in the query, swapped out of band: the summary
+    ("overview", no step built) or the open step ("steps")."""
     query = parse_query(request.META.get("QUERY_STRING", ""))
+    steps = {open_step(cat, query.get("step"))} if part == "steps" else ()
     context = {"build_id": "" if draft else _uuid_or_blank(query.get("b", "")), "studio_url": studio_url,
-               "page": studio_page(cat, ref, query, steps=()), "oob": True, "draft": draft}
-    return render(request, f"{STUDIO}#overview", context)
+               "page": studio_page(cat, ref, query, steps=steps), "oob": True, "draft": draft}
+    return render(request, f"{STUDIO}#{part}", context)
 
 
 @require_POST

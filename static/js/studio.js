@@ -114,8 +114,14 @@
         }
       });
     }
-    // The summary is left out of clicks on other steps (studio.html), so opening it asks anew.
+    // The summary is left out of clicks on other steps (studio.html), so opening it asks anew;
+    // so does a step with options in conflict, whose prices after a repair only the open step
+    // holds (studio.html: "steps"). The hidden field already names the step.
     if (!quiet && code === "summary") { htmx.trigger("#panel-summary", "studio:summary"); }
+    var panel = document.getElementById("panel-" + code);
+    if (!quiet && code !== "summary" && panel && panel.querySelector(".option--conflict")) {
+      htmx.trigger("#step-fetch", "studio:step");
+    }
     var url = new URL(window.location.href);
     if (!quiet && url.searchParams.get("step") !== code) {
       url.searchParams.set("step", code);

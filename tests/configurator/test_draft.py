@@ -269,3 +269,15 @@ def test_the_draft_summary_prices_with_the_draft_and_offers_no_order(staff_clien
 
 def test_the_draft_summary_is_404_for_non_staff(client, repriced):
     assert client.get(f"{DRAFT}summary/?trim=electric").status_code == 404
+
+
+def test_the_draft_prices_an_opened_step_with_the_draft(staff_client, repriced):
+    """studio.js asks for a step with conflicts when it is opened: from the draft, never the shop's."""
+    page = staff_client.get(DRAFT).content.decode()
+    assert f'hx-get="{DRAFT}step/"' in page and 'hx-get="/en/configure/car/step/"' not in page
+    query = "trim=classic&wheels=w18&step=trim"
+    # Electric (+€6,500 in the draft) needs the 18-inch wheels (+€900) swapped for 17-inch ones (+€400).
+    assert "+€6,000.00 in total" in staff_client.get(f"{DRAFT}step/?{query}").content.decode()
+    shopper = Client()
+    assert "+€5,500.00 in total" in shopper.get(f"{SHOP}step/?{query}").content.decode()  # as published
+    assert shopper.get(f"{DRAFT}step/?{query}").status_code == 404

@@ -93,9 +93,37 @@ def test_conflict_costs_match_the_repair_the_click_gets(car):
     for query in ("trim=classic&wheels=w16", "trim=electric&wheels=w17&packs=family&packs=tech", "trim=sport&wheels=w18"):
         plain = plain_from_query(cat, QueryDict(query))
         now = quote(cat, plain)
-        for index, cost in conflict_costs(cat, now.state, now.availability).items():
-            option_ = cat.options[index]
-            clicked = quote(cat, plain, Action(cat.groups[option_.group].code, option_.code, True))
-            assert clicked.repair is not None
-            assert cost == clicked.repair.evaluation.price.total - now.evaluation.price.total
+        for group in cat.groups:
+            for index, cost in conflict_costs(cat, now.state, now.availability, group).items():
+                option_ = cat.options[index]
+                assert option_.group == group.index
+                clicked = quote(cat, plain, Action(group.code, option_.code, True))
+                assert clicked.repair is not None
+                assert cost == clicked.repair.evaluation.price.total - now.evaluation.price.total
     assert isinstance(cost, Decimal)
+
+
+def test_only_the_open_step_prices_its_conflicts(car):
+    """Each price after a repair is a repair search, so a page works them out for the step it
+    shows open; a conflict in another step says that it changes other choices, and no price."""
+    client = Client()
+    on_wheels = client.get(f"{URL}?trim=electric&wheels=w17&packs=&step=wheels").content.decode()
+    # 18-inch wheels (+€500) need Electric swapped; Sport (−€3,000) is the nearest price.
+    assert "changes other choices: −€2,500.00 in total" in option(on_wheels, "o:wheels:w18")
+    on_trim = client.get(f"{URL}?trim=electric&wheels=w17&packs=&step=trim").content.decode()
+    hidden = option(on_trim, "o:wheels:w18")
+    assert "changes other choices</span>" in hidden and "in total" not in hidden
+    assert "Not with Electric" in hidden  # the reason is shown in every step
+
+
+def test_no_step_open_prices_nothing(car):
+    from configurator import selectors
+    from configurator.conflict_costs import conflict_costs
+    from configurator.engine import quote
+    from configurator.snapshot import catalog_for
+
+    cat = catalog_for(selectors.product_ref(slug="car").version_id)
+    now = quote(cat, {"trim": "classic", "wheels": "w18"})
+    assert conflict_costs(cat, now.state, now.availability, cat.group_by_code["trim"])  # Electric
+    assert conflict_costs(cat, now.state, now.availability, None) == {}  # the summary
+    assert conflict_costs(cat, now.state, now.availability, cat.group_by_code["badge"]) == {}  # text

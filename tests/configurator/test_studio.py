@@ -397,3 +397,40 @@ def test_the_summary_alone_lists_the_build_in_the_query_and_nothing_else(car):
     assert client.get("/en/configure/car/summary/?trim=nonsense&wheels=%ff&packs=").status_code == 200
     assert client.get("/en/configure/no-such-product/summary/").status_code == 404
     assert client.post("/en/configure/car/summary/").status_code == 405
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_step_opened_without_a_request_asks_for_its_prices_and_then_swaps_like_the_full_page(car, language):
+    """A page prices the conflicts of its open step only. Opening another step with JavaScript
+    needs no request, so studio.js asks for a step with conflicts alone (views.studio_step); with
+    it swapped in, and after each click in it, the steps equal the full page with that step open."""
+    url = f"/{language}/configure/car/"
+    build = "trim=electric&wheels=w17&packs="
+    client = Client()
+    page = client.get(f"{url}?{build}&step=trim").content.decode()
+    assert 'id="step-fetch"' in page and f'hx-get="{url}step/"' in page
+    shown = _fieldsets(page)
+    opened = client.get(f"{url}step/?{build}&step=wheels")
+    assert opened.status_code == 200
+    assert list(_fieldsets(opened.content.decode())) == ["step-wheels"]  # that step, and nothing else
+    assert shown["step-wheels"] != _fieldsets(opened.content.decode())["step-wheels"]  # now with prices
+    shown.update(_fieldsets(opened.content.decode()))
+    assert shown == _fieldsets(client.get(f"{url}?{build}&step=wheels").content.decode())
+    previous = f"{build}&step=wheels"
+    for after, trigger in (("trim=electric&wheels=w16&packs=", "o:wheels:w16"),
+                           ("trim=classic&wheels=w16&packs=", "o:trim:classic")):
+        response = client.get(f"{url}?{after}&step=wheels", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER=trigger,
+                              HTTP_HX_CURRENT_URL=f"http://testserver{url}?{previous}")
+        shown.update(_fieldsets(response.content.decode()))
+        assert shown == _fieldsets(client.get(response["HX-Push-Url"]).content.decode()), trigger
+        previous = f"{after}&step=wheels"
+
+
+def test_the_open_step_alone_answers_any_query(car):
+    client = Client()
+    summary = client.get(f"{URL}step/?trim=electric&wheels=w17&step=summary")
+    assert summary.status_code == 200 and "<fieldset" not in summary.content.decode()  # no step is open
+    made_up = client.get(f"{URL}step/?trim=nonsense&wheels=%ff&packs=&step=%3Cscript%3E")
+    assert made_up.status_code == 200 and list(_fieldsets(made_up.content.decode())) == ["step-trim"]  # the first
+    assert client.get("/en/configure/no-such-product/step/").status_code == 404
+    assert client.post(f"{URL}step/").status_code == 405
