@@ -77,10 +77,9 @@ def _cohorts(unit: Unit, h: History) -> Iterator[tuple[date, int | None]]:
             yield day, segment
 
 
-def _outcome(unit: Unit, day: date, h: History) -> tuple[bool, bool, int, float]:
-    """Ordered, shared, orders and revenue of the unit in the conversion window from `day`."""
-    start = _start_of(day)
-    end = start + timedelta(days=CONVERSION_DAYS)
+def _outcome(unit: Unit, window: tuple[datetime, datetime], h: History) -> tuple[bool, bool, int, float]:
+    """Ordered, shared, orders and revenue of the unit in the conversion window."""
+    start, end = window
     shopper, product = unit
     totals = [t for p, t, at in h.orders.get(shopper, ()) if (product is None or p == product) and start <= at < end]
     shared = any((product is None or p == product) and start <= at < end for p, at in h.shares.get(shopper, ()))
@@ -95,21 +94,30 @@ def depth_tallies(h: History) -> dict[Key, list[float]]:
     for shopper, product in h.designs:
         if product is not None:
             products[shopper].add(product)
+    windows: dict[date, tuple[datetime, datetime]] = {}
+    chances: dict[uuid.UUID, dict[str, float]] = {}
     for unit in h.designs:
         shopper, product = unit
         scores, detail = h.profiles.get(shopper, (None, None))
         band = product_band(detail, product) if product is not None else deepest(
             product_band(detail, p) for p in products[shopper])
-        chances = probabilities(scores)
+        if shopper not in chances:
+            chances[shopper] = probabilities(scores)
+        active = shopper in h.orders or shopper in h.shares
         for day, segment in _cohorts(unit, h):
-            ordered, shared, orders, revenue = _outcome(unit, day, h)
-            for code, p in chances.items():
+            if day not in windows:
+                start = _start_of(day)
+                windows[day] = (start, start + timedelta(days=CONVERSION_DAYS))
+            outcome = _outcome(unit, windows[day], h) if active else None
+            for code, p in chances[shopper].items():
                 row = rows[(day, product, segment, band, code)]
                 row[0] += p
-                row[1] += p * ordered
-                row[2] += p * shared
-                row[3] += p * orders
-                row[4] += p * revenue
+                if outcome is not None:  # most shoppers neither order nor share: nothing more to add
+                    ordered, shared, orders, revenue = outcome
+                    row[1] += p * ordered
+                    row[2] += p * shared
+                    row[3] += p * orders
+                    row[4] += p * revenue
     return rows
 
 
