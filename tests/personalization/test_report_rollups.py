@@ -315,3 +315,17 @@ def test_the_refresh_makes_the_same_queries_for_more_shoppers(car):
         return len(captured)
 
     assert queries(2) == queries(20)  # no query per shopper, pair or day
+
+
+@pytest.mark.parametrize(("slug", "table"), [("options", "top-options"), ("depth", "by-product"),
+                                             ("depth", "by-motivation")])
+def test_the_csv_exports_hold_the_rollup_tables(admin_client, world, slug, table):
+    from tests.personalization.test_reports import read_csv
+
+    f = span(segment=world["segment"].pk)
+    query = {"table": table, "start": f.start.isoformat(), "end": f.end.isoformat(), "segment": f.segment}
+    rows = read_csv(admin_client.get(f"/admin/personalization/reports/{slug}/csv/", query))
+    report = top_options(f) if slug == "options" else cocreation(f)
+    expected = next(t for t in report.tables if t.slug == table)
+    assert rows[0] == expected.headers
+    assert rows[1:] == [[str(cell) for cell in row] for row in expected.rows] != []
