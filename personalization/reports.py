@@ -1,9 +1,9 @@
 """Motivation reports: the queries behind the admin report pages and their CSV exports.
 
 Each report is a function of Filters returning a Report of plain tables and chart specs; the
-admin renders it, and the CSV export writes one of its tables. Reports read the rollups
-(personalization.services.rollups) where they can; the top options read the events, because the
-rollups keep no options.
+admin renders it, and the CSV export writes one of its tables. The motivation reports read
+rollups (personalization.services.rollups), not the events: the top options OptionRollup, the
+co-creation depth DepthRollup (personalization.services.depth_rollups).
 
 Counts read from daily rollups are distinct shoppers per day: summed over a date range they are
 shopper-days (a shopper active on three days counts three times). Rates are ratios of those.
