@@ -222,7 +222,8 @@ def step_rollups() -> Step:
     from personalization.services.rollups import rollups_refresh
 
     seconds, out = timed(lambda: rollups_refresh(since=timezone.localdate() - timedelta(days=410)))
-    return Step(seconds, f"{out.daily_rows:,} daily rows, {out.lineage_rows:,} lineage")
+    return Step(seconds, f"{out.daily_rows:,} daily rows, {out.option_rows:,} option, {out.depth_rows:,} depth, "
+                         f"{out.lineage_rows:,} lineage")
 
 
 def step_reports() -> dict[str, Step]:

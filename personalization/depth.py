@@ -272,3 +272,40 @@ def order_boost(depth: float) -> float:
     (medium), 1.4 at 8 (high). Odd input counts as no depth. It is the demo's modelled IKEA
     effect, not a measured one."""
     return round(min(BOOST_MIN + BOOST_PER_POINT * _minutes(depth), BOOST_MAX), 4)
+
+
+# ---------------------------------------------------------------- reading a profile (the report and its rollup)
+
+UNMEASURED = ""  # a product the profile holds no depth for yet
+_RANK = {UNMEASURED: 0, LOW: 1, MEDIUM: 2, HIGH: 3}
+
+
+def product_band(detail: Any, product: int) -> str:
+    """The band a profile's depth_detail holds for a product ("" when it holds none)."""
+    if not isinstance(detail, dict):
+        return UNMEASURED
+    entry = detail.get(str(product), detail.get(product))
+    if not isinstance(entry, dict):
+        return UNMEASURED
+    if entry.get("band") in BANDS:
+        return entry["band"]
+    depth = entry.get("depth")
+    return band_of(depth) if isinstance(depth, int | float) and not isinstance(depth, bool) else UNMEASURED
+
+
+def deepest(bands: Iterable[str]) -> str:
+    """The deepest of some bands ("" when there are none, or none is measured)."""
+    return max(bands, key=_RANK.__getitem__, default=UNMEASURED)
+
+
+def probabilities(scores: Any) -> dict[str, float]:
+    """A profile's motivation probabilities, renormalized to sum to 1; everything on
+    "undetermined" ("") when it holds none."""
+    found: dict[str, float] = {}
+    if isinstance(scores, dict):
+        for code, value in scores.items():
+            number = value if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+            if isinstance(code, str) and math.isfinite(number) and number > 0:
+                found[code] = float(number)
+    total = sum(found.values())
+    return {code: p / total for code, p in found.items()} if total > 0 else {"": 1.0}

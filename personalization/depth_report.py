@@ -1,45 +1,45 @@
 """The co-creation depth report: do shoppers who build more of their product order more, spend
 more and share more? Per product × depth band and per motivation × depth band.
 
-Who counts: shoppers who designed a product (a click, text, save or remix of it) in the date
-range, within the product and segment filters. Their band per product is the one their profile
-holds (Profile.depth_detail, see personalization.depth); a product the profile has no depth for
-yet is "not measured". Conversion: they ordered that product (not cancelled) in the range.
-Per motivation each shopper counts with their probability for it (the profile's probabilities
-sum to 1), so every count there is an expected count.
+Read from the depth rollup (personalization.services.depth_rollups), whose definitions it shows:
+a shopper counts, per product, in the cohort of the day they first designed it (a click, text,
+save or remix), in the date range and within the product and segment filters (a segment's
+members from when they joined it); per motivation each shopper counts once, on the first day they
+designed anything (with the product filter: that product), in the band of their deepest product.
+Conversion: they ordered it (not cancelled) within CONVERSION_DAYS of that day. Bands and
+motivation probabilities are those the profiles held when the rollup last recomputed the day. Per
+motivation each shopper counts with their probability for it (the profile's probabilities sum to
+1), so every count there is an expected count.
 """
 
 from __future__ import annotations
 
-import math
-import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from configurator.models import Order
-from configurator.models.orders import OrderStatus
 from personalization.charts import ChartSpec, Series
-from personalization.depth import BANDS, DESIGN, HIGH_FROM, MEDIUM_FROM, band_of
-from personalization.models import Event, EventType, Profile, SegmentMembership
+from personalization.depth import BANDS, HIGH_FROM, MEDIUM_FROM, UNMEASURED, probabilities
+from personalization.models import DepthRollup
+from personalization.services.depth_rollups import CONVERSION_DAYS
 from personalization.stats import wilson_interval
 
 if TYPE_CHECKING:  # reports.py registers this report: it imports the report types at run time only
     from personalization.reports import Filters, Report
 
-UNMEASURED = ""
+__all__ = ["cocreation", "probabilities"]
+
 BAND_ORDER = (*BANDS, UNMEASURED)
 BAND_LABELS = {"low": gettext_lazy("Low depth"), "medium": gettext_lazy("Medium depth"),
                "high": gettext_lazy("High depth"), UNMEASURED: gettext_lazy("Not measured")}
 BAND_COLOURS = {"low": "#9ecae1", "medium": "#4292c6", "high": "#08519c", UNMEASURED: "#8a8f98"}
-
-Pair = tuple[uuid.UUID, int]  # (shopper, product)
+_SUMS = ("shoppers", "ordered", "shared", "orders", "revenue")
 
 
 @dataclass
@@ -52,117 +52,34 @@ class Tally:
     orders: float = 0.0
     revenue: float = 0.0
 
-    def add(self, weight: float, *, ordered: bool, shared: bool, orders: int, revenue: float) -> None:
-        self.shoppers += weight
-        self.ordered += weight * ordered
-        self.shared += weight * shared
-        self.orders += weight * orders
-        self.revenue += weight * revenue
-
     @property
     def aov(self) -> float | None:
         return self.revenue / self.orders if self.orders > 0 else None
 
 
-@dataclass(frozen=True)
-class _Data:
-    pairs: set[Pair]
-    bands: dict[Pair, str]
-    probabilities: dict[uuid.UUID, dict[str, float]]
-    orders: dict[Pair, list[float]]
-    shared: set[Pair]
-    base: dict[int, list[float]]  # per product: every order total in the range
+# ---------------------------------------------------------------- reading the rollup
 
 
-# ---------------------------------------------------------------- reading profiles
+def _rollups(f: Filters) -> QuerySet:
+    qs = DepthRollup.objects.filter(day__gte=f.start, day__lte=f.end)
+    return qs.filter(segment_id=f.segment) if f.segment else qs.filter(segment__isnull=True)
 
 
-def _band(detail: Any, product: int) -> str:
-    if not isinstance(detail, dict):
-        return UNMEASURED
-    entry = detail.get(str(product), detail.get(product))
-    if not isinstance(entry, dict):
-        return UNMEASURED
-    if entry.get("band") in BANDS:
-        return entry["band"]
-    depth = entry.get("depth")
-    return band_of(depth) if isinstance(depth, int | float) and not isinstance(depth, bool) else UNMEASURED
-
-
-def probabilities(scores: Any) -> dict[str, float]:
-    """A profile's motivation probabilities, renormalized to sum to 1; everything on
-    "undetermined" ("") when it holds none."""
-    found: dict[str, float] = {}
-    if isinstance(scores, dict):
-        for code, value in scores.items():
-            number = value if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-            if isinstance(code, str) and math.isfinite(number) and number > 0:
-                found[code] = float(number)
-    total = sum(found.values())
-    return {code: p / total for code, p in found.items()} if total > 0 else {"": 1.0}
-
-
-# ---------------------------------------------------------------- queries
-
-
-def _events(f: Filters, start: datetime, end: datetime) -> QuerySet:
-    qs = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end, product__isnull=False)
-    if f.product:
-        qs = qs.filter(product_id=f.product)
-    if f.segment:
-        qs = qs.filter(shopper_id__in=SegmentMembership.objects.filter(segment_id=f.segment).values("shopper_id"))
-    return qs
-
-
-def _load(f: Filters, start: datetime, end: datetime) -> _Data:
-    designing = _events(f, start, end).filter(type__in=DESIGN)
-    pairs = set(designing.values_list("shopper_id", "product_id").distinct())
-    profiles = Profile.objects.filter(shopper_id__in=designing.values("shopper_id")).values_list(
-        "shopper_id", "scores", "depth_detail")
-    details, probs = {}, {}
-    for shopper_id, scores, detail in profiles:
-        details[shopper_id], probs[shopper_id] = detail, probabilities(scores)
-    bands = {(s, p): _band(details.get(s), p) for s, p in pairs}
-    orders: dict[Pair, list[float]] = defaultdict(list)
-    base: dict[int, list[float]] = defaultdict(list)
-    found = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(created_at__gte=start, created_at__lt=end)
-    if f.product:
-        found = found.filter(product_id=f.product)
-    for owner, product, total in found.values_list("owner_key", "product_id", "total"):
-        base[product].append(float(total))
-        if (owner, product) in pairs:
-            orders[(owner, product)].append(float(total))
-    shared = set(_events(f, start, end).filter(type=EventType.BUILD_SHARED).values_list("shopper_id", "product_id").distinct())
-    return _Data(pairs, bands, probs, orders, shared & pairs, base)
-
-
-# ---------------------------------------------------------------- tallies
-
-
-def per_product(data: _Data) -> dict[int, dict[str, Tally]]:
-    tallies: dict[int, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-    for pair in data.pairs:
-        totals = data.orders.get(pair, [])
-        tallies[pair[1]][data.bands[pair]].add(1.0, ordered=bool(totals), shared=pair in data.shared,
-                                               orders=len(totals), revenue=sum(totals))
+def _tallies(qs: QuerySet, key: str, whole: bool) -> dict[Any, dict[str, Tally]]:
+    """Summed rollup rows per `key` and band. `whole`: summed over every motivation the counts are
+    whole shoppers, so the float sums are rounded back to them."""
+    tallies: dict[Any, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    for r in qs.values(key, "band").annotate(**{n: Sum(n) for n in _SUMS}).order_by():
+        counts = [round(r[n]) if whole else r[n] for n in _SUMS[:4]]
+        tallies[r[key]][r["band"]] = Tally(*counts, revenue=round(r["revenue"], 2))
     return tallies
 
 
-def per_motivation(data: _Data) -> dict[str, dict[str, Tally]]:
-    """Each shopper once, in the band of their deepest product, weighted by each motivation's
-    probability."""
-    products: dict[uuid.UUID, list[int]] = defaultdict(list)
-    for shopper, product in data.pairs:
-        products[shopper].append(product)
-    rank = {band: i for i, band in enumerate((UNMEASURED, *BANDS))}
-    tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-    for shopper, items in products.items():
-        band = max((data.bands[(shopper, p)] for p in items), key=rank.__getitem__)
-        totals = [t for p in items for t in data.orders.get((shopper, p), [])]
-        shared = any((shopper, p) in data.shared for p in items)
-        for code, p in data.probabilities.get(shopper, {"": 1.0}).items():
-            tallies[code][band].add(p, ordered=bool(totals), shared=shared, orders=len(totals), revenue=sum(totals))
-    return tallies
+def _base(tallies: Iterable[Tally]) -> float | None:
+    """The average order value over all of them: what the order value index compares with."""
+    tallies = list(tallies)
+    orders = sum(t.orders for t in tallies)
+    return sum(t.revenue for t in tallies) / orders if orders > 0 else None
 
 
 # ---------------------------------------------------------------- rows and charts
@@ -208,10 +125,6 @@ def _headers(first: str, expected: bool) -> list[str]:
             _("Share rate (%)"), _("Share rate 95% low (%)"), _("Share rate 95% high (%)")]
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def _chart(title: str, description: str, names: list[str], tallies: list[dict[str, Tally]]) -> ChartSpec:
     present = [b for b in BAND_ORDER if any(t.get(b) and t[b].shoppers > 0 for t in tallies)]
     series = [Series(str(BAND_LABELS[b]), [_pct(t[b].ordered / t[b].shoppers) if t.get(b) and t[b].shoppers > 0
@@ -228,9 +141,12 @@ def _notes() -> list[str]:
           "probabilities sum to 1), so shoppers, orders and shares there are expected counts, and a shopper's "
           "band is that of their deepest product. The 95% intervals treat expected counts as counts: read them "
           "as approximate."),
-        _("Conversion: shoppers who designed a product in the date range and ordered it (not cancelled) in the "
-          "range. Order value index: the band's average order value against that of all the product's orders "
-          "in the range (100 = the same)."),
+        _("Who counts: a shopper who designed a product counts once, on the first day they designed it (per "
+          "motivation: the first day they designed anything), when that day is in the date range; a segment's "
+          "members count from when they joined it. Conversion: they ordered it (not cancelled) within %(days)s "
+          "days of that day. Bands and motivations are those the profiles held at the last rollup refresh of "
+          "that day (a rescore refreshes them). Order value index: the band's average order value against that "
+          "of every band in the table (100 = the same).") % {"days": CONVERSION_DAYS},
         _("Deeper builders may simply be keener buyers: this shows an association, not what depth itself causes."),
     ]
     from personalization.simulate import simulated_shoppers_exist  # the simulator pulls in the services
@@ -243,19 +159,23 @@ def _notes() -> list[str]:
 
 
 def cocreation(f: Filters) -> Report:
-    from personalization.reports import Report, Table, _days, _motivations, _product_names
+    from personalization.reports import Report, Table, _motivations, _product_names
 
     m, names = _motivations(), _product_names()
-    data = _load(f, *_days(f))
-    by_product, by_motivation = per_product(data), per_motivation(data)
+    rows = _rollups(f)
+    by_product = _tallies(rows.filter(product_id=f.product) if f.product else rows.filter(product__isnull=False),
+                          "product_id", True)
+    # Per motivation each shopper once: the rows without a product, or the one product's.
+    by_motivation = _tallies(rows.filter(product_id=f.product) if f.product else rows.filter(product__isnull=True),
+                             "motivation", False)
     product_ids = [p for p in names if p in by_product]
     products = Table("by-product", _("Co-creation depth per product"), _headers(_("Product"), False), [
-        _row(names[p], band, by_product[p][band], _mean(data.base.get(p, [])), False)
+        _row(names[p], band, by_product[p][band], _base(by_product[p].values()), False)
         for p in product_ids for band in BAND_ORDER if by_product[p][band].shoppers > 0])
-    all_orders = [t for totals in data.base.values() for t in totals]
+    base = _base(t for bands in by_motivation.values() for t in bands.values())
     codes = m.sort(set(by_motivation))
     motivations = Table("by-motivation", _("Co-creation depth per motivation"), _headers(_("Motivation"), True), [
-        _row(m.name(c), band, by_motivation[c][band], _mean(all_orders), True)
+        _row(m.name(c), band, by_motivation[c][band], base, True)
         for c in codes for band in BAND_ORDER if by_motivation[c][band].shoppers > 0])
     charts = [
         _chart(_("Conversion by depth band, per product"),

@@ -1,9 +1,9 @@
 """Motivation reports: the queries behind the admin report pages and their CSV exports.
 
 Each report is a function of Filters returning a Report of plain tables and chart specs; the
-admin renders it, and the CSV export writes one of its tables. Reports read the rollups
-(personalization.services.rollups) where they can; the top options read the events, because the
-rollups keep no options.
+admin renders it, and the CSV export writes one of its tables. The motivation reports read
+rollups (personalization.services.rollups), not the events: the top options OptionRollup, the
+co-creation depth DepthRollup (personalization.services.depth_rollups).
 
 Counts read from daily rollups are distinct shoppers per day: summed over a date range they are
 shopper-days (a shopper active on three days counts three times). Rates are ratios of those.
@@ -37,10 +37,9 @@ from personalization.depth_report import cocreation
 from personalization.models import (
     Campaign,
     DailyRollup,
-    Event,
-    EventType,
     LineageRollup,
     Motivation,
+    OptionRollup,
     Segment,
     SegmentMembership,
 )
@@ -474,26 +473,23 @@ def _option_names(product_ids: set[int]) -> dict[tuple[int, str, str], tuple[str
 
 def top_options(f: Filters) -> Report:
     m, products = _motivations(), _product_names()
-    start, end = _days(f)
-    # The shopper's own clicks only: a change a repair made for them says nothing about them.
-    events = Event.objects.filter(type=EventType.OPTION_SELECTED, occurred_at__gte=start, occurred_at__lt=end,
-                                  product__isnull=False, properties__auto__isnull=True)
+    rows = OptionRollup.objects.filter(day__gte=f.start, day__lte=f.end)
     if f.product:
-        events = events.filter(product_id=f.product)
-    if f.segment:
-        events = events.filter(shopper_id__in=SegmentMembership.objects.filter(segment_id=f.segment).values("shopper_id"))
-    found = list(events.values("shopper__profile__dominant__code", "product_id", "group", "option").annotate(
-        selections=Count("id"), shoppers=Count("shopper_id", distinct=True)).order_by("-selections"))
+        rows = rows.filter(product_id=f.product)
+    rows = rows.filter(segment_id=f.segment) if f.segment else rows.filter(segment__isnull=True)
+    found = list(rows.values("motivation", "product_id", "group", "option").annotate(
+        selections=Sum("selections"), shoppers=Sum("shoppers")).order_by(
+        "-selections", "-shoppers", "product_id", "group", "option"))
     names = _option_names({r["product_id"] for r in found})
     per_motivation: dict[str, list[dict]] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)
     for r in found:
-        code = r["shopper__profile__dominant__code"] or ""
+        code = r["motivation"]
         per_motivation[code].append(r)
         totals[code] += r["selections"]
     table = Table("top-options", _("Top options per dominant motivation"), [
-        _("Motivation"), _("Rank"), _("Product"), _("Step"), _("Option"), _("Selections"), _("Shoppers"),
-        _("Share of the motivation's selections (%)"),
+        _("Motivation"), _("Rank"), _("Product"), _("Step"), _("Option"), _("Selections"),
+        _("Shoppers (shopper-days)"), _("Share of the motivation's selections (%)"),
     ], [])
     charts = []
     for code in m.sort(set(per_motivation)):
@@ -510,7 +506,13 @@ def top_options(f: Filters) -> Report:
             % {"n": len(top), "motivation": m.name(code)},
             labels[:5], [Series(_("Selections"), [r["selections"] for r in top[:5]], m.colour(code))]))
     return Report("options", _("Top options"), _("The options each motivation chooses most (the shoppers' own clicks)."),
-                  [table], charts, [_("Read from the events, so only the retention period is covered.")])
+                  [table], charts, [
+                      _("Counted per day from the option rollup: shoppers are distinct per day, so over several days "
+                        "they are shopper-days (a shopper who chose an option on three days counts three times). "
+                        "The motivation is the shopper's dominant motivation at the last rollup refresh of that day "
+                        "(a rescore refreshes them); a segment's members count from when they joined it. Days "
+                        "before the retention period keep their counts."),
+                      _by_dominant_note()])
 
 
 def _lineage_rows(f: Filters) -> QuerySet:

@@ -116,8 +116,8 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(table.headers)
     for row in table.rows:
-        # A cell starting with = + - @ would be a formula in a spreadsheet.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        # A cell starting with = + - @ would be a formula in a spreadsheet ("" is in every string: not that).
+        writer.writerow([f"'{v}" if isinstance(v, str) and v and v[0] in "=+-@" else v for v in row])
     return response
 
 

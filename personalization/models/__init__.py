@@ -21,7 +21,7 @@ from .outreach import (
     SyncedMember,
 )
 from .profiles import Profile
-from .rollups import DailyRollup, LineageRollup, ReachRollup
+from .rollups import DailyRollup, DepthRollup, LineageRollup, OptionRollup, ReachRollup
 from .segments import Segment, SegmentMembership
 from .shoppers import ConsentChange, Purpose, Shopper
 
@@ -34,6 +34,7 @@ __all__ = [
     "ConsentChange",
     "DailyRollup",
     "DeliveryStatus",
+    "DepthRollup",
     "Event",
     "EventKey",
     "EventType",
@@ -46,6 +47,7 @@ __all__ = [
     "MotivationEvaluation",
     "MotivationMap",
     "MotivationWeight",
+    "OptionRollup",
     "Placement",
     "Profile",
     "Purpose",

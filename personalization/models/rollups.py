@@ -83,3 +83,59 @@ class ReachRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.share_id} {self.channel or '-'}"
+
+
+class OptionRollup(models.Model):
+    """The shoppers' own option clicks (no repair's) per day, product, step and option, grouped
+    by the clicker's dominant motivation: everyone's (segment empty) and each segment's members'
+    from when they joined. `shoppers` are distinct per day, so summed over days shopper-days."""
+
+    day = models.DateField()
+    product = models.ForeignKey("configurator.Product", on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=64)  # the step's code
+    option = models.CharField(max_length=64)
+    motivation = models.CharField(max_length=40, blank=True)  # the clickers' dominant motivation
+    segment = models.ForeignKey("personalization.Segment", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    selections = models.PositiveIntegerField(default=0)
+    shoppers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("option rollup")
+        verbose_name_plural = _("option rollups")
+        indexes = [models.Index(fields=["day", "product"], name="option_rollup_day_product")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.group}.{self.option} {self.motivation or '-'}"
+
+
+class DepthRollup(models.Model):
+    """The co-creation depth report's cohorts (personalization.services.depth_rollups): shoppers
+    counted on the day they first designed a product, by depth band and motivation, with what
+    they did in the conversion window after it. Every count is expected: a shopper adds their
+    probability of the row's motivation, so the rows of one band add up to whole shoppers.
+
+    A row with a product counts (shopper, product) pairs in that product's band; a row without
+    one counts each shopper once, on the first day they designed anything, in the band of their
+    deepest product. Segment empty: everyone; set: that segment's members, from when they joined."""
+
+    day = models.DateField()
+    product = models.ForeignKey("configurator.Product", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    segment = models.ForeignKey("personalization.Segment", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    band = models.CharField(max_length=10, blank=True)  # "" = not measured
+    motivation = models.CharField(max_length=40, blank=True)  # "" = no profile, or no probability
+    shoppers = models.FloatField(default=0.0)
+    ordered = models.FloatField(default=0.0)  # … who placed an order (not cancelled) in the window
+    shared = models.FloatField(default=0.0)  # … who shared in the window
+    orders = models.FloatField(default=0.0)
+    revenue = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("depth rollup")
+        verbose_name_plural = _("depth rollups")
+        indexes = [models.Index(fields=["day", "product"], name="depth_rollup_day_product")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.band or '-'} {self.motivation or '-'}"

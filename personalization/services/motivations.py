@@ -7,8 +7,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
@@ -331,7 +333,17 @@ def rescore_run(*, job_id: int, budget_seconds: float = 60.0) -> bool:
     if finished:
         job.done = job.total
         _finish(job, RescoreStatus.DONE)
+        _rollups_after_rescore()
     return finished
+
+
+def _rollups_after_rescore() -> None:
+    """The reports group by the dominant motivation a rollup refresh saw: after a rescore,
+    refresh every day the events still cover, so they follow the new profiles."""
+    from personalization.tasks.rollups import rollups_refresh
+
+    since = timezone.localdate() - timedelta(days=settings.ATELIER_EVENT_RETENTION_DAYS)
+    transaction.on_commit(lambda: rollups_refresh.delay(since.isoformat()))
 
 
 def rescore_fail(*, job_id: int, error: str) -> None:

@@ -21,4 +21,6 @@ def rollups_refresh(since: str | None = None) -> dict:
         "daily_rows": result.daily_rows,
         "lineage_rows": result.lineage_rows,
         "reach_rows": result.reach_rows,
+        "option_rows": result.option_rows,
+        "depth_rows": result.depth_rows,
     }

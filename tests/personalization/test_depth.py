@@ -23,6 +23,7 @@ from personalization.depth import (
 from personalization.depth_report import cocreation, probabilities
 from personalization.models import ConsentChange, EventType, Profile, Segment, SegmentMembership
 from personalization.reports import Filters
+from personalization.services.rollups import rollups_refresh
 from personalization.stats import wilson_interval
 from tests.factories import BuildFactory, OrderFactory
 from tests.personalization.test_rollups import at, event, motivations, shopper, version_of
@@ -278,6 +279,12 @@ def last_week(**kwargs) -> Filters:
     return Filters(start=today - timedelta(days=7), end=today, **kwargs)
 
 
+def report(f: Filters):
+    """The report after a rollup refresh of the weeks the tests write (it reads the rollup)."""
+    rollups_refresh(since=at(40).date())
+    return cocreation(f)
+
+
 def rows(report, slug: str) -> dict[tuple[str, str], dict]:
     table = next(t for t in report.tables if t.slug == slug)
     return {(r[0], r[1]): dict(zip(table.headers, r, strict=True)) for r in table.rows}
@@ -286,7 +293,7 @@ def rows(report, slug: str) -> dict[tuple[str, str], dict]:
 def test_conversion_per_band_has_a_wilson_interval(car):
     builder(car, "high", order="300.00")
     builder(car, "high")
-    row = rows(cocreation(last_week()), "by-product")[("Car", "High depth")]
+    row = rows(report(last_week()), "by-product")[("Car", "High depth")]
     low, high = wilson_interval(1, 2)
     assert (row["Shoppers"], row["Ordered"], row["Conversion rate (%)"]) == (2, 1, 50.0)
     assert (row["Conversion 95% low (%)"], row["Conversion 95% high (%)"]) == (round(100 * low, 1), round(100 * high, 1))
@@ -295,7 +302,7 @@ def test_conversion_per_band_has_a_wilson_interval(car):
 def test_the_order_value_index_compares_a_band_with_all_the_products_orders(car):
     builder(car, "high", order="300.00")
     builder(car, "low", order="100.00")
-    found = rows(cocreation(last_week()), "by-product")
+    found = rows(report(last_week()), "by-product")
     assert found[("Car", "High depth")]["Order value index"] == 150.0
     assert found[("Car", "Low depth")]["Order value index"] == 50.0
     assert found[("Car", "High depth")]["Average order value (EUR)"] == Decimal("300.00")
@@ -303,7 +310,7 @@ def test_the_order_value_index_compares_a_band_with_all_the_products_orders(car)
 
 def test_cancelled_orders_are_not_conversions(car):
     builder(car, "medium", order="200.00", status="cancelled")
-    row = rows(cocreation(last_week()), "by-product")[("Car", "Medium depth")]
+    row = rows(report(last_week()), "by-product")[("Car", "Medium depth")]
     assert (row["Ordered"], row["Average order value (EUR)"]) == (0, "")
 
 
@@ -311,33 +318,35 @@ def test_share_rate_counts_the_shoppers_who_shared(car):
     builder(car, "low", shares=True)
     builder(car, "low")
     builder(car, "low")
-    row = rows(cocreation(last_week()), "by-product")[("Car", "Low depth")]
+    row = rows(report(last_week()), "by-product")[("Car", "Low depth")]
     assert (row["Shared"], row["Share rate (%)"]) == (1, 33.3)
 
 
 def test_a_product_without_depth_in_the_profile_is_not_measured(car):
     builder(car, None)
-    assert ("Car", "Not measured") in rows(cocreation(last_week()), "by-product")
+    assert ("Car", "Not measured") in rows(report(last_week()), "by-product")
 
 
 def test_shoppers_outside_the_date_range_do_not_count(car):
     builder(car, "high", days_ago=30)
-    assert rows(cocreation(last_week()), "by-product") == {}
+    assert rows(report(last_week()), "by-product") == {}
 
 
 def test_the_segment_filter_keeps_its_members_only(car):
     member = builder(car, "high")
     builder(car, "low")
     segment = Segment.objects.create(name="Deep")
-    SegmentMembership.objects.create(segment=segment, shopper=member)
-    assert set(rows(cocreation(last_week(segment=segment.pk)), "by-product")) == {("Car", "High depth")}
+    # Membership at the time of the event: a member since before they designed.
+    SegmentMembership.objects.filter(pk=SegmentMembership.objects.create(segment=segment, shopper=member).pk).update(
+        added_at=at(10))
+    assert set(rows(report(last_week(segment=segment.pk)), "by-product")) == {("Car", "High depth")}
 
 
 def test_per_motivation_each_shopper_counts_with_their_probability(car):
     motivations()
     builder(car, "high", scores={"status": 0.75, "practical": 0.25}, order="300.00")
     builder(car, "high", scores={"status": 1.0})
-    found = rows(cocreation(last_week()), "by-motivation")
+    found = rows(report(last_week()), "by-motivation")
     status, practical = found[("Status", "High depth")], found[("Practical", "High depth")]
     assert (status["Shoppers (expected)"], status["Ordered (expected)"]) == (1.75, 0.75)
     assert (practical["Shoppers (expected)"], practical["Ordered (expected)"]) == (0.25, 0.25)
@@ -347,20 +356,20 @@ def test_per_motivation_each_shopper_counts_with_their_probability(car):
 def test_the_conversion_chart_has_a_bar_per_band(car):
     builder(car, "high", order="300.00")
     builder(car, "low")
-    chart = cocreation(last_week()).charts[0]
+    chart = report(last_week()).charts[0]
     assert chart.kind == "bar" and chart.categories == ["Car"]
     assert {s.name: s.values for s in chart.series} == {"Low depth": [0.0], "High depth": [100.0]}
 
 
 def test_the_report_says_when_its_depth_effect_is_simulated(car):
     who = builder(car, "high")
-    assert not any("simulated" in note for note in cocreation(last_week()).notes)
+    assert not any("simulated" in note for note in report(last_week()).notes)
     ConsentChange.objects.create(shopper=who, analytics=True, personalization=True, source="simulated")
-    assert any("simulated" in note for note in cocreation(last_week()).notes)
+    assert any("simulated" in note for note in report(last_week()).notes)
 
 
 def test_the_report_says_motivation_counts_are_expected_counts(car):
-    assert any("expected counts" in note for note in cocreation(last_week()).notes)
+    assert any("expected counts" in note for note in report(last_week()).notes)
 
 
 def test_the_report_renders_in_the_admin_with_its_charts(admin_client, car, monkeypatch):
@@ -368,6 +377,7 @@ def test_the_report_renders_in_the_admin_with_its_charts(admin_client, car, monk
 
     monkeypatch.setitem(REPORTS, "depth", ("Co-creation depth", cocreation))
     builder(car, "high", order="300.00")
+    rollups_refresh(since=at(40).date())  # the report reads the rollup
     page = admin_client.get("/admin/personalization/reports/depth/").content.decode()
     assert "Co-creation depth per product" in page and "High depth" in page
     assert page.count('class="report-chart" role="img"') == 2

@@ -219,6 +219,27 @@ def test_rescore_is_idempotent_and_resumable(car, weighted):
 
 
 @pytest.mark.django_db
+def test_a_finished_rescore_refreshes_the_report_rollups(car, weighted, settings, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    """The reports group by the dominant motivation of the last rollup refresh: a rescore that
+    changed the profiles queues a refresh of every day the events cover, once, when it is done."""
+    from personalization.tasks import rollups as rollup_tasks
+
+    sent = []
+    monkeypatch.setattr(rollup_tasks.rollups_refresh, "delay", sent.append)
+    sid = shopper()
+    choose(sid, car, "trim", "sport")
+    job = RescoreJob.objects.create(map=weighted)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rescore_run(job_id=job.pk, budget_seconds=0) is False
+    assert sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rescore_run(job_id=job.pk) is True
+    covered = timezone.localdate() - timedelta(days=settings.ATELIER_EVENT_RETENTION_DAYS)
+    assert sent == [covered.isoformat()]
+
+
+@pytest.mark.django_db
 def test_a_job_for_a_superseded_version_stops(car, weighted):
     job = RescoreJob.objects.create(map=weighted)
     motivation_map_edit(base=weighted, user=None, changes={(car.pk, "trim", "sport", "value"): 0.1})
