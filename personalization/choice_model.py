@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -413,6 +413,14 @@ def _days(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 86400
 
 
+def _decays(times: Sequence[datetime], newest: datetime, half_life: float) -> np.ndarray:
+    """`_decay` of many events at once (the clicks are most of a shopper's events)."""
+    if not half_life > 0 or not math.isfinite(half_life):
+        return np.ones(len(times))
+    ages = newest.timestamp() - np.fromiter((t.timestamp() for t in times), dtype=float, count=len(times))
+    return 0.5 ** (np.maximum(ages, 0.0) / 86400 / half_life)
+
+
 @dataclass
 class Tally:
     """What a shopper's events so far leave behind for the next ones: the builds as they stand
@@ -541,8 +549,12 @@ def features(events: Iterable[Any], model: Model, tally: Tally | None = None) ->
     """The observations in a shopper's events (any order, replays counted once, odd events
     ignored) as index arrays against `model`. Given the `tally` of earlier events (which is
     brought up to date), the clicks are those of `events` and the rest is read from the tally."""
+    return _features(unique_events(events), model, tally)
+
+
+def _features(unique: list[EventIn], model: Model, tally: Tally | None) -> Features:
+    """`features` of events already read once each, oldest first (`unique_events`)."""
     tally = tally if tally is not None else Tally()
-    unique = unique_events(events)
     choice, excluded, removed = tally.walk(unique, model)
     newest = tally.newest[0] if tally.newest else EPOCH
     half_life = model.params.half_life_days
@@ -564,7 +576,7 @@ def features(events: Iterable[Any], model: Model, tally: Tally | None = None) ->
         if not rows:
             return np.zeros(0, dtype=int), np.zeros(0), np.zeros(0, dtype=np.int64)
         r, at, e = zip(*rows, strict=True)
-        return np.array(r, dtype=int), np.array([weight(t) for t in at]), np.array(e, dtype=np.int64)
+        return np.array(r, dtype=int), _decays(at, newest, half_life), np.array(e, dtype=np.int64)
 
     c_rows, c_weights, c_events = arrays(choice)
     r_rows, r_weights, r_events = arrays(removed)
@@ -737,7 +749,7 @@ class Running:
         if self.clicks is None:
             self.clicks = np.zeros(len(model.log_prior))
         first = {"choice": self.tally.clicks, "removed": self.tally.removals}
-        feats = features(unique, model, self.tally)
+        feats = _features(unique, model, self.tally)
         if before is not None and self.tally.newest is not None:
             factor = _decay(_days(self.tally.newest[0], before[0]), model.params.half_life_days)
             if factor != 1.0:
