@@ -279,8 +279,14 @@ def social_card_variant(*, build, language: str, fmt: str = "card") -> str:
     return f"{'' if fmt == 'card' else fmt + '-'}{language[:2]}-{digest}"
 
 
+def card_shots(cat: Catalog, state: State) -> list[Image.Image]:
+    """The views a social image shows, drawn."""
+    return [render_preview(cat, state, view) for view in card_views(cat)]
+
+
 def social_image_fetch(*, build, language: str, fmt: str = "card", before_render: Callable[[], None] | None = None,
-                       redraw: bool = False) -> RenderedImage:
+                       redraw: bool = False,
+                       shots: Callable[[Catalog, State], list[Image.Image]] = card_shots) -> RenderedImage:
     """The build's social image in a format of configurator.render.social.FORMATS and a language,
     rendering (and caching) it on a miss (calling `before_render` first, as preview_fetch does).
     The name and the price are drawn as they are, the price in that language's format."""
@@ -306,8 +312,7 @@ def social_image_fetch(*, build, language: str, fmt: str = "card", before_render
         title = build.name or pick(cat.name)
         subtitle = pick(cat.name) if build.name else ""
         price = eur(build.total)
-    shots = [render_preview(cat, state, view) for view in card_views(cat)]
-    image = social_image(fmt, shots, title, subtitle, price, settings.FONT_DIR)
+    image = social_image(fmt, shots(cat, state), title, subtitle, price, settings.FONT_DIR)
     if social_image_type(fmt)[0] == "png":
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=1)
@@ -329,3 +334,16 @@ def social_card_fetch(*, build, language: str, before_render: Callable[[], None]
                       redraw: bool = False) -> RenderedImage:
     """The build's 1200x630 social card in a language (see social_image_fetch)."""
     return social_image_fetch(build=build, language=language, before_render=before_render, redraw=redraw)
+
+
+def social_cards_fetch(*, build) -> list[RenderedImage]:
+    """The build's social card in every language (what sharing queues). The views are drawn at
+    most once for all of them: only the name and the price are drawn per language."""
+    drawn: list[Image.Image] = []
+
+    def shots(cat: Catalog, state: State) -> list[Image.Image]:
+        if not drawn:
+            drawn.extend(card_shots(cat, state))
+        return drawn
+
+    return [social_image_fetch(build=build, language=code, shots=shots) for code, _name in settings.LANGUAGES]

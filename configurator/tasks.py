@@ -45,13 +45,13 @@ def social_card_render(build_id: str) -> list[str]:
     """Render a shared build's social cards (one per language). Idempotent: a replay replaces
     the cached files. A build deleted meanwhile is simply skipped. Storage that cannot take the
     card (a full disk) is not retried here: the sweep or the card's first reader draws it later."""
-    from configurator.previews import RenderUnavailable, social_card_fetch
+    from configurator.previews import RenderUnavailable, social_cards_fetch
 
     build = Build.objects.filter(pk=build_id).first()
     if build is None or not build.is_shared:
         return []
     try:
-        return [social_card_fetch(build=build, language=code).file.name for code, _name in settings.LANGUAGES]
+        return [row.file.name for row in social_cards_fetch(build=build)]
     except RenderUnavailable as exc:
         logger.warning("social cards of %s not stored (%s); the sweep or a reader draws them later", build_id, exc)
         return []

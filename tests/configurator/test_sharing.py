@@ -61,6 +61,22 @@ def test_card_task_renders_each_language_once_and_is_idempotent(car, owner):
     assert RenderedImage.objects.filter(kind=ImageKind.SOCIAL).count() == 2
 
 
+def test_card_task_draws_the_views_once_for_every_language(car, owner, monkeypatch):
+    from configurator import previews
+
+    drawn = []
+    real = previews.render_preview
+    monkeypatch.setattr(previews, "render_preview", lambda cat, state, view=None, **kw: drawn.append(view) or real(
+        cat, state, view, **kw))
+    build = build_share(build=build_save(product=car, selections={}, owner=owner, name="Mine"), owner=owner)
+    cards = social_card_render(str(build.pk))
+    views = previews.card_views(previews.catalog_for(build.catalog_version_id))
+    assert len(cards) == 2 and len(set(cards)) == 2  # a card per language
+    assert drawn == views  # each view drawn once, not once per language
+    drawn.clear()
+    assert social_card_render(str(build.pk)) == cards and drawn == []  # stored: nothing drawn again
+
+
 def test_card_task_skips_a_deleted_build(car):
     assert social_card_render("00000000-0000-0000-0000-000000000000") == []
 
