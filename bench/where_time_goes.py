@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PG = "postgres://postgres@127.0.0.1:5432"
 PY_SPY = Path(sys.executable).with_name("py-spy")
 # Frames worth naming besides Atelier's own code: (label, how the frame's function starts).
 NAMED = (
@@ -41,7 +42,7 @@ NAMED = (
     ("Django middleware and view dispatch", "BaseHandler._get_response"),
     ("Celery task", "build_tracer.<locals>.trace_task"),
 )
-OWN = ("/configurator/", "/personalization/", "/atelier/")
+OWN = ("configurator/", "personalization/", "atelier/")
 
 
 def frames_of(line: str) -> tuple[list[str], int]:
@@ -67,9 +68,10 @@ def summarize(raw: Path, top: int = 25) -> tuple[int, list[tuple[str, int]], lis
                 if function.startswith(start) and label not in seen_named:
                     named[label] += count
                     seen_named.add(label)
-            path = where.split(":")[0]
-            if any(part in path for part in OWN) and "/.venv/" not in path:
-                name = f"{path.split(str(ROOT) + '/')[-1]}: {function}"
+            # py-spy names a file under the working directory by its relative path, others in full.
+            path = where.split(":")[0].removeprefix(str(ROOT) + "/")
+            if path.startswith(OWN):
+                name = f"{path}: {function}"
                 if name not in seen_own:
                     own[name] += count
                     seen_own.add(name)
@@ -90,6 +92,38 @@ def task_timings(worker_log: Path) -> list[tuple[str, int, float, float, float]]
         out.append((task, len(seconds), statistics.median(seconds), seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))],
                     sum(seconds)))
     return out
+
+
+def pg_statements(database: str, *, reset: bool = False, top: int = 15) -> list[tuple] | None:
+    """PostgreSQL's own view of the load (pg_stat_statements in the load's database): with `reset`,
+    start counting; else the `top` statements by total time as (calls, total ms, mean ms, share
+    of all statement time, query). None when the server does not load the extension (it must be
+    in shared_preload_libraries, which takes a restart: README, "Where the time goes")."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{PG}/{database}", autocommit=True, connect_timeout=5) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            if reset:
+                conn.execute("SELECT pg_stat_statements_reset()")
+                return []
+            return conn.execute(
+                "SELECT calls, total_exec_time, mean_exec_time, "
+                "total_exec_time / NULLIF(sum(total_exec_time) OVER (), 0), query "
+                "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "ORDER BY total_exec_time DESC LIMIT %s", [top]).fetchall()
+    except psycopg.Error:
+        return None
+
+
+def statement_rows(rows: list[tuple]) -> list[str]:
+    """The Markdown table of `pg_statements`."""
+    lines = ["| statement | calls | total ms | mean ms | share |", "|---|---|---|---|---|"]
+    for calls, total, mean, share, query in rows:
+        text = " ".join(query.split())
+        text = (text[:140] + " …" if len(text) > 140 else text).replace("|", "\\|")
+        lines.append(f"| `{text}` | {calls} | {total:.0f} | {mean:.2f} | {100 * (share or 0):.1f}% |")
+    return lines
 
 
 def pid_of(pattern: str) -> str | None:
@@ -116,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         while load.poll() is None and "locust:" not in output.read_text():
             time.sleep(0.5)
         time.sleep(10)  # past the ramp-up
+        counting = pg_statements(database, reset=True) is not None
         groups = {"web": pid_of("gunicorn bench.stack:wsgi_app"), "worker": pid_of("celery -A atelier worker")}
         samplers = {
             name: subprocess.Popen([spy, "record", "--pid", pid, "--subprocesses", "--nonblocking", "--format", "raw",
@@ -126,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for sampler in samplers.values():
             sampler.wait()
+        statements = pg_statements(database) if counting else None  # before the load test drops the database
         code = load.wait()
     sys.stdout.write(output.read_text())
     lines = [f"# Where the time goes: `bench/where_time_goes.py {' '.join(loadtest_args)}`", "",
@@ -143,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", "| Atelier's function | share |", "|---|---|"]
         lines += [f"| `{function}` | {100 * n / max(total, 1):.1f}% |" for function, n in own]
         lines.append("")
-    lines += ["## Celery tasks (worker log)", "", "| task | runs | p50 s | p95 s | total s |", "|---|---|---|---|---|"]
+    lines += ["## PostgreSQL statements (pg_stat_statements, the same seconds)", ""]
+    lines += statement_rows(statements) if statements is not None else [
+        "Not counted: this PostgreSQL does not load pg_stat_statements (see the README)."]
+    lines += ["", "## Celery tasks (worker log)", "", "| task | runs | p50 s | p95 s | total s |", "|---|---|---|---|---|"]
     lines += [f"| {task} | {runs} | {p50:.3f} | {p95:.3f} | {total:.1f} |"
               for task, runs, p50, p95, total in task_timings(files / "worker.log")]
     report = "\n".join(lines) + "\n"
