@@ -3,7 +3,8 @@
 - Cold preview: `render_preview` + `encode_preview` of a build never rendered before, with the layer
   cache warm (the layers of every build measured are decoded and tinted beforehand, as they are
   on a server that has been up a while). Limit measured in the same run: a bare Pillow
-  `alpha_composite` of the very same prepared layers onto a blank canvas of the same size.
+  `alpha_composite` of the very same prepared layers (each cut to what it draws, as `compose`
+  gets them) onto a blank canvas of the same size.
   Target: median ratio <= 2.
 - Social card: `social_card_fetch` as it runs on a cache miss, minus its database (the cache
   lookup finds no row and the store keeps the bytes): normalize, render the card's two views
@@ -40,7 +41,7 @@ from configurator.engine import Catalog, State, evaluate, normalize, to_plain
 from configurator.engine.catalog import MULTI, SINGLE
 from configurator.models import ImageKind, RenderedImage
 from configurator.render import Layer, layers_for
-from configurator.render.compose import canvas_size
+from configurator.render.compose import Prepared, canvas_size
 from configurator.render.social import FORMATS
 from configurator.selectors import product_ref
 from configurator.snapshot import catalog_for
@@ -71,18 +72,18 @@ def random_builds(cat: Catalog, count: int, seed: int = 3) -> list[State]:
     return list(builds.values())
 
 
-def prepared_layers(cat: Catalog, state: State, view: str | None = None) -> list[Image.Image]:
+def prepared_layers(cat: Catalog, state: State, view: str | None = None) -> list[Prepared]:
     """The build's image layers in one view (default: the first) as `compose` gets them: decoded,
-    tinted, canvas-sized (cached)."""
+    tinted, cut to what they draw (cached)."""
     size = canvas_size(cat)
     return [previews.layer_cache.get(layer.image, layer.tint, size) for layer in layers_for(cat, state, view)
             if isinstance(layer, Layer)]
 
 
-def bare_composite(layers: list[Image.Image], size: tuple[int, int]) -> Image.Image:
+def bare_composite(layers: list[Prepared], size: tuple[int, int]) -> Image.Image:
     canvas = Image.new("RGBA", size, BACKGROUND)
     for layer in layers:
-        canvas.alpha_composite(layer)
+        canvas.alpha_composite(layer.image, dest=layer.offset)
     return canvas
 
 

@@ -26,7 +26,7 @@ from configurator.engine import Catalog, State, evaluate, normalize, to_plain
 from configurator.models import CatalogVersion, ImageKind, RenderedImage
 from configurator.querystate import plain_from_query, query_from_plain
 from configurator.render import compose, layers_for
-from configurator.render.compose import TextLayer, UnknownView, canvas_size, prepare_layer
+from configurator.render.compose import Prepared, TextLayer, UnknownView, canvas_size, prepare_layer
 from configurator.snapshot import catalog_for
 
 MAX_PIXELS = 4_000_000
@@ -52,12 +52,12 @@ class _LayerCache:
     their decoded size (a zoom layer is four times a preview's), least recently used out first."""
 
     def __init__(self, max_bytes: int = 256 * 2**20) -> None:
-        self._items: OrderedDict[tuple, Image.Image] = OrderedDict()
+        self._items: OrderedDict[tuple, Prepared] = OrderedDict()
         self._lock = threading.Lock()
         self._max_bytes = max_bytes
         self._bytes = 0
 
-    def get(self, name: str, tint: str | None, size: tuple[int, int]) -> Image.Image:
+    def get(self, name: str, tint: str | None, size: tuple[int, int]) -> Prepared:
         key = (name, tint, size)
         with self._lock:
             image = self._items.get(key)
@@ -74,9 +74,9 @@ class _LayerCache:
         with self._lock:
             if key not in self._items:
                 self._items[key] = image
-                self._bytes += _decoded_bytes(image)
+                self._bytes += _decoded_bytes(image.image)
             while self._bytes > self._max_bytes and len(self._items) > 1:
-                self._bytes -= _decoded_bytes(self._items.popitem(last=False)[1])
+                self._bytes -= _decoded_bytes(self._items.popitem(last=False)[1].image)
         return image
 
 

@@ -30,6 +30,16 @@ class Layer:
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """A layer ready to composite: only the part of it that draws anything (its alpha's
+    bounding box), and where that part sits on the canvas. Most layers (a wheel, a mirror cap,
+    a lace) cover a small part of the canvas, and compositing costs by area."""
+
+    image: Image.Image
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
 class TextLayer:
     z: int
     text: str
@@ -116,24 +126,30 @@ def draw_text(canvas: Image.Image, layer: TextLayer, font_dir: Path) -> None:
 def compose(
     layers: Iterable[Layer | TextLayer],
     size: tuple[int, int],
-    open_layer: Callable[[str, str | None], Image.Image],
+    open_layer: Callable[[str, str | None], Prepared],
     font_dir: Path,
     background: str = "#f4f1ea",
 ) -> Image.Image:
     """The preview as an RGBA image. `open_layer(name, tint)` gives a layer ready to composite
-    (canvas-sized RGBA, tint applied); callers cache it, since layers repeat across builds."""
+    (`prepare_layer`); callers cache it, since layers repeat across builds."""
     canvas = Image.new("RGBA", size, background)
     for layer in layers:
         if isinstance(layer, TextLayer):
             draw_text(canvas, layer, font_dir)
             continue
-        canvas.alpha_composite(open_layer(layer.image, layer.tint))
+        prepared = open_layer(layer.image, layer.tint)
+        canvas.alpha_composite(prepared.image, dest=prepared.offset)
     return canvas
 
 
-def prepare_layer(image: Image.Image, size: tuple[int, int], tint: str | None) -> Image.Image:
-    """A stored layer made ready for `compose`: RGBA, canvas-sized, tinted."""
+def prepare_layer(image: Image.Image, size: tuple[int, int], tint: str | None) -> Prepared:
+    """A stored layer made ready for `compose`: RGBA, scaled to the canvas, cut to what it
+    draws, tinted. Pixels with no alpha change nothing on the canvas, so the cut is exact."""
     image = image.convert("RGBA")
     if image.size != size:  # a layer stored larger (for the zoom) or smaller than asked for
         image = image.resize(size, Image.LANCZOS)
-    return tinted(image, tint) if tint else image
+    box = image.getchannel("A").getbbox()
+    if box is None:  # draws nothing at all
+        return Prepared(Image.new("RGBA", (1, 1)))
+    image = image.crop(box)
+    return Prepared(tinted(image, tint) if tint else image, box[:2])
