@@ -278,14 +278,19 @@ STEPS = ("ingest", "clicks", "sweep", "rescore", "segment", "rollups", "reports"
 
 
 def measure(*, events: int, shoppers: int, rescore_budget: float = 3600.0,
-            only: tuple[str, ...] = STEPS) -> SizeResult:
+            only: tuple[str, ...] = STEPS, reuse: bool = False) -> SizeResult:
     """Fill the current database and time every step (or those in `only`). Needs the seeded
-    demo catalog and motivation map."""
-    from bench.scale_fill import fill
+    demo catalog and motivation map. `reuse`: the database was filled for this size already
+    (kept with --keep), and is measured as it is."""
+    from bench import scale_fill
 
     result = SizeResult(events, shoppers)
-    result.fill_seconds, filled = timed(lambda: fill(events=events, shoppers=shoppers))
-    say(f"{events:,} events, {shoppers:,} shoppers written by COPY in {result.fill_seconds:.1f} s")
+    if reuse:
+        filled = scale_fill.filled(shoppers=shoppers)
+        say(f"{filled['events']:,} events of {shoppers:,} shoppers already there")
+    else:
+        result.fill_seconds, filled = timed(lambda: scale_fill.fill(events=events, shoppers=shoppers))
+        say(f"{events:,} events, {shoppers:,} shoppers written by COPY in {result.fill_seconds:.1f} s")
     people, products = filled["people"], filled["products"]
     steps = result.steps
     for key, name, run in (("ingest", "api ingest", lambda: step_api(people, products)),
@@ -466,6 +471,8 @@ def main() -> int:
                         help="only these steps (e.g. the reports and erasure at 10,000,000 events)")
     parser.add_argument("--redraw", action="store_true",
                         help="only write the table and chart again from bench/results/scale.json")
+    parser.add_argument("--reuse", action="store_true",
+                        help=f"measure {DB} as it is, filled for the one size given by an earlier run with --keep")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sizes of the last run (bench/results/scale.json) in the report")
     args = parser.parse_args()
@@ -491,12 +498,15 @@ def main() -> int:
     earlier = {r.events: r for r in load()} if args.merge else {}
     results: list[SizeResult] = []
     for events in args.sizes:
-        _fresh_database(env)
+        if not args.reuse:
+            _fresh_database(env)
         say(f"--- {events:,} events ---")
         measured = measure(events=events, shoppers=max(100, events // 10), rescore_budget=args.rescore_budget,
-                           only=tuple(args.steps))
+                           only=tuple(args.steps), reuse=args.reuse)
         if events in earlier:  # --merge: the steps not run now keep their earlier figures
-            measured.steps = {**earlier.pop(events).steps, **measured.steps}
+            before = earlier.pop(events)
+            measured.steps = {**before.steps, **measured.steps}
+            measured.fill_seconds = measured.fill_seconds or before.fill_seconds
         results.append(measured)
         # After every size: a long run that stops keeps what it measured.
         path = write(results + list(earlier.values()), header)

@@ -124,6 +124,29 @@ def partitions_for_history(now: datetime) -> None:
     event_partitions_create(ahead=16, now=now - timedelta(days=DAYS + 5))
 
 
+def drawn(rng: random.Random, shoppers: int) -> tuple[list[str], list[dict], list[tuple[uuid.UUID, str]]]:
+    """The motivations, the products and the shoppers (id, main motivation) a fill writes: the
+    first draws of `rng`, so the same seed names the same shoppers again (`filled`)."""
+    codes, products = catalog(rng)
+    people = [(uuid.UUID(int=rng.getrandbits(128)), rng.choices(codes, weights=range(len(codes), 0, -1))[0])
+              for _ in range(shoppers)]
+    return codes, products, people
+
+
+def filled(*, shoppers: int, seed: int = 15) -> dict:
+    """What `fill` returned, for a database it filled earlier with the same seed and shoppers."""
+    from django.db import connection
+
+    from personalization.models import Event
+
+    _codes, products, people = drawn(random.Random(seed), shoppers)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM personalization_shopper")
+        if cursor.fetchone()[0] < shoppers:
+            raise RuntimeError(f"the database holds fewer than {shoppers:,} shoppers: fill it first")
+    return {"events": Event.objects.count(), "shoppers": shoppers, "people": people, "products": products}
+
+
 def fill(*, events: int, shoppers: int, seed: int = 15) -> dict:
     """Write `shoppers` shoppers with profiles and `events` events; returns what it wrote."""
     from django.db import connection, transaction
@@ -134,11 +157,9 @@ def fill(*, events: int, shoppers: int, seed: int = 15) -> dict:
 
     rng = random.Random(seed)
     now = timezone.now()
-    codes, products = catalog(rng)
+    codes, products, people = drawn(rng, shoppers)
     motivation_map = current_map()
     partitions_for_history(now)
-    people = [(uuid.UUID(int=rng.getrandbits(128)), rng.choices(codes, weights=range(len(codes), 0, -1))[0])
-              for _ in range(shoppers)]
     motivation_ids = dict(Motivation.objects.values_list("code", "pk"))
     with transaction.atomic():
         copy_rows("personalization_shopper",

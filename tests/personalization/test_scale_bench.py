@@ -53,6 +53,29 @@ def test_the_harness_measures_every_step_at_two_sizes(settings, demo_layer_cache
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_a_filled_database_is_measured_again_without_filling(settings, demo_layer_cache, monkeypatch):
+    """--reuse: the same seed names the same shoppers as the fill wrote, so the steps find them."""
+    from bench import scale_fill
+    from personalization.models import Event, Shopper
+    from personalization.services.motivations import motivation_map_seed
+    from tests.conftest import seed_demo_reusing_art
+
+    settings.ATELIER_RATELIMIT_ENABLED = False
+    monkeypatch.setattr(scale, "ERASURES", 2)
+    seed_demo_reusing_art(settings.MEDIA_ROOT, demo_layer_cache)
+    motivation_map_seed()
+    wrote = scale_fill.fill(events=2_000, shoppers=200)
+    again = scale_fill.filled(shoppers=200)
+    assert again["people"] == wrote["people"] and again["events"] == Event.objects.count() == 2_000
+    result = scale.measure(events=2_000, shoppers=200, only=("erasure",), reuse=True)
+    assert result.fill_seconds == 0 and set(result.steps) == {"erasure of one shopper"}
+    assert not Shopper.objects.filter(pk__in=[sid for sid, _m in wrote["people"][2:4]]).exists()  # erased
+    with pytest.raises(RuntimeError, match="fill it first"):
+        scale_fill.filled(shoppers=5_000)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_the_report_benchmark_fills_by_copy_and_times_the_mix_report(settings, demo_layer_cache):
     """`make bench`'s motivation-report row (bench/reports_bench.py) at a small size: the COPY
     fill must match the tables as migrated (a new NOT NULL column broke it once unnoticed)."""
