@@ -15,7 +15,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -198,17 +197,14 @@ def _store(version_id: int, fingerprint: str, kind: str, variant: str, data: byt
         storage_failed(exc)
         renders_evict_soon()
         raise RenderUnavailable(error_code(exc)) from exc
-    try:
-        with transaction.atomic():
-            row, _ = RenderedImage.objects.update_or_create(
-                catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, view=view, variant=variant,
-                defaults={"file": saved, "width": size[0], "height": size[1]},
-            )
-    except IntegrityError:  # a concurrent request stored it first
-        row = RenderedImage.objects.get(
-            catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, view=view, variant=variant
-        )
-    return row
+    # One statement (INSERT ... ON CONFLICT DO UPDATE): a concurrent request that stored the same
+    # picture first is overwritten with an equal one, and the row is touched.
+    return RenderedImage.objects.bulk_create(
+        [RenderedImage(catalog_version_id=version_id, fingerprint=fingerprint, kind=kind, view=view, variant=variant,
+                       file=saved, width=size[0], height=size[1])],
+        update_conflicts=True, unique_fields=["catalog_version", "fingerprint", "kind", "view", "variant"],
+        update_fields=["file", "width", "height", "created_at"],
+    )[0]
 
 
 def _touched(row: RenderedImage) -> RenderedImage:
