@@ -31,12 +31,12 @@ def route(stats: dict, name: str) -> dict:
     return next((r for r in stats["routes"] if r["name"] == name), {"p50": 0, "p95": 0, "requests": 0, "errors": 0})
 
 
-def measure(users: int, seconds: int) -> dict:
+def measure(users: int, seconds: int, extra: list[str] = ()) -> dict:
     log = ROOT / "artifacts" / "load" / f"capacity-{users}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         code = subprocess.run([sys.executable, str(ROOT / "bench" / "loadtest.py"), "--users", str(users),
-                               "--seconds", str(seconds), "--database", DATABASE], cwd=ROOT, stdout=out,
+                               "--seconds", str(seconds), "--database", DATABASE, *extra], cwd=ROOT, stdout=out,
                               stderr=subprocess.STDOUT, check=False).returncode
     stats = json.loads((ROOT / "artifacts" / "load" / DATABASE / "journal.jsonl.stats.json").read_text())
     total = sum(r["requests"] for r in stats["routes"])
@@ -47,12 +47,13 @@ def measure(users: int, seconds: int) -> dict:
             "preview_p95": preview["p95"]}
 
 
-def markdown(rows: list[dict]) -> str:
+def markdown(rows: list[dict], extra: list[str] = ()) -> str:
+    setup = f" (bench/loadtest.py {' '.join(extra)})" if extra else " (four sync workers)"
     lines = [
         "## Capacity (`make capacity`: bench/capacity.py)",
         "",
-        f"The load test at each size on this machine ({os.cpu_count()} cores, {platform.machine()}): gunicorn with "
-        "four sync workers, PostgreSQL, Redis, a Celery worker and beat on the same box; 60 s of shoppers who "
+        f"The load test at each size on this machine ({os.cpu_count()} cores, {platform.machine()}): gunicorn"
+        f"{setup}, PostgreSQL, Redis, a Celery worker and beat on the same box; 60 s of shoppers who "
         "consent, click, write text, save, share, remix and order, each loading every new picture once. "
         "\"Accounted\": 0 errors, every acknowledged event stored once and every profile up to date.",
         "",
@@ -77,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="20,50,100,150")
     parser.add_argument("--seconds", type=int, default=60)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)  # the rest goes to bench/loadtest.py (e.g. --worker-nice 10)
     rows = []
     for users in (int(n) for n in args.sizes.split(",")):
-        rows.append(measure(users, args.seconds))
+        rows.append(measure(users, args.seconds, extra))
         print(json.dumps(rows[-1]), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    section = markdown(rows)
+    section = markdown(rows, extra)
     (RESULTS / "capacity.md").write_text(section)
     from bench.common import report_sections_refresh
 

@@ -418,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broker-db", type=int, default=14)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (per node)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (>1: gthread)")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the Celery workers at this nice level (>0: background work yields the CPU to clicks)")
     parser.add_argument("--profile-deadline", type=float, default=60.0)
     parser.add_argument("--keep-database", action="store_true", help="keep the database for inspection")
     nodes_mode = parser.add_argument_group("several web nodes (make loadtest-nodes; README, Scaling out)")
@@ -487,9 +489,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
     workers = f"{args.workers} {'gthread x' + str(args.threads) if args.threads > 1 else 'sync'} workers"
-    with stack.celery_worker(env, files / "worker.log") as worker, stack.celery_beat(env, files / "beat.log") as beat:
+    with (stack.celery_worker(env, files / "worker.log", nice=args.worker_nice) as worker,
+          stack.celery_beat(env, files / "beat.log") as beat):
         with stack.gunicorn(env, files / "web.log", workers=args.workers, threads=args.threads) as web:
-            clock.say(f"stack up: gunicorn ({workers}) at {web.url}, a Celery worker and beat, PostgreSQL, Redis; "
+            niced = f" at nice {args.worker_nice}" if args.worker_nice else ""
+            clock.say(f"stack up: gunicorn ({workers}) at {web.url}, a Celery worker{niced} and beat, PostgreSQL, Redis; "
                       "DEBUG=0, rate limits off (every shopper here comes from 127.0.0.1)")
             warm_up(web.url, clock)
             stats, journal_file = run_locust(web.url, files, args, clock)
@@ -506,9 +510,10 @@ def run_nodes(args, env: dict[str, str], files: Path, clock: Clock) -> bool:
     """Several gunicorn nodes behind HAProxy, a worker per queue group, one beat; nodes stopped
     as --stop says."""
     workers = f"{args.workers} {'gthread x' + str(args.threads) if args.threads > 1 else 'sync'} workers each"
-    with (stack.celery_worker(env, files / "worker-renders.log", name="renders", queues="celery,renders") as renders,
+    with (stack.celery_worker(env, files / "worker-renders.log", name="renders", queues="celery,renders",
+                              nice=args.worker_nice) as renders,
           stack.celery_worker(env, files / "worker-personalization.log", name="personalization",
-                              queues="personalization") as personalization,
+                              queues="personalization", nice=args.worker_nice) as personalization,
           stack.celery_beat(env, files / "beat.log") as beat):
         with nodes.web_nodes(env, files, count=args.nodes, workers=args.workers, threads=args.threads,
                              warm=lambda url: warm_up(url, clock)) as web:

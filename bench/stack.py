@@ -251,11 +251,14 @@ def _logged(log: Path, text: str) -> bool:
 
 @contextmanager
 def celery_worker(env: dict[str, str], log: Path, *, concurrency: int = 2, name: str = "load",
-                  queues: str = "celery,renders,personalization") -> Iterator[Running]:
+                  queues: str = "celery,renders,personalization", nice: int = 0) -> Iterator[Running]:
     """A Celery worker (prefork) on the stack's broker, consuming `queues` (all of them by
-    default; see CELERY_TASK_ROUTES); ready when it says so in its log."""
+    default; see CELERY_TASK_ROUTES); ready when it says so in its log. `nice` > 0 runs it at a
+    lower CPU priority than the web, as on a box that serves both (README, Scaling out)."""
     args = [sys.executable, "-m", "celery", "-A", "atelier", "worker", "--pool=prefork", f"--concurrency={concurrency}",
             "-Q", queues, "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h"]
+    if nice:
+        args = ["nice", "-n", str(nice), *args]
     with _started(args, env, log, name="the Celery worker", ready=lambda: _logged(log, " ready."),
                   stop_seconds=60) as running:
         yield running
