@@ -42,9 +42,6 @@ class DraftPreviewRef(PreviewRef):
         return self._with_query(reverse("configurator:draft-preview-zoom",
                                         args=[self.slug, self.checksum, self.fingerprint, view]))
 
-    def _with_query(self, path: str) -> str:
-        return f"{path}?{self.query}" if self.query else path
-
 
 @dataclass(frozen=True)
 class DraftRef(ProductRef):

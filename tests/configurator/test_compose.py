@@ -48,3 +48,4 @@ def test_the_cut_layers_give_exactly_the_full_canvas_picture():
         return Prepared(tinted(image, tint) if tint else image)
 
     assert cut.tobytes() == compose(layers, SIZE, whole, font_dir=None).tobytes()
+
