@@ -100,11 +100,15 @@ def thumbnail_picture(cat: Catalog, preview: PreviewRef) -> PreviewRef:
     and catalog version, shared by every shopper and kept by every browser, so a click draws
     only the view on screen, and another view is drawn when it is opened. A product whose
     defaults draw no picture shows the build itself."""
-    state = default_state(cat)
-    evaluation = evaluate(cat, state)
-    if not evaluation.valid:
+    new_build = cat.derived.get("new_build")  # worked out once per compiled catalog (Catalog.derived)
+    if new_build is None:
+        state = default_state(cat)
+        evaluation = evaluate(cat, state)
+        new_build = cat.derived["new_build"] = (evaluation.fingerprint, picture_query(cat, state)) \
+            if evaluation.valid else ()
+    if not new_build:
         return preview
-    return replace(preview, fingerprint=evaluation.fingerprint, query=picture_query(cat, state))
+    return replace(preview, fingerprint=new_build[0], query=new_build[1])
 
 
 def view_tabs(cat: Catalog, preview: PreviewRef, current: str, query: str, step: str, lang: str) -> list[ViewTab]:
