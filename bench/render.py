@@ -3,8 +3,9 @@
 - Cold preview: `render_preview` + `encode_preview` of a build never rendered before, with the layer
   cache warm (the layers of every build measured are decoded and tinted beforehand, as they are
   on a server that has been up a while). Limit measured in the same run: a bare Pillow
-  `alpha_composite` of the very same prepared layers (each cut to what it draws, as `compose`
-  gets them) onto a blank canvas of the same size.
+  `alpha_composite` of the very same layers, decoded and tinted, canvas-sized as stored, onto a
+  blank canvas of the same size (`compose` composites only the part of each layer that draws
+  anything, which is part of what is measured).
   Target: median ratio <= 2.
 - Social card: `social_card_fetch` as it runs on a cache miss, minus its database (the cache
   lookup finds no row and the store keeps the bytes): normalize, render the card's two views
@@ -72,18 +73,26 @@ def random_builds(cat: Catalog, count: int, seed: int = 3) -> list[State]:
     return list(builds.values())
 
 
-def prepared_layers(cat: Catalog, state: State, view: str | None = None) -> list[Prepared]:
-    """The build's image layers in one view (default: the first) as `compose` gets them: decoded,
-    tinted, cut to what they draw (cached)."""
+def prepared_layers(cat: Catalog, state: State, view: str | None = None) -> list[Image.Image]:
+    """The build's image layers in one view (default: the first), decoded and tinted (through
+    `compose`'s cache, so that is warm too), each back on a canvas-sized transparent image as
+    the layer is stored: what a bare composite draws. (`compose` itself composites only the part
+    of each layer that draws anything; that saving is part of what is measured.)"""
     size = canvas_size(cat)
-    return [previews.layer_cache.get(layer.image, layer.tint, size) for layer in layers_for(cat, state, view)
-            if isinstance(layer, Layer)]
+    layers = []
+    for layer in layers_for(cat, state, view):
+        if isinstance(layer, Layer):
+            prepared: Prepared = previews.layer_cache.get(layer.image, layer.tint, size)
+            whole = Image.new("RGBA", size, (0, 0, 0, 0))
+            whole.paste(prepared.image, prepared.offset)
+            layers.append(whole)
+    return layers
 
 
-def bare_composite(layers: list[Prepared], size: tuple[int, int]) -> Image.Image:
+def bare_composite(layers: list[Image.Image], size: tuple[int, int]) -> Image.Image:
     canvas = Image.new("RGBA", size, BACKGROUND)
     for layer in layers:
-        canvas.alpha_composite(layer.image, dest=layer.offset)
+        canvas.alpha_composite(layer)
     return canvas
 
 
