@@ -91,6 +91,10 @@ class RescoreJob(models.Model):
     status = models.CharField(max_length=10, choices=RescoreStatus.choices, default=RescoreStatus.QUEUED)
     total = models.PositiveBigIntegerField(default=0)
     done = models.PositiveBigIntegerField(default=0)
+    # Where the last run left off (the last event id and shopper done), so that the next run, a
+    # few seconds later, goes on from there rather than passing over everything already done.
+    events_after = models.PositiveBigIntegerField(default=0)
+    profiles_after = models.UUIDField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

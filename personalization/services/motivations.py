@@ -251,7 +251,9 @@ def _outdated_profiles(motivation_map: MotivationMap):
 
 
 def _progress(job: RescoreJob, motivation_map: MotivationMap) -> None:
-    """Done and total from what is left, so a resumed job reports true progress."""
+    """Done and total from what is left, counted once, when the job starts: each batch adds to
+    done as it goes, and counting every stale event again at each run (every minute) would read
+    the whole table each time."""
     events_left = _stale_events(motivation_map).count()
     profiles_left = _outdated_profiles(motivation_map).count()  # and the few the sweep would find
     job.total = Event.objects.count() + profiles_left
@@ -259,10 +261,12 @@ def _progress(job: RescoreJob, motivation_map: MotivationMap) -> None:
 
 
 def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: float) -> bool:
+    """The events not scored with the version, in id order from where the last run ended (an
+    event written meanwhile has a higher id: the walk still comes to it)."""
     weights = weight_map_load(motivation_map)
     config = scoring_config()
     wanted = set(active_motivations())
-    cursor = 0
+    cursor = job.events_after
     while time.monotonic() < deadline:
         rows = list(_stale_events(motivation_map).filter(id__gt=cursor).order_by("id").values(*EVENT_FIELDS)[:EVENT_CHUNK])
         if not rows:
@@ -274,9 +278,9 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
             scores = {line.motivation: round(line.contribution, 6) for line in lines if line.motivation in wanted}
             updates.append((row["id"], row["occurred_at"], scores))
         event_scores_write(updates, motivation_map.pk)
-        cursor = rows[-1]["id"]
+        cursor = job.events_after = rows[-1]["id"]
         job.done = min(job.done + len(rows), job.total)
-        RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
+        RescoreJob.objects.filter(pk=job.pk).update(done=job.done, events_after=cursor)
         if not _still_current(motivation_map):
             return False
     return False
@@ -285,12 +289,15 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
 def _rescore_profiles(job: RescoreJob, motivation_map: MotivationMap, deadline: float) -> bool:
     """The profiles another version computed, then those behind their events or missing (what
     the sweep finds), in batches. Each list is walked in key order from where the last batch
-    ended: asking again from the start would pass over every profile already done, once per
-    batch, and the rescore would grow with the square of the shoppers."""
+    ended (for the outdated ones, also from where the last run ended): asking again from the
+    start would pass over every profile already done, once per batch, and the rescore would
+    grow with the square of the shoppers."""
     weights = weight_map_load(motivation_map)
     motivations = active_motivations()
-    for pending in (_outdated_profiles(motivation_map), profiles_stale()):
-        after = None
+    # A profile done with this version stays done, so the outdated ones go on from the job's
+    # cursor; the stale ones are looked for from the start (one more pass over the shoppers).
+    for pending, resumed in ((_outdated_profiles(motivation_map), True), (profiles_stale(), False)):
+        after = job.profiles_after if resumed else None
         while True:
             if time.monotonic() >= deadline:
                 return False
@@ -300,7 +307,9 @@ def _rescore_profiles(job: RescoreJob, motivation_map: MotivationMap, deadline: 
             profiles_recompute(shoppers, motivation_map=motivation_map, weights=weights, motivations=motivations)
             after = shoppers[-1]
             job.done = min(job.done + len(shoppers), job.total)
-            RescoreJob.objects.filter(pk=job.pk).update(done=job.done)
+            if resumed:
+                job.profiles_after = after
+            RescoreJob.objects.filter(pk=job.pk).update(done=job.done, profiles_after=job.profiles_after)
             if not _still_current(motivation_map):
                 return False
     return True
@@ -322,7 +331,8 @@ def rescore_run(*, job_id: int, budget_seconds: float = 60.0) -> bool:
     if not _still_current(motivation_map):
         _finish(job, RescoreStatus.FAILED, _("Superseded: another version became current."))
         return True
-    _progress(job, motivation_map)
+    if job.status == RescoreStatus.QUEUED:
+        _progress(job, motivation_map)
     job.status = RescoreStatus.RUNNING
     job.save(update_fields=["status", "total", "done"])
     deadline = time.monotonic() + budget_seconds

@@ -415,3 +415,71 @@ def test_the_sweep_looks_at_recent_shoppers_and_the_full_sweep_at_all(car, weigh
     assert profiles_sweep(full=True) == {"recomputed": 1, "dropped": 0}
     assert Profile.objects.get(shopper_id=old).scores["sustainability"] > 0
     assert profiles_sweep_task(full=True) == {"recomputed": 0, "dropped": 0}
+
+
+@pytest.mark.django_db
+def test_each_run_of_a_rescore_goes_on_from_where_the_last_one_ended(car, weighted, monkeypatch):
+    """The task runs a rescore a minute at a time. Each run goes on after the last event and
+    profile done, and what is left is counted once, at the start: a run that walked from the
+    start again (or counted every stale event again) would read all history already done, once
+    a minute, and the rescore would grow with the square of the history."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from personalization.services import motivations as service
+
+    monkeypatch.setattr(service, "EVENT_CHUNK", 2)
+    monkeypatch.setattr(service, "PROFILE_CHUNK", 1)
+    clock = itertools.count()  # each look at the clock is a second later: a run does a batch or two
+    monkeypatch.setattr(service, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    shoppers = sorted(_shoppers_with_choices(car, 3))  # 1 + 2 + 3 events
+    for sid in shoppers:
+        profile_recompute(shopper_id=sid)
+    events = list(Event.objects.order_by("id").values_list("id", flat=True))
+    newer = motivation_map_edit(base=weighted, user=None, note="more", changes={
+        (car.pk, "trim", "classic", "practical"): 0.6})
+    job = RescoreJob.objects.create(map=newer)
+
+    assert rescore_run(job_id=job.pk, budget_seconds=3) is False
+    job.refresh_from_db()
+    assert job.events_after == events[3] and job.total == len(events) + len(shoppers)
+    with CaptureQueriesContext(connection) as queries:
+        assert rescore_run(job_id=job.pk, budget_seconds=3) is False
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "COUNT(" in s.upper()]  # counted once, in the first run
+    assert [s for s in sql if "personalization_event" in s and f'"id" > {events[3]}' in s]
+    assert not [s for s in sql if "personalization_event" in s and '"id" > 0' in s]
+    job.refresh_from_db()
+    assert job.events_after == events[-1]
+
+    cursors = []
+    for _ in shoppers:  # a profile a run, each after the last run's
+        assert rescore_run(job_id=job.pk, budget_seconds=3) is False
+        job.refresh_from_db()
+        cursors.append(job.profiles_after)
+    assert cursors == shoppers
+    assert rescore_run(job_id=job.pk, budget_seconds=60) is True
+    job.refresh_from_db()
+    assert job.status == RescoreStatus.DONE and job.done == job.total
+    assert not Event.objects.exclude(scored_with=newer).exists()
+    assert set(Profile.objects.values_list("map_version", flat=True)) == {newer.version}
+
+
+@pytest.mark.django_db
+def test_event_scores_write_updates_exactly_the_events_given(car, weighted):
+    """The UPDATE is bounded by the smallest and largest id and date given: events far apart
+    (other months) are all written, an event between them that was not given is left alone."""
+    from personalization.services.profiles import event_scores_write
+
+    sid = shopper()
+    old, between, new = (choose(sid, car, "trim", "sport", days=days) for days in (70, 35, 0.1))
+    event_scores_write([(old.id, old.occurred_at, {"value": 0.5}), (new.id, new.occurred_at, {"status": 1.0})],
+                       weighted.pk)
+    for event in (old, between, new):
+        event.refresh_from_db()
+    assert (old.scored_with, old.scores) == (weighted, {"value": 0.5})
+    assert (new.scored_with, new.scores) == (weighted, {"status": 1.0})
+    assert (between.scored_with, between.scores) == (None, {})
+    event_scores_write([], weighted.pk)  # nothing to write: no statement
