@@ -164,3 +164,29 @@ def test_the_credit_rows_are_those_worked_out_from_the_reach_rows(chain_world):
 
     assert sorted(found, key=key) == sorted(written, key=key)
     assert len(found) > 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_credits_the_reach_rows_already_kept(car):
+    """Migration 0011 works the credit out of the reach rows there before it, with its own models."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    sharer, fan = shopper(motivations()["status"]), shopper()
+    original = shared_build(car, sharer, name="Original")
+    remix = shared_remix(original, fan, days_ago=3, name="Remix")
+    order_of(visited_remix(remix, days_ago=2), days_ago=1)
+    refresh()
+    written = sorted(ReachCredit.objects.values_list("design__name", "sharer_motivation", "remixes", "orders",
+                                                     "chain_orders"))
+    before, latest = ("personalization", "0010_report_rollups"), ("personalization", "0011_reach_credit")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([latest])
+    assert written == [("Original", "status", 0.5, 0.5, 1),  # the day of the remix's remix
+                       ("Original", "status", 1.0, 0.0, 0),  # the day of its own remix
+                       ("Remix", "", 1.0, 1.0, 0)]
+    assert sorted(ReachCredit.objects.values_list("design__name", "sharer_motivation", "remixes", "orders",
+                                                  "chain_orders")) == written
