@@ -37,7 +37,7 @@ from django.utils import timezone
 from configurator.models import Build, Order
 from configurator.models.orders import OrderStatus
 from personalization.models import Event, EventType, Profile, ReachCredit, ReachRollup
-from personalization.reach import MAX_CHAIN, NOT_RECORDED, chain_credit, channel_of, clean_channel
+from personalization.reach import MAX_CHAIN, NOT_RECORDED, Credit, channel_of, clean_channel, spread
 
 ATTRIBUTION_DAYS = 30
 
@@ -221,13 +221,6 @@ def reach_refresh(first: date, last: date) -> int:
 # ---------------------------------------------------------------- credit down the chains
 
 
-@dataclass
-class Credit:
-    remixes: float = 0.0
-    orders: float = 0.0
-    chain_orders: int = 0  # orders further down (credited less than in full)
-
-
 def _parents(shares: set[uuid.UUID], builds: Manager | None = None) -> dict[uuid.UUID, uuid.UUID | None]:
     """Each design's source (the design it was remixed from), up every chain: a query a level."""
     builds = Build.objects if builds is None else builds
@@ -241,25 +234,6 @@ def _parents(shares: set[uuid.UUID], builds: Manager | None = None) -> dict[uuid
         parents.update({pk: found.get(pk) for pk in wanted})
         wanted = {p for p in found.values() if p}
     return parents
-
-
-def spread(direct: dict[uuid.UUID, tuple[int, int]], parents: dict[uuid.UUID, uuid.UUID | None]
-           ) -> dict[uuid.UUID, Credit]:
-    """Per design, its credited remixes and orders: `direct` (design -> its own remixes and
-    orders) spread up each chain (`parents`: design -> its source) by chain_credit, and the
-    orders that reached it from further down."""
-    credit: dict[uuid.UUID, Credit] = defaultdict(Credit)
-    for share, (remixes, orders) in direct.items():
-        line, at = [], share
-        while at is not None and len(line) < MAX_CHAIN:
-            line.append(at)
-            at = parents.get(at)
-        for design, weight in chain_credit(line):
-            credit[design].remixes += weight * remixes
-            credit[design].orders += weight * orders
-            if weight < 1:
-                credit[design].chain_orders += orders
-    return credit
 
 
 def chains(direct: dict[uuid.UUID, tuple[int, int]]) -> dict[uuid.UUID, Credit]:
