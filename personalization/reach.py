@@ -18,7 +18,10 @@ more than the orders there are: they rank designs, they are not a split of reven
 from __future__ import annotations
 
 import re
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 DIRECT = "direct"
 SITE = "site"  # a link on this site itself (another share page's "Remixed from")
@@ -112,3 +115,29 @@ def chain_credit(ancestors: Iterable[object]) -> list[tuple[object, float]]:
         credited.append((design, weight))
         weight *= CHAIN_DECAY
     return credited
+
+
+@dataclass
+class Credit:
+    remixes: float = 0.0
+    orders: float = 0.0
+    chain_orders: int = 0  # orders further down (credited less than in full)
+
+
+def spread(direct: dict[uuid.UUID, tuple[int, int]], parents: dict[uuid.UUID, uuid.UUID | None]
+           ) -> dict[uuid.UUID, Credit]:
+    """Per design, its credited remixes and orders: `direct` (design -> its own remixes and
+    orders) spread up each chain (`parents`: design -> its source) by chain_credit, and the
+    orders that reached it from further down."""
+    credit: dict[uuid.UUID, Credit] = defaultdict(Credit)
+    for share, (remixes, orders) in direct.items():
+        line, at = [], share
+        while at is not None and len(line) < MAX_CHAIN:
+            line.append(at)
+            at = parents.get(at)
+        for design, weight in chain_credit(line):
+            credit[design].remixes += weight * remixes
+            credit[design].orders += weight * orders
+            if weight < 1:
+                credit[design].chain_orders += orders
+    return credit

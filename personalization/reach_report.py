@@ -3,28 +3,29 @@ product), what they lead to (remixes, remixes their makers saved, orders), per m
 sharer, and the shared designs that led to most orders down their chains of remixes.
 
 Read from the reach rollup (personalization.services.reach): rows per day, shared design and
-channel. Filters: the date range (the day of the visit), the product, and the segment of the
-sharer. Rates are per visit, with 95% Wilson intervals; a visit counts once per visitor, design
-and day. Credit down a chain of remixes follows personalization.reach.chain_credit.
+channel, and their credit down the chains of remixes (personalization.reach.chain_credit), spread
+per day and credited design by the refresh (ReachCredit); the report sums, ranks and keeps the top
+designs in SQL. Filters: the date range (the day of the visit), the product, and the segment of
+the sharer. Rates are per visit, with 95% Wilson intervals; a visit counts once per visitor,
+design and day.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from configurator.models import Build
 from personalization.charts import ChartSpec, Series
-from personalization.models import Profile, ReachRollup, SegmentMembership
-from personalization.reach import CHAIN_DECAY, DIRECT, MAX_CHAIN, NOT_RECORDED, SITE, chain_credit
+from personalization.models import Profile, ReachCredit, ReachRollup, SegmentMembership
+from personalization.reach import CHAIN_DECAY, DIRECT, NOT_RECORDED, SITE
 from personalization.services.reach import ATTRIBUTION_DAYS
+from personalization.services.reach import chains as chains  # re-exported: the credit walked live
 from personalization.stats import wilson_interval
 
 if TYPE_CHECKING:  # reports.py registers this report: it imports the report types at run time only
@@ -103,50 +104,31 @@ def _channel_order(found: list[dict]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- credit down the chains
+# The refresh spreads each day's remixes and orders up the chains (ReachCredit,
+# personalization.services.reach.credit_rows); chains() walks the same credit live.
 
 
-@dataclass
-class _Credit:
-    remixes: float = 0.0
-    orders: float = 0.0
-    chain_orders: int = 0  # orders further down (credited less than in full)
+def _credit(f: Filters) -> QuerySet:
+    """The credit rows of the days and product, of the designs the filters show: shared (the
+    rollup holds no others), of the product (a remix has its source's product, so the row's
+    product is the design's), by a sharer in the segment. Credit climbs every chain, whoever
+    shared the designs below."""
+    qs = ReachCredit.objects.filter(day__gte=f.start, day__lte=f.end)
+    if f.product:
+        qs = qs.filter(product_id=f.product)
+    if f.segment:
+        qs = qs.filter(design__owner_key__in=_members(f))
+    return qs
 
 
-@dataclass
-class _Chains:
-    credit: dict[uuid.UUID, _Credit] = field(default_factory=lambda: defaultdict(_Credit))
+def _credit_sums() -> dict:
+    return {"remixes": Sum("remixes"), "orders": Sum("orders")}
 
 
-def _parents(shares: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """Each design's source (the design it was remixed from), up every chain: a query a level."""
-    parents: dict[uuid.UUID, uuid.UUID | None] = {}
-    wanted = set(shares)
-    for _level in range(MAX_CHAIN):
-        wanted -= set(parents)
-        if not wanted:
-            break
-        found = dict(Build.objects.filter(pk__in=wanted).values_list("pk", "remixed_from_id"))
-        parents.update({pk: found.get(pk) for pk in wanted})
-        wanted = {p for p in found.values() if p}
-    return parents
-
-
-def chains(direct: dict[uuid.UUID, tuple[int, int]]) -> dict[uuid.UUID, _Credit]:
-    """Per design, its credited remixes and orders: `direct` (design -> its own remixes and
-    orders) spread up each chain by chain_credit, and the orders that reached it from further down."""
-    parents = _parents({share for share, (remixes, orders) in direct.items() if remixes or orders})
-    credit: dict[uuid.UUID, _Credit] = defaultdict(_Credit)
-    for share, (remixes, orders) in direct.items():
-        line, at = [], share
-        while at is not None and len(line) < MAX_CHAIN:
-            line.append(at)
-            at = parents.get(at)
-        for design, weight in chain_credit(line):
-            credit[design].remixes += weight * remixes
-            credit[design].orders += weight * orders
-            if weight < 1:
-                credit[design].chain_orders += orders
-    return credit
+def _dominant(owner: str) -> Coalesce:
+    """The dominant motivation today of the shopper in the outer row's `owner` field ("" if none)."""
+    return Coalesce(Subquery(Profile.objects.filter(shopper_id=OuterRef(owner), dominant__isnull=False)
+                             .values("dominant__code")[:1]), Value(""))
 
 
 # ---------------------------------------------------------------- the report
@@ -169,12 +151,8 @@ def reach(f: Filters) -> Report:
                        [[channel_name(r["channel"]), products.get(r["product_id"], "?"), *_cells(r)]
                         for r in per_product])
 
-    # Credit climbs every chain, whoever shared the designs below: the segment picks whose designs show.
-    per_share = {r["share_id"]: r for r in _rows(f, segment=False).values("share_id").annotate(**_sums()).order_by()}
-    credit = chains({share: (r["remixes"] or 0, r["orders"] or 0) for share, r in per_share.items()})
-    shown = _shown(f, set(credit))
-    by_motivation = _motivation_table(rows, {s: c for s, c in credit.items() if s in shown}, shown, m)
-    top = _top_designs(per_share, credit, shown, products, m)
+    by_motivation = _motivation_table(f, rows, m)
+    top = _top_designs(f, products, m)
 
     charted = [r for r in per_channel if r["channel"] != NOT_RECORDED][:12]
     charts = [
@@ -196,61 +174,46 @@ def reach(f: Filters) -> Report:
                     "led to orders."), [by_channel, by_product, by_motivation, top], charts, notes())
 
 
-def _shown(f: Filters, shares: set[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    """The credited designs the filters show (shared, of the product, by a sharer in the segment),
-    with their name, share code, product and the sharer's dominant motivation today."""
-    builds = Build.objects.filter(pk__in=shares, shared_at__isnull=False)
-    if f.product:
-        builds = builds.filter(product_id=f.product)
-    if f.segment:
-        builds = builds.filter(owner_key__in=_members(f))
-    found = {b["pk"]: b for b in builds.values("pk", "name", "share_code", "product_id", "owner_key")}
-    dominant = dict(Profile.objects.filter(shopper_id__in={b["owner_key"] for b in found.values()},
-                                           dominant__isnull=False).values_list("shopper_id", "dominant__code"))
-    for b in found.values():
-        b["motivation"] = dominant.get(b["owner_key"], "")
-    return found
-
-
-def _motivation_table(rows: QuerySet, credit: dict[uuid.UUID, _Credit], shown: dict[uuid.UUID, dict], m) -> Table:
+def _motivation_table(f: Filters, rows: QuerySet, m) -> Table:
     from personalization.reports import Table
 
-    found = {r["sharer_motivation"]: r for r in rows.values("sharer_motivation").annotate(**_sums()).order_by()}
-    designs: dict[str, set] = defaultdict(set)
-    for code, share in rows.values_list("sharer_motivation", "share_id").distinct():
-        designs[code].add(share)
-    credited: dict[str, list[_Credit]] = defaultdict(list)
-    for share, c in credit.items():
-        credited[shown[share]["motivation"]].append(c)
+    found = {r["sharer_motivation"]: r for r in
+             rows.values("sharer_motivation").annotate(designs=Count("share_id", distinct=True), **_sums()).order_by()}
+    credited = {r["sharer_motivation"]: r for r in
+                _credit(f).values("sharer_motivation").annotate(**_credit_sums()).order_by()}
     table = Table("by-motivation", _("Reach per motivation of the sharer"), [
         _("Sharer's motivation"), _("Shared designs visited or remixed"), *_count_headers(), *_rate_headers(),
         *_tail_headers(), _("Credited remixes (whole chain)"), _("Credited orders (whole chain)"),
     ], [])
-    empty = dict.fromkeys(COUNTS, 0)
+    empty = {**dict.fromkeys(COUNTS, 0), "designs": 0}
     for code in m.sort(set(found) | set(credited)):
-        table.rows.append([m.name(code), len(designs[code]), *_cells(found.get(code, empty)),
-                           round(sum(c.remixes for c in credited[code]), 2),
-                           round(sum(c.orders for c in credited[code]), 2)])
+        own, c = found.get(code, empty), credited.get(code, {"remixes": 0.0, "orders": 0.0})
+        table.rows.append([m.name(code), own["designs"], *_cells(own), round(c["remixes"], 2), round(c["orders"], 2)])
     return table
 
 
-def _top_designs(per_share: dict, credit: dict[uuid.UUID, _Credit], shown: dict[uuid.UUID, dict], products,
-                 m) -> Table:
+def _top_designs(f: Filters, products, m) -> Table:
+    """The TOP_DESIGNS shown designs with most credited orders (then remixes), ranked in SQL."""
     from personalization.reports import Table
 
-    ranked = sorted((s for s in shown if credit[s].orders or credit[s].remixes),
-                    key=lambda s: (-credit[s].orders, -credit[s].remixes, str(s)))
+    ranked = list(_credit(f).values("design_id").annotate(**_credit_sums(), chain_orders=Sum("chain_orders"))
+                  .order_by("-orders", "-remixes", "design_id")[:TOP_DESIGNS])
+    ids = [r["design_id"] for r in ranked]
+    builds = {b["pk"]: b for b in Build.objects.filter(pk__in=ids).annotate(motivation=_dominant("owner_key"))
+              .values("pk", "name", "share_code", "product_id", "motivation")}
+    own = {r["share_id"]: r for r in _rows(f, segment=False).filter(share_id__in=ids)
+           .values("share_id").annotate(**_sums()).order_by()}
     table = Table("top-designs", _("Shared designs that led to most orders"), [
         _("Design"), _("Share code"), _("Product"), _("Sharer's motivation"), _("Visits"), _("Remixes"),
         _("Orders of its remixes"), _("Orders further down the chain"), _("Credited orders (whole chain)"),
         _("Credited remixes (whole chain)"), _("Revenue of its remixes (EUR)"),
     ], [])
-    for share in ranked[:TOP_DESIGNS]:
-        b, own, c = shown[share], per_share.get(share) or {}, credit[share]
+    for c in ranked:
+        b, o = builds[c["design_id"]], own.get(c["design_id"]) or {}
         table.rows.append([
-            b["name"] or str(share)[:8], b["share_code"], products.get(b["product_id"], "?"), m.name(b["motivation"]),
-            own.get("visits") or 0, own.get("remixes") or 0, own.get("orders") or 0, c.chain_orders,
-            round(c.orders, 2), round(c.remixes, 2), (own.get("revenue") or Decimal(0)).quantize(Decimal("0.01")),
+            b["name"] or str(b["pk"])[:8], b["share_code"], products.get(b["product_id"], "?"), m.name(b["motivation"]),
+            o.get("visits") or 0, o.get("remixes") or 0, o.get("orders") or 0, c["chain_orders"],
+            round(c["orders"], 2), round(c["remixes"], 2), (o.get("revenue") or Decimal(0)).quantize(Decimal("0.01")),
         ])
     return table
 
@@ -267,6 +230,7 @@ def notes() -> list[str]:
           "%(half)s for that design's own source, %(quarter)s for the one above, and so on. The credited figures "
           "rank designs and sharers; they add up to more than the orders there are.")
         % {"half": f"{CHAIN_DECAY:g}", "quarter": f"{CHAIN_DECAY ** 2:g}"},
-        _("Rates are per visit with a 95% Wilson interval. The sharer's motivation is their dominant one today; "
-          "the segment filter applies to the sharer."),
+        _("Rates are per visit with a 95% Wilson interval. The sharer's motivation is their dominant one when the "
+          "day was last recomputed (the rollups recompute the last month every 10 minutes), in the top designs "
+          "their dominant one today; the segment filter applies to the sharer."),
     ]

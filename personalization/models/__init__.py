@@ -21,7 +21,7 @@ from .outreach import (
     SyncedMember,
 )
 from .profiles import Profile
-from .rollups import DailyRollup, DepthRollup, LineageRollup, OptionRollup, ReachRollup
+from .rollups import DailyRollup, DepthRollup, LineageRollup, OptionRollup, ReachCredit, ReachRollup
 from .segments import Segment, SegmentMembership
 from .shoppers import ConsentChange, Purpose, Shopper
 
@@ -51,6 +51,7 @@ __all__ = [
     "Placement",
     "Profile",
     "Purpose",
+    "ReachCredit",
     "ReachRollup",
     "RescoreJob",
     "RescoreStatus",

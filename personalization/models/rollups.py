@@ -85,6 +85,29 @@ class ReachRollup(models.Model):
         return f"{self.day} {self.share_id} {self.channel or '-'}"
 
 
+class ReachCredit(models.Model):
+    """The remixes and orders of the reach rollup credited up the chains of remixes
+    (personalization.reach.chain_credit), per day of the reach rows, their product and the design
+    credited; written with the reach rollup of the same days (personalization.services.reach).
+    Credit is linear in the counts, so the report sums these per design and ranks in SQL."""
+
+    day = models.DateField()
+    design = models.ForeignKey("configurator.Build", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("configurator.Product", on_delete=models.CASCADE, related_name="+")
+    sharer_motivation = models.CharField(max_length=40, blank=True)  # of the design's sharer, at the refresh
+    remixes = models.FloatField(default=0.0)
+    orders = models.FloatField(default=0.0)
+    chain_orders = models.PositiveIntegerField(default=0)  # orders further down (credited less than in full)
+
+    class Meta:
+        verbose_name = _("reach credit")
+        verbose_name_plural = _("reach credits")
+        indexes = [models.Index(fields=["day", "product"], name="reach_credit_day_product")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.design_id}"
+
+
 class OptionRollup(models.Model):
     """The shoppers' own option clicks (no repair's) per day, product, step and option, grouped
     by the clicker's dominant motivation: everyone's (segment empty) and each segment's members'

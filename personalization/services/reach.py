@@ -13,23 +13,31 @@ under no channel, on the day it was made; its orders within ATTRIBUTION_DAYS of 
 
 Rows of a day can change until ATTRIBUTION_DAYS after it, so the refresh recomputes that many
 days back (personalization.services.rollups.rollups_refresh calls reach_refresh).
+
+Credit down the chains of remixes (personalization.reach.chain_credit) is linear in the counts,
+so the refresh also writes each day's remixes and orders already spread up the chains, per
+credited design (ReachCredit): the report sums and ranks those in SQL. The chains are those the
+builds hold at the refresh; a day no longer recomputed keeps its credit, like its counts.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.apps import apps as django_apps
+from django.apps.registry import Apps
+from django.db.models import F, Manager, Q
 from django.utils import timezone
 
 from configurator.models import Build, Order
 from configurator.models.orders import OrderStatus
-from personalization.models import Event, EventType, Profile, ReachRollup
-from personalization.reach import MAX_CHAIN, NOT_RECORDED, channel_of, clean_channel
+from personalization.models import Event, EventType, Profile, ReachCredit, ReachRollup
+from personalization.reach import MAX_CHAIN, NOT_RECORDED, Credit, channel_of, clean_channel, spread
 
 ATTRIBUTION_DAYS = 30
 
@@ -199,12 +207,64 @@ def reach_rows(first: date, last: date) -> list[ReachRollup]:
 
 
 def reach_refresh(first: date, last: date) -> int:
-    """Recompute the reach rollup of the days from `first` to `last`, in the caller's
-    transaction. Returns how many rows it wrote."""
+    """Recompute the reach rollup of the days from `first` to `last`, and their credit up the
+    chains of remixes, in the caller's transaction. Returns how many reach rows it wrote."""
     rows = reach_rows(first, last)
     ReachRollup.objects.filter(day__gte=first, day__lte=last).delete()
     ReachRollup.objects.bulk_create(rows, batch_size=2000)
+    credit = credit_rows((r.day, r.share_id, r.product_id, r.remixes, r.orders) for r in rows)
+    ReachCredit.objects.filter(day__gte=first, day__lte=last).delete()
+    ReachCredit.objects.bulk_create([ReachCredit(**c) for c in credit], batch_size=2000)
     return len(rows)
+
+
+# ---------------------------------------------------------------- credit down the chains
+
+
+def _parents(shares: set[uuid.UUID], builds: Manager | None = None) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each design's source (the design it was remixed from), up every chain: a query a level."""
+    builds = Build.objects if builds is None else builds
+    parents: dict[uuid.UUID, uuid.UUID | None] = {}
+    wanted = set(shares)
+    for _level in range(MAX_CHAIN):
+        wanted -= set(parents)
+        if not wanted:
+            break
+        found = dict(builds.filter(pk__in=wanted).values_list("pk", "remixed_from_id"))
+        parents.update({pk: found.get(pk) for pk in wanted})
+        wanted = {p for p in found.values() if p}
+    return parents
+
+
+def chains(direct: dict[uuid.UUID, tuple[int, int]]) -> dict[uuid.UUID, Credit]:
+    """spread() along the chains as the builds hold them now."""
+    return spread(direct, _parents({share for share, (remixes, orders) in direct.items() if remixes or orders}))
+
+
+def credit_rows(reach: Iterable[tuple[date, uuid.UUID, int, int, int]], apps: Apps = django_apps) -> list[dict]:
+    """The ReachCredit rows (as field values) of reach rows given as (day, share, product,
+    remixes, orders): per day and product, each share's remixes and orders spread up its chain,
+    with the credited design's sharer's dominant motivation now; only shared designs (those the
+    report shows). Rows without remixes or orders credit nothing and give none. Linear: one walk
+    up the chains for all the shares, a lookup of the credited designs and their sharers, then a
+    pass over the rows. (`apps`: a migration's models.)"""
+    builds = apps.get_model("configurator", "Build").objects
+    profiles = apps.get_model("personalization", "Profile").objects
+    direct: dict[tuple[date, int], dict[uuid.UUID, tuple[int, int]]] = defaultdict(dict)
+    for day, share, product, remixes, orders in reach:
+        if remixes or orders:
+            before = direct[(day, product)].get(share, (0, 0))
+            direct[(day, product)][share] = (before[0] + remixes, before[1] + orders)
+    parents = _parents({share for shares in direct.values() for share in shares}, builds)
+    credited = [(day, product, design, c) for (day, product), shares in direct.items()
+                for design, c in spread(shares, parents).items()]
+    shared = builds.filter(pk__in={design for _d, _p, design, _c in credited}, shared_at__isnull=False)
+    owners = dict(shared.values_list("pk", "owner_key"))
+    dominant = dict(profiles.filter(shopper_id__in=set(owners.values()), dominant__isnull=False)
+                    .values_list("shopper_id", "dominant__code"))
+    return [{"day": day, "design_id": design, "product_id": product, "sharer_motivation": dominant.get(owners.get(design), ""),
+             "remixes": c.remixes, "orders": c.orders, "chain_orders": c.chain_orders}
+            for day, product, design, c in credited if design in owners]
 
 
 # ---------------------------------------------------------------- what a sharer sees

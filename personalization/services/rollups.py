@@ -30,7 +30,8 @@ options report. DepthRollup holds the co-creation depth report's cohorts
 (personalization.services.depth_rollups); its days are recomputed a conversion window back.
 
 ReachRollup holds what visits to share pages led to, per day, shared build and channel
-(personalization.services.reach); its days are recomputed an attribution window back.
+(personalization.services.reach); its days are recomputed an attribution window back, and with
+them ReachCredit, their remixes and orders credited up the chains of remixes.
 
 The dominant motivation and the probabilities are those a shopper's profile holds when the rollup
 is refreshed. Days that the retention purge may have thinned are never recomputed, so their counts
@@ -76,6 +77,8 @@ from personalization.models import (
     Motivation,
     OptionRollup,
     Profile,
+    ReachCredit,
+    ReachRollup,
 )
 from personalization.services.depth_rollups import CONVERSION_DAYS, depth_rollups_refresh
 from personalization.services.reach import ATTRIBUTION_DAYS, reach_refresh
@@ -320,7 +323,7 @@ def rollups_refresh(*, since: datetime | date | None = None) -> RollupResult:
         # A visit's day changes while its remixes and orders may still come (the attribution window).
         reach_first = max(min(wanted, last - timedelta(days=ATTRIBUTION_DAYS + 1)), floor)
         reach = reach_refresh(reach_first, last) if reach_first <= last else 0
-        _analyze(DailyRollup, OptionRollup, DepthRollup)
+        _analyze(DailyRollup, OptionRollup, DepthRollup, ReachRollup, ReachCredit)
     return RollupResult(first_day=first if first <= last else None, last_day=last if first <= last else None,
                         daily_rows=len(daily), lineage_rows=len(lineage), reach_rows=reach, option_rows=len(options),
                         depth_rows=depth)
