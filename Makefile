@@ -61,14 +61,18 @@ beat: deps
 bench: dev-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## How the load test serves, as README "Scaling out" recommends for a small box: gunicorn's threaded
+## workers (3 processes x 4 threads on 2 cores)
+SERVE_ARGS ?= --workers 3 --threads 4
+
 ## Load: 100 shoppers for 60 s against gunicorn, PostgreSQL, Redis, a Celery worker and beat on
 ## loopback; then every event is accounted for and every profile must catch up within 60 s
 loadtest: dev-deps
-	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python bench/loadtest.py $(SERVE_ARGS) $(LOADTEST_ARGS)
 
 ## Capacity: the load test at 20, 50, 100 and 150 shoppers, a table in bench/REPORT.md (about 12 minutes)
 capacity: dev-deps
-	$(BIN)/python bench/capacity.py $(CAPACITY_ARGS)
+	$(BIN)/python bench/capacity.py $(SERVE_ARGS) $(CAPACITY_ARGS)
 
 ## The load test on two web nodes behind HAProxy (Debian's haproxy package), a worker for the renders
 ## queue and one for personalization; stop a node mid-run with e.g. LOADTEST_ARGS="--stop term:web1:30"

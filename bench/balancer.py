@@ -15,7 +15,8 @@ GETs itself (`retry-on empty-response`), but a GET of the studio records click e
 keys each time, so even a GET retried after a node died mid-answer may record its clicks twice;
 the load test counts that, and it can only count what the client knows it retried.
 
-Each node gets at most as many requests at once as it has sync workers (`maxconn`): the rest
+Each node gets at most as many requests at once as it can serve (`maxconn`: its sync workers,
+or workers times threads): the rest
 wait in HAProxy's queue instead of a node's listen backlog, where a stopping node would drop
 them. Health checks are `HEAD /health/` (the database alone; see atelier/health.py); besides, the
 first connection a node refuses takes it out of the rotation at once (`observe layer4`), so the

@@ -96,7 +96,7 @@ def web_nodes(env: dict[str, str], files: Path, *, count: int, workers: int, thr
             with ThreadPoolExecutor(len(nodes)) as pool:
                 list(pool.map(warm, [node.url for node in nodes]))
         folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="atelier-haproxy-")))
-        members = [balancer.Node(n.name, n.port, workers) for n in nodes]
+        members = [balancer.Node(n.name, n.port, workers * threads) for n in nodes]  # requests at once
         lb = cleanup.enter_context(balancer.haproxy(members, folder, files / "haproxy.log", port=free_port(),
                                                     check_ms=check_ms))
         yield WebNodes(url=lb.url, nodes=nodes, balancer=lb)
