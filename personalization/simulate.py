@@ -565,20 +565,9 @@ def _recompute_profiles(shopper_ids: list[uuid.UUID]) -> int:
     """Bring the new shoppers' profiles up to date, with the current map loaded once. Those the
     debounced task already recomputed (in-process tasks run at each journey's commit) are
     skipped; with a real worker this does now what the worker does soon after."""
-    from personalization.services.profiles import (
-        RECOMPUTE_BATCH,
-        active_motivations,
-        current_map,
-        profiles_recompute,
-        profiles_stale,
-        weight_map_load,
-    )
+    from personalization.services.profiles import profiles_recompute_in_batches, profiles_stale
 
     stale = [sid for start in range(0, len(shopper_ids), 500)
              for sid in profiles_stale().filter(pk__in=shopper_ids[start:start + 500])]
-    motivation_map = current_map()
-    weights, motivations = weight_map_load(motivation_map), active_motivations()
-    for start in range(0, len(stale), RECOMPUTE_BATCH):
-        profiles_recompute(stale[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
-                           motivations=motivations)
+    profiles_recompute_in_batches(stale)
     return len(stale)

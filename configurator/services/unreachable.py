@@ -61,4 +61,3 @@ def version_unreachable_recompute(*, version: CatalogVersion, dry_run: bool = Fa
             version.save(update_fields=["snapshot"])
             transaction.on_commit(lambda: version_cache.discard(version.pk))
     return result
-

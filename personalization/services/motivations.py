@@ -26,14 +26,13 @@ from personalization.models import (
     RescoreJob,
     RescoreStatus,
 )
-from personalization.scoring import coerce_event, event_signal
 from personalization.services.profiles import (
     EVENT_FIELDS,
     active_motivations,
     event_scores_write,
+    events_scored,
     profiles_recompute,
     profiles_stale,
-    scoring_config,
     weight_map_load,
 )
 
@@ -264,20 +263,15 @@ def _rescore_events(job: RescoreJob, motivation_map: MotivationMap, deadline: fl
     """The events not scored with the version, in id order from where the last run ended (an
     event written meanwhile has a higher id: the walk still comes to it)."""
     weights = weight_map_load(motivation_map)
-    config = scoring_config()
-    wanted = set(active_motivations())
+    motivations = active_motivations()
     cursor = job.events_after
     while time.monotonic() < deadline:
         rows = list(_stale_events(motivation_map).filter(id__gt=cursor).order_by("id").values(*EVENT_FIELDS)[:EVENT_CHUNK])
         if not rows:
             return True
-        updates = []
-        for row in rows:
-            event = coerce_event({**row, "product": row["product_id"], "build": row["build_id"]})
-            lines = event_signal(event, weights, config) if event else []
-            scores = {line.motivation: round(line.contribution, 6) for line in lines if line.motivation in wanted}
-            updates.append((row["id"], row["occurred_at"], scores))
-        event_scores_write(updates, motivation_map.pk)
+        scores = events_scored(rows, weights, motivations)
+        event_scores_write([(row["id"], row["occurred_at"], scores.get(row["id"], {})) for row in rows],
+                           motivation_map.pk)
         cursor = job.events_after = rows[-1]["id"]
         job.done = min(job.done + len(rows), job.total)
         RescoreJob.objects.filter(pk=job.pk).update(done=job.done, events_after=cursor)

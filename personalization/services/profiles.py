@@ -64,8 +64,9 @@ def _record_event_scores(rows: list[dict], event_scores: dict[int, dict[str, flo
                          motivation_map: MotivationMap | None) -> int:
     """Write scored_with and scores on the events whose values differ (a replay writes nothing)."""
     map_id = motivation_map.pk if motivation_map else None
-    changed = [(row["id"], row["occurred_at"], event_scores.get(row["id"], {})) for row in rows
-               if row["scored_with_id"] != map_id or row["scores"] != event_scores.get(row["id"], {})]
+    wanted = ((row, event_scores.get(row["id"], {})) for row in rows)
+    changed = [(row["id"], row["occurred_at"], scores) for row, scores in wanted
+               if row["scored_with_id"] != map_id or row["scores"] != scores]
     if changed:
         event_scores_write(changed, map_id)
     return len(changed)
@@ -101,9 +102,9 @@ def event_scores_write(updates: list[tuple[int, Any, dict]], map_id: int | None)
             [map_id, ids, moments, [json.dumps(u[2]) for u in updates], min(ids), max(ids), min(moments), max(moments)])
 
 
-def _event_scores(events: list[dict], weights: WeightMap, motivations: list[str]) -> dict[int, dict[str, float]]:
+def events_scored(events: list[dict], weights: WeightMap, motivations: list[str]) -> dict[int, dict[str, float]]:
     """What each event says by itself (its option's weights), as the events record it for the
-    "what the choices say" report."""
+    "what the choices say" report: event id -> motivation -> amount."""
     from personalization.scoring import coerce_event
 
     wanted, config, out = set(motivations), scoring_config(), {}
@@ -212,10 +213,19 @@ def profiles_recompute(shopper_ids: Iterable[uuid.UUID], *, motivation_map: Moti
             profiles.append(_profile(shopper_id, running, DepthTally().add(depth_events(events)), model,
                                      motivation_map, motivation_ids))
             all_rows.extend(rows)
-            event_scores.update(_event_scores(events, weights, motivations))
+            event_scores.update(events_scored(events, weights, motivations))
         _profiles_save(profiles)
         _record_event_scores(all_rows, event_scores, motivation_map)
     return profiles
+
+
+def profiles_recompute_in_batches(shopper_ids: list[uuid.UUID]) -> None:
+    """Recompute many shoppers' profiles with the current map, RECOMPUTE_BATCH to a transaction."""
+    motivation_map = current_map()
+    weights, motivations = weight_map_load(motivation_map), active_motivations()
+    for start in range(0, len(shopper_ids), RECOMPUTE_BATCH):
+        profiles_recompute(shopper_ids[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
+                           motivations=motivations)
 
 
 def profile_recompute(*, shopper_id: uuid.UUID, motivation_map: MotivationMap | None = None,
@@ -256,7 +266,7 @@ def profile_refresh(*, shopper_id: uuid.UUID) -> Profile | None:
                                      motivations=motivations)
         profile = _profile_save(shopper_id, running, depth.add(depth_events(events)), model,
                                 motivation_map)
-        _record_event_scores(rows, _event_scores(events, weights, motivations), motivation_map)
+        _record_event_scores(rows, events_scored(events, weights, motivations), motivation_map)
     return profile
 
 
@@ -309,11 +319,6 @@ def profiles_sweep(*, limit: int = 2000, full: bool = False) -> dict[str, int]:
     are looked at, unless `full`: finding the stale ones among every shopper grows with all of
     them (15 s at 100,000), among the recent ones with the recent events."""
     dropped, _ = Profile.objects.filter(shopper__personalization=False).delete()
-    motivation_map = current_map()
-    weights = weight_map_load(motivation_map)
-    motivations = active_motivations()
     stale = list(profiles_stale(since=None if full else timezone.now() - SWEEP_WINDOW)[:limit])
-    for start in range(0, len(stale), RECOMPUTE_BATCH):
-        profiles_recompute(stale[start:start + RECOMPUTE_BATCH], motivation_map=motivation_map, weights=weights,
-                           motivations=motivations)
+    profiles_recompute_in_batches(stale)
     return {"recomputed": len(stale), "dropped": dropped}

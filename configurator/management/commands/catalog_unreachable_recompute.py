@@ -27,11 +27,11 @@ class Command(BaseCommand):
         versions = CatalogVersion.objects.select_related("product").defer("snapshot").order_by("product__slug", "number")
         if product:
             versions = versions.filter(product__slug__in=product)
-        changed = 0
+        changed = count = 0
         for version in versions.iterator(chunk_size=100):
             result = version_unreachable_recompute(version=version, dry_run=dry_run)
-            changed += result.changed
+            changed, count = changed + result.changed, count + 1
             self.stdout.write(unreachable_recomputed_message(result))
         summary = _("%(changed)s of %(count)s versions would change (dry run: nothing stored).") if dry_run else _(
             "%(changed)s of %(count)s versions changed.")
-        self.stdout.write(self.style.SUCCESS(summary % {"changed": changed, "count": versions.count()}))
+        self.stdout.write(self.style.SUCCESS(summary % {"changed": changed, "count": count}))
