@@ -54,22 +54,30 @@ def open_panel(page: Page) -> str:
     return page.locator(".panel:not([hidden])").get_attribute("data-step")
 
 
+def settled(page: Page, act) -> None:
+    """Does `act` (which sends one htmx request) and waits until htmx has swapped its answer in:
+    the response alone comes before the page shows it."""
+    page.evaluate("""() => { window.settled = new Promise((done) =>
+        document.body.addEventListener('htmx:afterSettle', done, {once: true})); }""")
+    with page.expect_response(clicked):
+        act()
+    page.evaluate("() => window.settled.then(() => true)")
+
+
 def choose_something(page: Page, step: str) -> None:
     """In the open step, clicks an option not chosen yet (or types a personal text)."""
     panel = page.locator(f"#panel-{step}")
     text = panel.locator("input[type=text]")
     if text.count():
-        with page.expect_response(clicked):
-            text.fill("AB")
+        settled(page, lambda: text.fill("AB"))
         return
     free = panel.locator(".option--available input:not(:checked)")  # no repair needed
     choice = (free if free.count() else panel.locator(".option input:not(:checked):not([disabled])")).first
-    with page.expect_response(clicked):
-        panel.locator(f'label[for="{choice.get_attribute("id")}"]').click()
+    settled(page, panel.locator(f'label[for="{choice.get_attribute("id")}"]').click)
     apply = page.locator("#repair").get_by_role("link", name="Apply")
     if apply.is_visible():  # the choice needs other changes: take them, as offered
-        with page.expect_response(clicked):
-            apply.click()
+        settled(page, apply.click)
+        expect(apply).to_have_count(0)
 
 
 def save(page: Page, name: str, *, full_page: bool = False) -> None:
@@ -97,6 +105,8 @@ def test_every_step_on_a_phone_keeps_preview_and_price_in_sight(
         page.evaluate("window.scrollTo(0, 0)")
         page.locator(f"#tab-{step}").click()
         assert open_panel(page) == step
+        # A step with options in conflict asks for its prices anew when opened: wait for its answer.
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
         first = page.locator(f"#panel-{step} .option label, #panel-{step} input[type=text]").first
         assert in_view(page, f"#panel-{step} fieldset")["top"] < PHONE["height"]
         box = first.bounding_box()

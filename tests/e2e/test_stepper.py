@@ -165,3 +165,33 @@ def test_the_summary_cannot_order_until_it_is_fetched_anew(demo_catalog, page, b
     held[0].continue_()
     expect(page.locator("#overview").get_by_role("button", name="Order")).to_be_enabled()
     assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_a_click_while_a_step_asks_for_its_prices_is_kept(demo_catalog, page, browser_problems):
+    """Opening a step with options in conflict asks the server for that step anew. A shopper who
+    clicks an option before that answer arrives keeps the click: the late answer, drawn from the
+    choices before the click, must not put the step back as it was."""
+    page.goto("/en/configure/trench-coat/")
+    dismiss_consent(page)
+    steps = page.locator("#tabs [role=tab]").evaluate_all("tabs => tabs.map(t => t.dataset.step)")
+    step = next(s for s in steps[:-1] if page.locator(f"#panel-{s} .option--conflict").count()
+                and page.locator(f"#panel-{s} .option--available input:not(:checked)").count())
+    slow = []
+
+    def late(route):  # the step's own answer arrives 1.5 s late
+        slow.append(route.request.url)
+        page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/configure/trench-coat/step/**", late)
+    page.locator(f"#tab-{step}").click()
+    choice = page.locator(f"#panel-{step} .option--available input:not(:checked)").first
+    code = choice.get_attribute("id")
+    with page.expect_response(clicked):
+        page.locator(f'label[for="{code}"]').click()
+    page.wait_for_timeout(2000)  # past the late answer, if it was still to come
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert slow, "opening the step did not ask for it anew"
+    expect(page.locator(f'[id="{code}"]')).to_be_checked()
+    assert browser_problems == []
