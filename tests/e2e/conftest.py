@@ -228,3 +228,18 @@ def open_step(page, step: str) -> None:
     if page.locator(f"#panel-{step}").is_hidden():
         page.locator(f"#tab-{step}").click()
         page.locator(f"#panel-{step}").wait_for(state="visible")
+
+
+def htmx_clicked(response) -> bool:
+    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+
+
+def htmx_answered(page, act) -> None:
+    """Does `act` (which sends one htmx request from the studio) and waits until htmx has swapped
+    its answer into the page: the response arrives before the page shows it, so a test that reads
+    the page right after the response can read the page from before the click."""
+    page.evaluate("""() => { window.htmxSettled = false; document.body.addEventListener(
+        'htmx:afterSettle', () => { window.htmxSettled = true; }, {once: true}); }""")
+    with page.expect_response(htmx_clicked):
+        act()
+    page.wait_for_function("() => window.htmxSettled")

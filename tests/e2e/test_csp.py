@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_step
+from tests.e2e.conftest import htmx_answered, open_step
 
 CAR = "/en/configure/city-car/"
 # Runs before any script of each page: reports violations to the test (and counts them in the page).
@@ -60,8 +60,7 @@ def settle(page: Page) -> None:
 
 def clicked(page: Page, step: str, code: str) -> None:
     open_step(page, step)
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
-        page.locator(f'label[for="o:{step}:{code}"]').click()
+    htmx_answered(page, page.locator(f'label[for="o:{step}:{code}"]').click)
 
 
 def assert_policy(response) -> None:

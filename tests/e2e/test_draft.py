@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from configurator.models import Option, Product
-from tests.e2e.conftest import open_step
+from tests.e2e.conftest import htmx_answered, open_step
 
 DRAFT = "/en/configure/city-car/draft/"
 SHOP = "/en/configure/city-car/"
@@ -23,12 +23,7 @@ def euros(text: str) -> Decimal:
 
 def choose(page: Page, step: str, code: str) -> None:
     open_step(page, step)
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
-        page.locator(f'label[for="o:{step}:{code}"]').click()
-
-
-def drawn(page: Page) -> bool:
-    return page.locator("#preview img").evaluate("img => img.complete && img.naturalWidth > 0")
+    htmx_answered(page, page.locator(f'label[for="o:{step}:{code}"]').click)
 
 
 @pytest.mark.browser
@@ -49,7 +44,8 @@ def test_staff_preview_a_draft_and_publish_it(demo_catalog, new_context, django_
     expect(page.locator(".draft-banner")).to_contain_text("Draft preview — not published")
     expect(page.locator(".draft-findings")).to_be_visible()
     expect(page.locator("#save-form")).to_have_count(0)
-    assert drawn(page)
+    page.wait_for_function("() => { const i = document.querySelector('#preview img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
     assert_accessible(page, "the draft preview")
 
     shopper = new_context().new_page()

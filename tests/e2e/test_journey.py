@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_step
+from tests.e2e.conftest import htmx_answered, open_step
 
 CAR = "/en/configure/city-car/"
 
@@ -24,8 +24,7 @@ def choose(page: Page, step: str, code: str) -> None:
     """Opens its step and clicks an option's label, the way a shopper does, and waits for the htmx
     answer."""
     open_step(page, step)
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
-        page.locator(f'label[for="o:{step}:{code}"]').click()
+    htmx_answered(page, page.locator(f'label[for="o:{step}:{code}"]').click)
 
 
 def total(page: Page):

@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import htmx_answered
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PRODUCTS = ("city-car", "sneaker", "trench-coat")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # What a shopper taps: links, buttons, fields, tabs and an option's label (its whole row).
 TAPPABLE = ("a, button, select, summary, input[type=text], input[type=email], .option label")
-
-
-def clicked(response) -> bool:
-    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
 
 
 def in_view(page: Page, selector: str) -> dict:
@@ -54,29 +52,19 @@ def open_panel(page: Page) -> str:
     return page.locator(".panel:not([hidden])").get_attribute("data-step")
 
 
-def settled(page: Page, act) -> None:
-    """Does `act` (which sends one htmx request) and waits until htmx has swapped its answer in:
-    the response alone comes before the page shows it."""
-    page.evaluate("""() => { window.settled = new Promise((done) =>
-        document.body.addEventListener('htmx:afterSettle', done, {once: true})); }""")
-    with page.expect_response(clicked):
-        act()
-    page.evaluate("() => window.settled.then(() => true)")
-
-
 def choose_something(page: Page, step: str) -> None:
     """In the open step, clicks an option not chosen yet (or types a personal text)."""
     panel = page.locator(f"#panel-{step}")
     text = panel.locator("input[type=text]")
     if text.count():
-        settled(page, lambda: text.fill("AB"))
+        htmx_answered(page, lambda: text.fill("AB"))
         return
     free = panel.locator(".option--available input:not(:checked)")  # no repair needed
     choice = (free if free.count() else panel.locator(".option input:not(:checked):not([disabled])")).first
-    settled(page, panel.locator(f'label[for="{choice.get_attribute("id")}"]').click)
+    htmx_answered(page, panel.locator(f'label[for="{choice.get_attribute("id")}"]').click)
     apply = page.locator("#repair").get_by_role("link", name="Apply")
     if apply.is_visible():  # the choice needs other changes: take them, as offered
-        settled(page, apply.click)
+        htmx_answered(page, apply.click)
         expect(apply).to_have_count(0)
 
 
