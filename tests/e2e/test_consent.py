@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_step
+from tests.e2e.conftest import htmx_clicked, open_step
 
 CAR = "/en/configure/city-car/"
 
@@ -53,7 +53,7 @@ def test_consent_banner_by_keyboard_then_privacy_and_my_data(
     expect(banner).to_be_visible()
     expect(banner.get_by_role("heading", name="Your privacy choices")).to_be_visible()
     open_step(page, "body")
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.locator('label[for="o:body:island_blue"]').click()
     settle(page)
     assert not Event.objects.exists() and not Shopper.objects.exists()

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import htmx_answered, open_step
+from tests.e2e.conftest import htmx_answered, htmx_clicked, open_step
 
 CAR = "/en/configure/city-car/"
 # Runs before any script of each page: reports violations to the test (and counts them in the page).
@@ -127,7 +127,7 @@ def test_no_page_violates_the_policy(demo_catalog, csp_context, violations, brow
     clicked(page, "wheels", "r18_sport")
     clicked(page, "trim", "electric")
     expect(page.locator("#repair")).to_be_visible()
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.locator("#repair").get_by_role("link", name="Apply").click()
     expect(page.locator('[id="o:trim:electric"]')).to_be_checked()
     open_step(page, "badge")

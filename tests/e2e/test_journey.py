@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import htmx_answered, open_step
+from tests.e2e.conftest import htmx_answered, htmx_clicked, open_step
 
 CAR = "/en/configure/city-car/"
 
@@ -102,7 +102,7 @@ def test_shopper_journey(
     assert page.url == url_before
     screenshot(page, "conflict repair offered")
     assert_accessible(page, "the configurator with the repair dialog open")
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         repair.get_by_role("link", name="Apply").click()
     expect(option(page, "trim", "electric")).to_be_checked()
     expect(option(page, "wheels", "r17_aero")).to_be_checked()
@@ -244,7 +244,7 @@ def test_options_work_from_the_keyboard_and_keep_visible_focus(demo_catalog, pag
         pytest.fail("Tab never reached the Family pack checkbox")
     price = total(page).inner_text()
     page.evaluate("document.activeElement.dataset.beforeSwap = 'yes'")
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.keyboard.press("Space")
     expect(family).to_be_checked()
     expect(total(page)).not_to_have_text(price)
@@ -274,7 +274,7 @@ def test_options_work_from_the_keyboard_and_keep_visible_focus(demo_catalog, pag
     assert page.evaluate("document.activeElement.id") == "o:trim:classic"
     price = total(page).inner_text()
     page.evaluate("document.activeElement.dataset.beforeSwap = 'yes'")
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.keyboard.press("ArrowDown")
     expect(option(page, "trim", "electric")).to_be_checked()
     expect(total(page)).not_to_have_text(price)
@@ -290,12 +290,12 @@ def test_a_repair_offer_takes_keyboard_focus_and_gives_it_back(demo_catalog, pag
     page.goto(CAR + "?wheels=r18_sport")
     open_step(page, "trim")
     option(page, "trim", "classic").focus()
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.keyboard.press("ArrowDown")  # Electric: conflicts with the 18-inch wheels
     page.wait_for_function("document.activeElement && document.activeElement.matches('#repair .button--primary')",
                            timeout=2_000)
     screenshot(page, "keyboard repair offer focused")
-    with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(htmx_clicked):
         page.keyboard.press("Enter")
     expect(option(page, "trim", "electric")).to_be_checked()
     expect(option(page, "wheels", "r17_aero")).to_be_checked()
@@ -308,7 +308,7 @@ def test_back_button_returns_to_the_previous_build(demo_catalog, page, browser_p
     page.goto(CAR)
     open_step(page, "body")
     for code in ("island_blue", "racing_green"):
-        with page.expect_response(lambda r: "/configure/" in r.url and r.request.headers.get("hx-request") == "true"):
+        with page.expect_response(htmx_clicked):
             page.locator(f"label[for='o:body:{code}']").click()
         expect(page).to_have_url(re.compile(f"body={code}"))
     page.go_back()

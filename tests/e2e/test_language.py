@@ -8,11 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_step
-
-
-def is_click(response) -> bool:
-    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+from tests.e2e.conftest import htmx_clicked, open_step
 
 
 def switch_to(page, language: str) -> None:
@@ -32,7 +28,7 @@ def test_the_switch_opens_the_page_in_the_chosen_language(
     page = new_context(locale=browser_locale).new_page()
     page.goto(f"/{start}/configure/city-car/")
     open_step(page, "wheels")
-    with page.expect_response(is_click):
+    with page.expect_response(htmx_clicked):
         page.locator('label[for="o:wheels:r17_aero"]').click()
     expect(page).to_have_url(re.compile(r"wheels=r17_aero"))
 

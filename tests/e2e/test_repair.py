@@ -9,11 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_step
-
-
-def is_click(response) -> bool:
-    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
+from tests.e2e.conftest import htmx_clicked, open_step
 
 
 @pytest.mark.browser
@@ -31,7 +27,7 @@ def test_the_first_conflict_on_a_fresh_page_can_be_cancelled(demo_catalog, page,
     expect(yellow).to_contain_text("changes other choices: +€7,530.00 in total")
     after = Decimal(before.strip("€").replace(",", "")) + Decimal("7530")
 
-    with page.expect_response(is_click):
+    with page.expect_response(htmx_clicked):
         yellow.click()
     repair = page.locator("#repair")
     expect(repair).to_be_visible()
@@ -41,7 +37,7 @@ def test_the_first_conflict_on_a_fresh_page_can_be_cancelled(demo_catalog, page,
     cancel = repair.get_by_role("link", name="Cancel")
     expect(cancel).to_be_visible()
 
-    with page.expect_response(is_click):
+    with page.expect_response(htmx_clicked):
         cancel.click()
     expect(repair).to_be_hidden()
     expect(page.locator("#o\\:mirrors\\:yellow")).not_to_be_checked()

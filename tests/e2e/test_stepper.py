@@ -9,11 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import htmx_clicked
+
 CAR = "/{lang}/configure/city-car/"
 
-
-def clicked(response) -> bool:
-    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
 
 
 def dismiss_consent(page: Page) -> None:
@@ -86,7 +85,7 @@ def test_previous_next_and_a_click_keep_the_open_step(demo_catalog, page, browse
     dismiss_consent(page)
     page.locator("#pager").get_by_role("link", name=re.compile("^Next")).click()
     assert selected(page) == "body"
-    with page.expect_response(clicked):
+    with page.expect_response(htmx_clicked):
         page.locator('label[for="o:body:island_blue"]').click()
     expect(page).to_have_url(re.compile(r"body=island_blue.*step=body|step=body.*body=island_blue"))
     assert selected(page) == "body"
@@ -97,7 +96,7 @@ def test_previous_next_and_a_click_keep_the_open_step(demo_catalog, page, browse
     expect(page.locator("#pager [rel=next]")).to_have_attribute("href", re.compile(r"body=island_blue.*step=roof"))
     page.locator("#pager").get_by_role("link", name=re.compile("^Previous")).click()
     assert selected(page) == "trim"
-    with page.expect_response(clicked):
+    with page.expect_response(htmx_clicked):
         page.locator('label[for="o:trim:electric"]').click()
     # The summary was not sent with the clicks; opening it asks for it, with the choices made.
     with page.expect_response(lambda r: "/summary/" in r.url and r.status == 200):
@@ -188,7 +187,7 @@ def test_a_click_while_a_step_asks_for_its_prices_is_kept(demo_catalog, page, br
     page.locator(f"#tab-{step}").click()
     choice = page.locator(f"#panel-{step} .option--available input:not(:checked)").first
     code = choice.get_attribute("id")
-    with page.expect_response(clicked):
+    with page.expect_response(htmx_clicked):
         page.locator(f'label[for="{code}"]').click()
     page.wait_for_timeout(2000)  # past the late answer, if it was still to come
     page.wait_for_function("() => !document.querySelector('.htmx-request')")

@@ -9,11 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import htmx_clicked
+
 CAR = "/en/configure/city-car/"
-
-
-def is_click(response) -> bool:
-    return "/configure/" in response.url and response.request.headers.get("hx-request") == "true"
 
 
 def loaded(page, selector: str) -> bool:
@@ -39,7 +37,7 @@ def test_thumbnails_show_another_view_and_a_click_redraws_it(demo_catalog, page,
     page.wait_for_function("() => document.getElementById('view-large').naturalWidth > 0")
 
     option = page.locator('label[for="o:trim:electric"]')
-    with page.expect_response(is_click):
+    with page.expect_response(htmx_clicked):
         option.click()
     expect(large).to_have_attribute("src", re.compile(r"/front\.jpg\?.*trim=electric"))
     expect(page.locator("#view-bar .view-thumb").nth(1)).to_have_attribute("aria-current", "true")
@@ -116,7 +114,7 @@ def test_without_javascript_a_thumbnail_is_a_link_to_that_view(demo_catalog, new
 def test_the_zoom_shows_the_build_on_screen_after_a_click(demo_catalog, page, browser_problems):
     """The dialog is not part of a click's answer: opened after a click it shows the new build."""
     page.goto(CAR + "?step=body")
-    with page.expect_response(is_click):
+    with page.expect_response(htmx_clicked):
         page.locator('label[for="o:body:island_blue"]').click()
     expect(page.locator("#view-large")).to_have_attribute("src", re.compile(r"body=island_blue"))
     page.get_by_role("link", name="Zoom in").click()

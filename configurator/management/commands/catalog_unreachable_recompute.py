@@ -30,7 +30,8 @@ class Command(BaseCommand):
         changed = count = 0
         for version in versions.iterator(chunk_size=100):
             result = version_unreachable_recompute(version=version, dry_run=dry_run)
-            changed, count = changed + result.changed, count + 1
+            changed += result.changed
+            count += 1
             self.stdout.write(unreachable_recomputed_message(result))
         summary = _("%(changed)s of %(count)s versions would change (dry run: nothing stored).") if dry_run else _(
             "%(changed)s of %(count)s versions changed.")
