@@ -317,6 +317,24 @@ def test_profile_recompute_and_rescore_run_on_a_real_worker(celery_worker_proces
     assert event.scores == {"status": 3.0, "sustainability": 1.0}
     profile = Profile.objects.get(shopper_id=sid)
     assert max(profile.scores, key=profile.scores.get) == "status" and profile.map_version == v3.version
+    worker_idle()  # a finished rescore queues a rollup refresh: let it end before the tables are emptied
+
+
+def worker_idle(timeout: float = 60.0) -> None:
+    """Waits until the worker has no task running or waiting. Its solo pool answers a control
+    command only between tasks, so an answer with nothing active means it is idle."""
+    import time
+
+    from atelier.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(timeout=1.0)
+        active, reserved = inspect.active(), inspect.reserved()
+        if active and reserved and not any(active.values()) and not any(reserved.values()):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the worker was still busy")
 
 
 def _shoppers_with_choices(car, n: int) -> list[uuid.UUID]:
