@@ -130,7 +130,7 @@ def encode_preview(image: Image.Image) -> bytes:
     """Previews sit on an opaque backdrop, so JPEG (full colour resolution, for crisp text and
     edges) is a third of the bytes of a PNG and encodes about eight times faster."""
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=90, subsampling=0)
+    (image if image.mode == "RGB" else image.convert("RGB")).save(buffer, format="JPEG", quality=90, subsampling=0)
     return buffer.getvalue()
 
 

@@ -33,7 +33,8 @@ class Layer:
 class Prepared:
     """A layer ready to composite: only the part of it that draws anything (its alpha's
     bounding box), and where that part sits on the canvas. Most layers (a wheel, a mirror cap,
-    a lace) cover a small part of the canvas, and compositing costs by area."""
+    a lace) cover a small part of the canvas, and compositing costs by area. A layer with no
+    transparent pixel at all (a backdrop, a body) is kept as RGB: it is copied, not blended."""
 
     image: Image.Image
     offset: tuple[int, int] = (0, 0)
@@ -130,15 +131,20 @@ def compose(
     font_dir: Path,
     background: str = "#f4f1ea",
 ) -> Image.Image:
-    """The preview as an RGBA image. `open_layer(name, tint)` gives a layer ready to composite
-    (`prepare_layer`); callers cache it, since layers repeat across builds."""
-    canvas = Image.new("RGBA", size, background)
+    """The preview as an RGB image. `open_layer(name, tint)` gives a layer ready to composite
+    (`prepare_layer`); callers cache it, since layers repeat across builds.
+
+    The backdrop is opaque, so the canvas is too: a layer blended over it by its own alpha
+    (`paste` with the layer as its mask) gives exactly the pixels `alpha_composite` gives on an
+    RGBA canvas, in half the time, and leaves nothing to convert before the JPEG."""
+    canvas = Image.new("RGB", size, background)
     for layer in layers:
         if isinstance(layer, TextLayer):
             draw_text(canvas, layer, font_dir)
             continue
         prepared = open_layer(layer.image, layer.tint)
-        canvas.alpha_composite(prepared.image, dest=prepared.offset)
+        mask = None if prepared.image.mode == "RGB" else prepared.image
+        canvas.paste(prepared.image, prepared.offset, mask)
     return canvas
 
 
@@ -152,4 +158,8 @@ def prepare_layer(image: Image.Image, size: tuple[int, int], tint: str | None) -
     if box is None:  # draws nothing at all
         return Prepared(Image.new("RGBA", (1, 1)))
     image = image.crop(box)
-    return Prepared(tinted(image, tint) if tint else image, box[:2])
+    if tint:
+        image = tinted(image, tint)
+    if image.getchannel("A").getextrema()[0] == 255:  # opaque throughout: no blending to do
+        image = image.convert("RGB")
+    return Prepared(image, box[:2])

@@ -49,3 +49,26 @@ def test_the_cut_layers_give_exactly_the_full_canvas_picture():
 
     assert cut.tobytes() == compose(layers, SIZE, whole, font_dir=None).tobytes()
 
+
+
+def test_the_picture_is_exactly_what_alpha_compositing_gives():
+    """compose() blends each layer onto an opaque RGB canvas by its own alpha (and copies an
+    opaque layer): every pixel equals Pillow's alpha_composite on an RGBA canvas, for layers of
+    every alpha, tinted masks and a layer with no transparent pixel at all."""
+    images = {f"l{n}": layer_image(n) for n in range(12)}
+    images["opaque"] = Image.effect_noise(SIZE, 60).convert("RGBA")
+    tints = {"l1": "#c8102e", "l4": "#2f7fb8", "l7": "#ffffff", "opaque": "#556b2f"}
+    layers = [Layer(z, name, tints.get(name)) for z, name in enumerate(images)]
+    layers.insert(3, Layer(2, "opaque", None))
+    prepared = {(name, tint): prepare_layer(images[name], SIZE, tint) for name in images for tint in (None, tints.get(name))}
+    assert prepared[("opaque", None)].image.mode == "RGB"  # copied, not blended
+    picture = compose(layers, SIZE, lambda name, tint: prepared[(name, tint)], font_dir=None)
+
+    from configurator.render.compose import tinted
+
+    reference = Image.new("RGBA", SIZE, "#f4f1ea")
+    for layer in layers:
+        image = images[layer.image]
+        reference.alpha_composite(tinted(image, layer.tint) if layer.tint else image)
+    assert picture.mode == "RGB"
+    assert picture.tobytes() == reference.convert("RGB").tobytes()
