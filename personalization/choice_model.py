@@ -14,13 +14,26 @@ already cannot be chosen, so the build is followed from the product's defaults t
 events, and each click's denominator leaves out the options selected at that moment (a shopper
 who keeps the standard wheels never "chooses" them).
 
+A staff map's model reads a click in two parts instead (`click_loglik`): the step is opened for
+the best it offers the class, then an option is picked within it,
+
+    P(o | m) = exp(max u[s, m]) / sum over steps t of exp(max u[t, m]) * exp(u[o, m]) / sum over s of exp(u[., m])
+
+(maxima and sums over what is on offer), so a step is not opened more for holding more options.
+Read as one logit over the product, the classes whose tags sit on few options (sustainability)
+or on options that are mostly selected already (value: the cheap defaults) came out too flat or
+too sharp against the others, and the mix was biased (value under-read, status over-read, with
+the exact map too). A learned map keeps the product logit: EM fits its utilities that way.
+
 From a staff map (weights w[o, j] >= 0 per option and motivation) the utilities are
 
     u[o, m] = sensitivity * (√w[o, m] + spill * sum over j != m of √w[o, j]) - price[m] * p(o)
 
-where p(o) is the option's price within its step (0 the cheapest, 1 the dearest): a class with a
-positive price weight (value) prefers cheap options, so taking the cheapest and the amount given
-up in a trade-off enter the same likelihood instead of a fixed bonus. A learned map
+where p(o) is what the option costs above its step's cheapest, as a share of the product's whole
+option price range (the sum of its steps' ranges): a class with a positive price weight (value)
+prefers cheap options, so taking the cheapest and the amount given up in a trade-off enter the
+same likelihood instead of a fixed bonus, weighed in money (3 EUR on laces is not 7,500 EUR on a
+trim). A learned map
 (personalization.learning) sets the utilities from the data instead.
 
 Behaviours are binary choices in the same likelihood:
@@ -88,7 +101,8 @@ class ModelParams:
 
     sensitivity: float = 1.5  # how strongly a weight of 1 pulls a choice
     spill: float = 0.2  # how much an option's other motivations count for a class
-    price: Mapping[str, float] = field(default_factory=lambda: {"value": 1.0, "status": -0.3})
+    # Per class, the utility lost over the product's whole option price range (see compile_model).
+    price: Mapping[str, float] = field(default_factory=lambda: {"value": 1.0})
     text_base: float = -2.0  # the utility of personal text for a class with no weight on it
     share: Mapping[str, float] = field(default_factory=lambda: {"self-expression": 0.8, "status": 0.4})
     share_base: float = -1.5
@@ -173,11 +187,28 @@ class Model:
     # motivation of each column, and the columns where second == main.
     main_of: np.ndarray
     pure: np.ndarray
+    # How a click is read: a step opened for the best it offers the class, then an option in it
+    # (a staff map's utilities), or one logit over the product (a learned map: EM fits that).
+    by_step: bool = False
 
     @property
     def log_choice(self) -> np.ndarray:
         """(G, K) log P(option | its product, class)."""
         return self.utility - self.log_norm[self.option_product]
+
+    @cached_property
+    def product_blocks(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]:
+        """Per product: its option rows, where each of its steps starts among them (a step's
+        rows are consecutive), each row's step among them, and every row's place in the block."""
+        blocks = []
+        for p_index in range(len(self.products)):
+            block = np.flatnonzero(self.option_product == p_index)
+            steps = self.option_step[block]
+            starts = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1]])
+            local = np.full(len(self.option_product), -1)
+            local[block] = np.arange(len(block))
+            blocks.append((block, starts, np.cumsum(np.r_[True, steps[1:] != steps[:-1]]) - 1, local))
+        return tuple(blocks)
 
     @cached_property
     def row_keys(self) -> tuple[str, ...]:
@@ -193,7 +224,8 @@ class Model:
         with another model is started over."""
         digest = hashlib.sha256(json.dumps(
             [self.classes, self.params.as_json(), self.row_keys, self.text_keys,
-             sorted((p, sorted(rows)) for p, rows in self.defaults.items()), [s.multi for s in self.steps]],
+             sorted((p, sorted(rows)) for p, rows in self.defaults.items()), [s.multi for s in self.steps],
+             self.by_step],
             default=str, sort_keys=True).encode())
         for array in (self.utility, self.log_prior, self.text_yes, self.text_no, self.share_yes, self.share_no,
                       self.click_rate, self.product_choice, self.behaviour_yes, self.behaviour_no, self.main_of):
@@ -247,11 +279,23 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         [1.0 if float(params.price.get(c, 0) or 0) >= 0 else -1.0 for c in classes]) if k else np.zeros(0)
     learned = params.utilities or {}
     products = tuple(sorted({s.product for s in choice_steps}))
+
+    def step_prices(step: Step) -> np.ndarray:
+        prices = np.array(step.prices, dtype=float) if len(step.prices) == len(step.options) else None
+        return prices if prices is not None and np.isfinite(prices).all() else np.zeros(len(step.options))
+
+    # A price is read in money: what an option costs above its step's cheapest, as a share of
+    # what the product's options can add up to (every step's price range). A 3 EUR lace colour
+    # is then no trade-off next to a 7,500 EUR trim; scaled per step they weighed the same.
+    price_range: dict[int, float] = {}
+    for step in choice_steps:
+        prices = step_prices(step)
+        price_range[step.product] = price_range.get(step.product, 0.0) + float(prices.max() - prices.min())
     rows, option_row, option_product, option_step = [], {}, [], []
     for s_index, step in enumerate(choice_steps):
-        prices = np.array(step.prices or [0.0] * len(step.options), dtype=float)
-        spread = prices.max() - prices.min() if len(prices) else 0.0
-        relative = (prices - prices.min()) / spread if spread > 0 else np.zeros(len(step.options))
+        prices = step_prices(step)
+        whole = price_range[step.product]
+        relative = (prices - prices.min()) / whole if whole > 0 else np.zeros(len(step.options))
         for o_index, code in enumerate(step.options):
             given = learned.get(option_key(step.product, step.group, code))
             if given is not None:
@@ -319,7 +363,7 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
         text_yes=np.array(yes).reshape(len(yes), k), text_no=np.array(no).reshape(len(no), k),
         product_text=product_text, share_yes=share_yes, share_no=share_no, click_rate=click_rate,
         product_choice=product_choice, behaviour_yes=behaviour_yes, behaviour_no=behaviour_no,
-        main_of=np.arange(k), pure=np.arange(k),
+        main_of=np.arange(k), pure=np.arange(k), by_step=not params.utilities,
     )
     return with_secondary(model, params.secondary) if params.secondary > 0 and k > 1 else model
 
@@ -624,13 +668,43 @@ def _log1m(mass: np.ndarray) -> np.ndarray:
     return np.log1p(-np.minimum(mass, 1 - 1e-9))
 
 
+def click_loglik(rows: np.ndarray, excluded: np.ndarray, model: Model) -> np.ndarray:
+    """(n, K) log P(click | class) read by step: the shopper opens a step of the product for
+    the best it offers them (a step is not opened more for holding more options: twelve
+    colours are one step, not twelve chances), then picks one of the step's options. What
+    is on offer is the product's options but those selected at that moment (`excluded`)."""
+    out = np.zeros((len(rows), model.utility.shape[1]))
+    if not len(rows):
+        return out
+    excluded = np.asarray(excluded, dtype=bool)
+    product_of = model.option_product[rows]
+    for p_index in np.unique(product_of):
+        clicks = np.flatnonzero(product_of == p_index)
+        block, starts, segment, local = model.product_blocks[p_index]
+        utility = model.utility[block]  # (g, K) this product's options
+        at = local[rows[clicks]]  # each click's option within the block
+        offered = ~excluded[np.ix_(clicks, block)]
+        offered[np.arange(len(clicks)), at] = True
+        masked = np.where(offered[:, :, None], utility[None, :, :], -np.inf)
+        best = np.maximum.reduceat(masked, starts, axis=1)  # (n, steps, K); -inf: nothing on offer
+        top = best.max(axis=1)
+        opened = np.log(np.exp(best - top[:, None, :]).sum(axis=1)) + top
+        step = segment[at]
+        in_step = offered & (segment[None, :] == step[:, None])
+        shift = utility.max(axis=0)
+        within = np.log(in_step.astype(float) @ np.exp(utility - shift)) + shift
+        out[clicks] = best[np.arange(len(clicks)), step] - opened + utility[at] - within
+    return out
+
+
 def contributions(feats: Features, model: Model) -> dict[str, np.ndarray]:
     """Per kind of observation, the log-likelihood rows (n, K), already weighed."""
     log_choice = model.log_choice
     k = len(model.log_prior)
+    chosen = click_loglik(feats.choice_rows, feats.excluded, model) if model.by_step \
+        else log_choice[feats.choice_rows] - _log1m(excluded_mass(feats, log_choice))
     out = {
-        "choice": (log_choice[feats.choice_rows] - _log1m(excluded_mass(feats, log_choice)))
-        * feats.choice_weights[:, None],
+        "choice": chosen * feats.choice_weights[:, None],
         "removed": _log1m_exp(log_choice[feats.removed_rows]) * feats.removed_weights[:, None],
         "text": (np.where(feats.text_filled[:, None] > 0, model.text_yes[feats.text_rows], model.text_no[feats.text_rows])
                  * feats.text_weights[:, None]) if len(feats.text_rows) else np.zeros((0, k)),

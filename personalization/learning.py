@@ -29,6 +29,7 @@ from personalization.choice_model import (
     Model,
     ModelParams,
     _logsumexp,
+    click_loglik,
     option_key,
     posterior,
     step_key,
@@ -43,6 +44,8 @@ from personalization.choice_model import (
 # calibrated ones (0.04) at the same or better accuracy, and 0.45 or more starts to confuse the
 # main motivation with the second. Calibration is what a marketer reads, so 0.4.
 SECONDARY = 0.4
+# Clicks read at once when a staff map's model reads them by step (memory: clicks x options x classes).
+CLICK_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Stacked:
     clicks_of: sparse.csr_matrix  # (N, E) which click is whose, with its weight
     excluded: sparse.csr_matrix  # (E, G) the options selected already at each click
     click_product: np.ndarray  # (E,) the product index of each click
+    click_rows: np.ndarray  # (E,) the option row of each click
     removed: sparse.csr_matrix  # (N, G)
     text_yes: sparse.csr_matrix  # (N, T)
     text_no: sparse.csr_matrix  # (N, T)
@@ -89,6 +93,7 @@ def stack(feats: Sequence[Features], model: Model) -> Stacked:
         excluded=sparse.vstack([sparse.csr_matrix(f.excluded, shape=(len(f.choice_rows), g), dtype=float)
                                 for f in feats], format="csr") if feats else sparse.csr_matrix((0, g)),
         click_product=np.concatenate([model.option_product[f.choice_rows] for f in feats] or [np.zeros(0)]).astype(int),
+        click_rows=np.concatenate([f.choice_rows for f in feats] or [np.zeros(0)]).astype(int),
         removed=matrix(g, lambda f: (f.removed_rows, f.removed_weights)),
         text_yes=matrix(t, lambda f: (f.text_rows[f.text_filled > 0], f.text_weights[f.text_filled > 0])),
         text_no=matrix(t, lambda f: (f.text_rows[f.text_filled == 0], f.text_weights[f.text_filled == 0])),
@@ -103,10 +108,17 @@ def stack(feats: Sequence[Features], model: Model) -> Stacked:
 def batch_loglik(data: Stacked, model: Model) -> np.ndarray:
     """(N, K) every shopper's log-likelihood under each class (choice_model.loglik, in bulk)."""
     log_choice = model.log_choice
-    out = data.choices @ log_choice
-    if data.excluded.nnz:
-        mass = np.asarray(data.excluded @ np.exp(log_choice))
-        out -= data.clicks_of @ np.log1p(-np.minimum(mass, 1 - 1e-9))
+    if model.by_step:  # a staff map's reading (the first E-step): click by click, in chunks
+        per_click = np.vstack([
+            click_loglik(data.click_rows[start:start + CLICK_CHUNK],
+                         data.excluded[start:start + CLICK_CHUNK].toarray() > 0, model)
+            for start in range(0, len(data.click_rows), CLICK_CHUNK)] or [np.zeros((0, len(model.log_prior)))])
+        out = np.asarray(data.clicks_of @ per_click).reshape(data.size, len(model.log_prior))
+    else:
+        out = data.choices @ log_choice
+        if data.excluded.nnz:
+            mass = np.asarray(data.excluded @ np.exp(log_choice))
+            out -= data.clicks_of @ np.log1p(-np.minimum(mass, 1 - 1e-9))
     if data.removed.nnz:
         out += data.removed @ np.log(np.clip(-np.expm1(log_choice), 1e-12, 1.0))
     if model.text_yes.size:
@@ -207,6 +219,7 @@ def m_step(data: Stacked, resp: np.ndarray, model: Model, anchor: Model, *, prio
         text_yes=np.log(text_p), text_no=np.log1p(-text_p), share_yes=np.log(share_p), share_no=np.log1p(-share_p),
         click_rate=clicks, product_choice=np.log(chosen / chosen.sum(axis=0, keepdims=True)),
         behaviour_yes=np.log(behaviour_p), behaviour_no=np.log1p(-behaviour_p),
+        by_step=False,  # the utilities are now fitted as one logit over the product
     )
 
 

@@ -86,6 +86,29 @@ def test_a_price_trade_off_points_to_value():
     assert profile.evidence[0].reason == "cheapest"
 
 
+def test_a_price_is_weighed_in_money_not_per_step():
+    """Paying 3 EUR more for red laces gives up little; paying 7,500 EUR more for the sport
+    trim gives up a lot. Scaled per step both were the step's dearest option and read alike."""
+    steps = (Step(1, "laces", ("white", "red"), (0, 3), selected=("white",)),
+             Step(1, "trim", ("classic", "sport"), (0, 7500), selected=("classic",)))
+    priced = compile_model({}, steps, CLASSES)
+    laces = score([pick(1, "laces", "red")], priced).probabilities["value"]
+    trim = score([pick(1, "trim", "sport")], priced).probabilities["value"]
+    assert trim < laces - 0.05
+
+
+def test_a_step_is_not_opened_more_for_holding_more_options():
+    """A click is a step opened for the best it offers, then an option in it: more colours
+    like the ones there do not change how a fabric click reads. Read as one logit over the
+    product, every added colour made the fabric less likely for each motivation, unevenly."""
+    more = (Step(1, "colour", (*STEPS[0].options, "teal", "lime", "plum"), (0,) * 9), *STEPS[1:])
+    weights = {**WEIGHTS, **{(1, "colour", c): {"self-expression": 0.6} for c in ("teal", "lime", "plum")}}
+    events = [pick(1, "fabric", "recycled")]
+    few = score(events, model(price={})).probabilities
+    many = score(events, compile_model(weights, more, CLASSES, ModelParams(price={}))).probabilities
+    assert many == pytest.approx(few, abs=1e-6)
+
+
 def test_evidence_names_the_events_that_moved_the_profile():
     profile = score([pick(7, "fabric", "recycled"), pick(8, "fabric", "recycled", minutes=1)], model())
     chosen = [line for line in profile.evidence if line.event in (7, 8)]
