@@ -164,9 +164,13 @@ def motivations_evaluate(*, settings: EvaluationSettings, say: Callable[[str], N
             results["learning"] = _learn_and_rescore(staff, settings)
             results["models"]["choice model, learned map"] = evaluate(_profiles(ids, classes), truth_index, classes)
         # The recompute as profiles run it: the current map's model (the learned one, read with
-        # a secondary motivation, when the job ran).
+        # a secondary motivation, when the job ran), and the staff map's (read by step), which is
+        # current until a learned version is accepted.
         current = MotivationMap.objects.get(is_current=True)
         results["timing"] = _timing(events, model_for(current, weight_map_load(current), classes), settings.timing_runs)
+        if current.pk != staff.pk:
+            results["timing_staff"] = _timing(events, model_for(staff, weight_map_load(staff), classes),
+                                              settings.timing_runs)
     finally:
         if previous is not None:
             motivation_map_make_current(motivation_map=previous)

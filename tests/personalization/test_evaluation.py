@@ -50,8 +50,12 @@ def test_the_run_learns_a_map_restores_the_current_one_and_is_kept_for_admin(dem
 def test_the_report_states_every_target(results):
     text = markdown(results)
     labels = [row[0] for row in target_rows(results)]
-    assert len(labels) == 7 and all(label in text for label in labels)
+    assert len(labels) == 8 and all(label in text for label in labels)
     assert "Confusion" in text and "Mix bias per motivation" in text
+    # The recompute is timed under the learned map (current after the job) and under the staff
+    # map it replaced, which profiles read by step until a learned version is accepted.
+    assert results["timing"]["events"] == results["timing_staff"]["events"] == 200
+    assert "With the staff map (read by step) instead" in text
 
 
 def test_the_command_writes_json_and_refuses_bad_settings(demo, tmp_path):
