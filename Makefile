@@ -62,8 +62,8 @@ bench: dev-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## How the load test serves, as README "Scaling out" recommends for a small box: gunicorn's threaded
-## workers (3 processes x 4 threads on 2 cores)
-SERVE_ARGS ?= --workers 3 --threads 4
+## workers (4 processes x 2 threads on 2 cores)
+SERVE_ARGS ?= --workers 4 --threads 2
 
 ## Load: 100 shoppers for 60 s against gunicorn, PostgreSQL, Redis, a Celery worker and beat on
 ## loopback; then every event is accounted for and every profile must catch up within 60 s
