@@ -204,10 +204,10 @@ class Model:
         for p_index in range(len(self.products)):
             block = np.flatnonzero(self.option_product == p_index)
             steps = self.option_step[block]
-            starts = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1]])
+            first = np.r_[True, steps[1:] != steps[:-1]]  # a row that starts its step
             local = np.full(len(self.option_product), -1)
             local[block] = np.arange(len(block))
-            blocks.append((block, starts, np.cumsum(np.r_[True, steps[1:] != steps[:-1]]) - 1, local))
+            blocks.append((block, np.flatnonzero(first), np.cumsum(first) - 1, local))
         return tuple(blocks)
 
     @cached_property
@@ -287,13 +287,13 @@ def compile_model(weights: Mapping[tuple[int, str, str], Mapping[str, float]], s
     # A price is read in money: what an option costs above its step's cheapest, as a share of
     # what the product's options can add up to (every step's price range). A 3 EUR lace colour
     # is then no trade-off next to a 7,500 EUR trim; scaled per step they weighed the same.
+    step_price = [step_prices(step) for step in choice_steps]
     price_range: dict[int, float] = {}
-    for step in choice_steps:
-        prices = step_prices(step)
+    for step, prices in zip(choice_steps, step_price, strict=True):
         price_range[step.product] = price_range.get(step.product, 0.0) + float(prices.max() - prices.min())
     rows, option_row, option_product, option_step = [], {}, [], []
     for s_index, step in enumerate(choice_steps):
-        prices = step_prices(step)
+        prices = step_price[s_index]
         whole = price_range[step.product]
         relative = (prices - prices.min()) / whole if whole > 0 else np.zeros(len(step.options))
         for o_index, code in enumerate(step.options):

@@ -86,14 +86,15 @@ def stack(feats: Sequence[Features], model: Model) -> Stacked:
     offsets = np.cumsum([0, *[len(f.choice_rows) for f in feats]])
     e = int(offsets[-1])
     owner = np.concatenate([np.full(len(f.choice_rows), i) for i, f in enumerate(feats)] or [np.zeros(0)])
+    click_rows = np.concatenate([f.choice_rows for f in feats] or [np.zeros(0)]).astype(int)
     return Stacked(
         choices=matrix(g, lambda f: (f.choice_rows, f.choice_weights)),
         clicks_of=sparse.csr_matrix((np.concatenate([f.choice_weights for f in feats] or [np.zeros(0)]),
                                      (owner.astype(int), np.arange(e))), shape=(n, e)),
         excluded=sparse.vstack([sparse.csr_matrix(f.excluded, shape=(len(f.choice_rows), g), dtype=float)
                                 for f in feats], format="csr") if feats else sparse.csr_matrix((0, g)),
-        click_product=np.concatenate([model.option_product[f.choice_rows] for f in feats] or [np.zeros(0)]).astype(int),
-        click_rows=np.concatenate([f.choice_rows for f in feats] or [np.zeros(0)]).astype(int),
+        click_product=model.option_product[click_rows].astype(int),
+        click_rows=click_rows,
         removed=matrix(g, lambda f: (f.removed_rows, f.removed_weights)),
         text_yes=matrix(t, lambda f: (f.text_rows[f.text_filled > 0], f.text_weights[f.text_filled > 0])),
         text_no=matrix(t, lambda f: (f.text_rows[f.text_filled == 0], f.text_weights[f.text_filled == 0])),
