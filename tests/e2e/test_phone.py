@@ -125,6 +125,37 @@ def test_every_step_on_a_phone_keeps_preview_and_price_in_sight(
     assert browser_problems == []
 
 
+def page_overflow(page: Page) -> list[str]:
+    """What sticks out sideways: the page's width beyond the screen's, and the elements to blame
+    (a phone browser then scrolls sideways or zooms the whole page out)."""
+    return page.evaluate(
+        """() => { const width = document.documentElement.clientWidth;
+             if (document.scrollingElement.scrollWidth <= width) return [];
+             return [`page ${document.scrollingElement.scrollWidth} px wide on a ${width} px screen`].concat(
+               Array.from(document.querySelectorAll('body *'))
+                 .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest('.tablist'))
+                 .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`)); }"""
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", (360, 390))
+@pytest.mark.parametrize("language", ("en", "nl"))
+def test_narrow_phones_never_scroll_sideways(demo_catalog, new_context, width, language, browser_problems):
+    """At 360 and 390 px, in English and Dutch (longer words), the home page and every studio as
+    a new shopper first sees it (the consent banner up, steps still to choose) fit the screen's
+    width, and the header keeps one line."""
+    context = new_context(viewport={"width": width, "height": 780}, is_mobile=True, has_touch=True,
+                          locale="nl-NL" if language == "nl" else "en-GB")
+    page = context.new_page()
+    for path in ("", *(f"configure/{product}/" for product in PRODUCTS)):
+        page.goto(f"/{language}/{path}")
+        expect(page.locator("#consent-banner")).to_be_visible()
+        assert page_overflow(page) == [], path
+        assert page.locator(".site-header").bounding_box()["height"] <= 60, f"{path}: the header wraps"
+    assert browser_problems == []
+
+
 @pytest.mark.browser
 def test_desktop_screenshots_of_a_step_and_the_summary(demo_catalog, new_context, browser_problems):
     """The desktop layout keeps picture and stepper side by side (and, with ATELIER_SCREENSHOTS=1,
