@@ -8,6 +8,7 @@ With ATELIER_SCREENSHOTS=1 it also writes the README's screenshots into docs/scr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -173,4 +174,30 @@ def test_desktop_screenshots_of_a_step_and_the_summary(demo_catalog, new_context
     page.locator("#tab-summary").click()
     expect(page.locator("#overview")).to_be_visible()
     save(page, "desktop-summary.png", full_page=True)
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ("en", "nl"))
+def test_a_saved_design_page_on_a_phone_has_fields_and_buttons_to_tap(demo_catalog, new_context, language,
+                                                                        browser_problems):
+    """The saved design's page on a phone: the "E-mail me this design" address field is a full
+    width field of at least 44 px (it was a bare 20 px input), every control is a tap target, and
+    nothing sticks out sideways."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"/{language}/configure/city-car/")
+    page.locator("#consent-banner form button[value=necessary]").click()
+    expect(page.locator("#consent-banner form")).to_have_count(0)
+    page.locator("#build-name").fill("Weekend car")
+    page.locator("#save-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/{language}/designs/[0-9a-f-]{{36}}/$"))
+    field = page.locator("#id_design_email").bounding_box()
+    assert field["height"] >= 43.5 and field["width"] >= PHONE["width"] * 0.6, field
+    small = page.evaluate(
+        """() => Array.from(document.querySelectorAll('main button, main input[type=email], main .button'))
+             .map((el) => [el, el.getBoundingClientRect()]).filter(([el, r]) => r.height < 43.5 || r.width < 43.5)
+             .map(([el, r]) => `${el.tagName.toLowerCase()} "${el.textContent.trim()}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+    )
+    assert small == []
+    assert page_overflow(page) == []
     assert browser_problems == []
