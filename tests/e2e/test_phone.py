@@ -196,7 +196,8 @@ def test_a_saved_design_page_on_a_phone_has_fields_and_buttons_to_tap(demo_catal
     small = page.evaluate(
         """() => Array.from(document.querySelectorAll('main button, main input[type=email], main .button'))
              .map((el) => [el, el.getBoundingClientRect()]).filter(([el, r]) => r.height < 43.5 || r.width < 43.5)
-             .map(([el, r]) => `${el.tagName.toLowerCase()} "${el.textContent.trim()}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+             .map(([el, r]) => `${el.tagName.toLowerCase()} "${el.textContent.trim()}"`
+                              + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
     )
     assert small == []
     assert page_overflow(page) == []
