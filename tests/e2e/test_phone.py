@@ -143,15 +143,21 @@ def page_overflow(page: Page) -> list[str]:
 @pytest.mark.parametrize("width", (360, 390))
 @pytest.mark.parametrize("language", ("en", "nl"))
 def test_narrow_phones_never_scroll_sideways(demo_catalog, new_context, width, language, browser_problems):
-    """At 360 and 390 px, in English and Dutch (longer words), the home page and every studio as
-    a new shopper first sees it (the consent banner up, steps still to choose) fit the screen's
-    width, and the header keeps one line."""
+    """At 360 and 390 px, in English and Dutch (longer words), the home page, every studio as a
+    new shopper first sees it (the consent banner up, steps still to choose) and the pages of
+    their own (My designs, My data, Privacy) fit the screen's width, and the header keeps one line."""
     context = new_context(viewport={"width": width, "height": 780}, is_mobile=True, has_touch=True,
                           locale="nl-NL" if language == "nl" else "en-GB")
     page = context.new_page()
-    for path in ("", *(f"configure/{product}/" for product in PRODUCTS)):
+    for path in ("", *(f"configure/{product}/" for product in PRODUCTS), "my-designs/", "my-data/", "privacy/"):
         page.goto(f"/{language}/{path}")
-        expect(page.locator("#consent-banner")).to_be_visible()
+        if not path:
+            expect(page.locator("#consent-banner")).to_be_visible()
+        if path == "my-designs/":  # from here on, a shopper who has said yes (My data lists what it holds)
+            page.goto(f"/{language}/")
+            page.locator("#consent-banner form button[value=all]").click()
+            expect(page.locator("#consent-banner form")).to_have_count(0)
+            page.goto(f"/{language}/{path}")
         assert page_overflow(page) == [], path
         assert page.locator(".site-header").bounding_box()["height"] <= 60, f"{path}: the header wraps"
     assert browser_problems == []
