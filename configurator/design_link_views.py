@@ -81,5 +81,7 @@ def design_link(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("configurator:build", build_id=build.pk)
     status = 400 if form.errors else 200
     response = render(request, "configurator/design_link.html", {"form": form}, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the token is a secret: keep it out of Referer headers
+    # The token is a secret: no Referer with it leaves the site. Not "no-referrer": that makes the
+    # browser send "Origin: null" with the form's own POST, which CSRF protection refuses (403).
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -115,3 +115,21 @@ def test_confirmation_email_speaks_the_order_language(car, owner, mailoutbox):
     assert mailoutbox[0].to == ["ann@example.com"]
     assert order.number in mailoutbox[0].subject
     assert "Totaal" in mailoutbox[0].body and "Basisprijs" in mailoutbox[0].body
+
+
+def test_each_order_field_error_is_tied_to_its_field(car):
+    """A screen reader reads a field's error with the field: the aria-describedby Django puts on
+    an invalid field names the element that holds the error (it named an id the page lacked)."""
+    import re
+
+    client = Client()
+    client.post("/en/configure/car/save/", {"state": "", "name": "Mine"})
+    build = Build.objects.get()
+    page = client.post(f"/en/designs/{build.pk}/order/", {**CONTACT, "name": "", "email": "nope"}).content.decode()
+    page = re.search(r'<form method="post" class="order-form".*?</form>', page, re.S).group(0)
+    described = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*aria-describedby="([^"]+)"', page))
+    assert set(described) == {"name", "email"}
+    for field, error_id in described.items():
+        error = re.search(rf'<p class="field-error" id="{error_id}">([^<]+)</p>', page)
+        assert error, f"{field}: aria-describedby names {error_id}, which is not on the page"
+    assert "Enter a valid email address." in page

@@ -18,6 +18,8 @@ from tests.conftest import missing_service, seed_demo_reusing_art
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BLOCKING_IMPACTS = {"serious", "critical"}
+EXPECTED_CONSOLE_ERRORS = ("Failed to load resource", "htmx:afterRequest, ", "htmx:afterOnLoad, ", "htmx:sendAbort, ",
+                           "Framing ")
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +131,7 @@ def demo_catalog(transactional_db, settings, demo_layer_cache):
 
 @pytest.fixture
 def browser_problems() -> list[str]:
-    """HTTP errors and uncaught page errors seen by any context of the test."""
+    """HTTP errors, uncaught page errors and console errors seen by any context of the test."""
     return []
 
 
@@ -142,12 +144,22 @@ def new_context(browser, live_server, browser_problems):
         if response.status >= 400 and not response.url.endswith("/favicon.ico"):
             browser_problems.append(f"HTTP {response.status} {response.request.method} {response.url}")
 
+    def on_console(message) -> None:
+        # Anything logged as an error (htmx's own complaints, a Content Security Policy refusal)
+        # is a problem, except what is reported otherwise or on purpose: a failed load (reported
+        # above with its status), a request htmx aborts by design (hx-sync replaces a request in
+        # flight, and htmx logs that as an error) and a page refusing to be framed (test_sharing
+        # frames one to prove it).
+        if message.type == "error" and not message.text.startswith(EXPECTED_CONSOLE_ERRORS):
+            browser_problems.append(f"console error: {message.text}")
+
     def open_context(**options):
         options = {"base_url": live_server.url, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}, **options}
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         context.on("response", on_response)
         context.on("weberror", lambda error: browser_problems.append(f"page error: {error.error}"))
+        context.on("console", on_console)
         contexts.append(context)
         return context
 

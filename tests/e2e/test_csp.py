@@ -224,3 +224,20 @@ def test_no_page_violates_the_policy(demo_catalog, csp_context, violations, brow
 
     assert violations == [], "\n".join(violations)
     assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_a_click_after_a_screenshot_sets_no_style(demo_catalog, csp_context, violations, browser_problems):
+    """A screenshot hides the text caret with a style attribute on every input and takes it off
+    again (style=""). htmx carried the attribute over to the swapped-in inputs by default, which
+    the policy refuses; a shopper's tool (or a walk that takes screenshots) saw the refusals."""
+    page = csp_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page.goto(CAR + "?step=body")
+    settle(page)
+    page.screenshot()
+    assert page.locator('[id="o:body:island_blue"]').get_attribute("style") is not None  # what it leaves
+    clicked(page, "body", "island_blue")
+    clicked(page, "body", "racing_green")
+    settle(page)
+    assert violations == [], "\n".join(violations)
+    assert browser_problems == []

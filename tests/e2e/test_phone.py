@@ -8,6 +8,7 @@ With ATELIER_SCREENSHOTS=1 it also writes the README's screenshots into docs/scr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,43 @@ def test_every_step_on_a_phone_keeps_preview_and_price_in_sight(
     assert browser_problems == []
 
 
+def page_overflow(page: Page) -> list[str]:
+    """What sticks out sideways: the page's width beyond the screen's, and the elements to blame
+    (a phone browser then scrolls sideways or zooms the whole page out)."""
+    return page.evaluate(
+        """() => { const width = document.documentElement.clientWidth;
+             if (document.scrollingElement.scrollWidth <= width) return [];
+             return [`page ${document.scrollingElement.scrollWidth} px wide on a ${width} px screen`].concat(
+               Array.from(document.querySelectorAll('body *'))
+                 .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest('.tablist'))
+                 .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`)); }"""
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", (360, 390))
+@pytest.mark.parametrize("language", ("en", "nl"))
+def test_narrow_phones_never_scroll_sideways(demo_catalog, new_context, width, language, browser_problems):
+    """At 360 and 390 px, in English and Dutch (longer words), the home page, every studio as a
+    new shopper first sees it (the consent banner up, steps still to choose) and the pages of
+    their own (My designs, My data, Privacy) fit the screen's width, and the header keeps one line."""
+    context = new_context(viewport={"width": width, "height": 780}, is_mobile=True, has_touch=True,
+                          locale="nl-NL" if language == "nl" else "en-GB")
+    page = context.new_page()
+    for path in ("", *(f"configure/{product}/" for product in PRODUCTS), "my-designs/", "my-data/", "privacy/"):
+        page.goto(f"/{language}/{path}")
+        if not path:
+            expect(page.locator("#consent-banner")).to_be_visible()
+        if path == "my-designs/":  # from here on, a shopper who has said yes (My data lists what it holds)
+            page.goto(f"/{language}/")
+            page.locator("#consent-banner form button[value=all]").click()
+            expect(page.locator("#consent-banner form")).to_have_count(0)
+            page.goto(f"/{language}/{path}")
+        assert page_overflow(page) == [], path
+        assert page.locator(".site-header").bounding_box()["height"] <= 60, f"{path}: the header wraps"
+    assert browser_problems == []
+
+
 @pytest.mark.browser
 def test_desktop_screenshots_of_a_step_and_the_summary(demo_catalog, new_context, browser_problems):
     """The desktop layout keeps picture and stepper side by side (and, with ATELIER_SCREENSHOTS=1,
@@ -142,4 +180,31 @@ def test_desktop_screenshots_of_a_step_and_the_summary(demo_catalog, new_context
     page.locator("#tab-summary").click()
     expect(page.locator("#overview")).to_be_visible()
     save(page, "desktop-summary.png", full_page=True)
+    assert browser_problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ("en", "nl"))
+def test_a_saved_design_page_on_a_phone_has_fields_and_buttons_to_tap(demo_catalog, new_context, language,
+                                                                        browser_problems):
+    """The saved design's page on a phone: the "E-mail me this design" address field is a full
+    width field of at least 44 px (it was a bare 20 px input), every control is a tap target, and
+    nothing sticks out sideways."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"/{language}/configure/city-car/")
+    page.locator("#consent-banner form button[value=necessary]").click()
+    expect(page.locator("#consent-banner form")).to_have_count(0)
+    page.locator("#build-name").fill("Weekend car")
+    page.locator("#save-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/{language}/designs/[0-9a-f-]{{36}}/$"))
+    field = page.locator("#id_design_email").bounding_box()
+    assert field["height"] >= 43.5 and field["width"] >= PHONE["width"] * 0.6, field
+    small = page.evaluate(
+        """() => Array.from(document.querySelectorAll('main button, main input[type=email], main .button'))
+             .map((el) => [el, el.getBoundingClientRect()]).filter(([el, r]) => r.height < 43.5 || r.width < 43.5)
+             .map(([el, r]) => `${el.tagName.toLowerCase()} "${el.textContent.trim()}"`
+                              + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+    )
+    assert small == []
+    assert page_overflow(page) == []
     assert browser_problems == []

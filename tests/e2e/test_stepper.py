@@ -194,3 +194,17 @@ def test_a_click_while_a_step_asks_for_its_prices_is_kept(demo_catalog, page, br
     assert slow, "opening the step did not ask for it anew"
     expect(page.locator(f'[id="{code}"]')).to_be_checked()
     assert browser_problems == []
+
+
+@pytest.mark.browser
+def test_the_summary_of_a_design_still_to_complete_opens_cleanly(demo_catalog, page, browser_problems):
+    """The sneaker's size is still to choose: its summary has no Order button, and fetching it
+    must not make htmx complain (a selector of what to turn off that matched nothing was logged as
+    a console error on every opening)."""
+    page.goto("/en/configure/sneaker/")
+    dismiss_consent(page)
+    page.locator("#tab-summary").click()
+    page.wait_for_function("() => !document.querySelector('#panel-summary').classList.contains('htmx-request')")
+    expect(page.locator("#overview")).to_contain_text("To order, first choose:")
+    expect(page.locator("#overview").get_by_role("button", name="Order")).to_have_count(0)
+    assert browser_problems == []
