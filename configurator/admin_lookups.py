@@ -1,16 +1,23 @@
 """Admin changelists: a filter in the query string whose value the database cannot take
 (?id__in=99999999999999999999, ?created_at__year=-1, ?rules__contains=x on SQLite) gets the
-admin's own answer to a wrong lookup (a redirect to the plain list with ?e=1), not a 500.
+admin's own answer to a wrong lookup (a redirect to the plain list with ?e=1), not a 500; and an
+action posted with selected ids that are no ids of the model (abc, a number over 64 bits, a
+malformed UUID) changes nothing and says so, instead of a 500.
 
 Django builds the filter from any lookup on a local field and turns errors raised while
 building it into IncorrectLookupParameters, but these are raised later, when the list is
-counted. Installed on ModelAdmin itself, so every changelist (auth and axes too) has it."""
+counted; the selected ids go into pk__in unchecked. Installed on ModelAdmin itself, so every
+changelist (auth and axes too) has it."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
+from django.db.models import Model
+from django.utils.translation import gettext as _
 
 # OverflowError: an integer too large for the database driver; ValueError: a date out of range;
 # DataError: PostgreSQL's "out of range" and "invalid input"; NotSupportedError: a lookup the
@@ -18,10 +25,32 @@ from django.db import DataError, NotSupportedError
 BAD_LOOKUP_VALUE = (OverflowError, ValueError, DataError, NotSupportedError)
 
 
+# The widest integer column (bigint); a larger number is no id of any row.
+MAX_ID = 2**63 - 1
+
+
+def is_pk_value(model: type[Model], value: str) -> bool:
+    """Whether `value`, as posted, could be a primary key of `model`."""
+    try:
+        pk = model._meta.pk.to_python(value)
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return not isinstance(pk, int) or -MAX_ID - 1 <= pk <= MAX_ID
+
+
 def install() -> None:
     original = admin.ModelAdmin.get_changelist_instance
     if getattr(original, "atelier_checked", False):
         return
+    response_action = admin.ModelAdmin.response_action
+
+    def checked_response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_pk_value(self.model, value) for value in selected):
+            self.message_user(request, _("The selection holds an item that does not exist. No items have been "
+                                         "changed."), messages.ERROR)
+            return None  # the changelist again, with the message
+        return response_action(self, request, queryset)
 
     def get_changelist_instance(self, request):
         try:
@@ -31,6 +60,7 @@ def install() -> None:
 
     get_changelist_instance.atelier_checked = True
     admin.ModelAdmin.get_changelist_instance = get_changelist_instance
+    admin.ModelAdmin.response_action = checked_response_action
 
 
 install()
