@@ -2,7 +2,8 @@
 (?id__in=99999999999999999999, ?created_at__year=-1, ?rules__contains=x on SQLite) gets the
 admin's own answer to a wrong lookup (a redirect to the plain list with ?e=1), not a 500; and an
 action posted with selected ids that are no ids of the model (abc, a number over 64 bits, a
-malformed UUID) changes nothing and says so, instead of a 500.
+malformed UUID) changes nothing and says so, instead of a 500; and an autocomplete field whose
+posted (or ?field= given) value is no id is drawn empty, where the widget looked it up as one.
 
 Django builds the filter from any lookup on a local field and turns errors raised while
 building it into IncorrectLookupParameters, but these are raised later, when the list is
@@ -14,6 +15,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
 from django.db.models import Model
@@ -58,9 +60,16 @@ def install() -> None:
         except BAD_LOOKUP_VALUE as exc:
             raise IncorrectLookupParameters(exc) from exc
 
+    optgroups = AutocompleteMixin.optgroups
+
+    def checked_optgroups(self, name, value, attr=None):
+        model = self.field.remote_field.model
+        return optgroups(self, name, [v for v in value if v in ("", None) or is_pk_value(model, v)], attr)
+
     get_changelist_instance.atelier_checked = True
     admin.ModelAdmin.get_changelist_instance = get_changelist_instance
     admin.ModelAdmin.response_action = checked_response_action
+    AutocompleteMixin.optgroups = checked_optgroups
 
 
 install()
