@@ -3,7 +3,8 @@
 admin's own answer to a wrong lookup (a redirect to the plain list with ?e=1), not a 500; and an
 action posted with selected ids that are no ids of the model (abc, a number over 64 bits, a
 malformed UUID) changes nothing and says so, instead of a 500; and an autocomplete field whose
-posted (or ?field= given) value is no id is drawn empty, where the widget looked it up as one.
+posted (or ?field= given) value is no id is drawn empty, where the widget looked it up as one;
+a many-to-many field posted with a number over 64 bits is a form error (SQLite cannot bind it).
 
 Django builds the filter from any lookup on a local field and turns errors raised while
 building it into IncorrectLookupParameters, but these are raised later, when the list is
@@ -12,9 +13,10 @@ changelist (auth and axes too) has it."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
@@ -38,6 +40,18 @@ def is_pk_value(model: type[Model], value: str) -> bool:
     except (ValidationError, ValueError, TypeError, OverflowError):
         return False
     return not isinstance(pk, int) or -MAX_ID - 1 <= pk <= MAX_ID
+
+
+class IdsModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Each posted value must be an id before Django checks them with a query, which SQLite
+    cannot run with a number over 64 bits (OverflowError)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else []:
+            if not is_pk_value(self.queryset.model, pk):
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
 
 
 def install() -> None:
@@ -66,10 +80,17 @@ def install() -> None:
         model = self.field.remote_field.model
         return optgroups(self, name, [v for v in value if v in ("", None) or is_pk_value(model, v)], attr)
 
+    formfield_for_manytomany = BaseModelAdmin.formfield_for_manytomany
+
+    def checked_formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsModelMultipleChoiceField)
+        return formfield_for_manytomany(self, db_field, request, **kwargs)
+
     get_changelist_instance.atelier_checked = True
     admin.ModelAdmin.get_changelist_instance = get_changelist_instance
     admin.ModelAdmin.response_action = checked_response_action
     AutocompleteMixin.optgroups = checked_optgroups
+    BaseModelAdmin.formfield_for_manytomany = checked_formfield_for_manytomany
 
 
 install()
