@@ -23,7 +23,9 @@ urlpatterns = i18n_patterns(
 urlpatterns += [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its set-up script from its own URL: no inline script for the CSP.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # A page, like the shop's: GET and HEAD only (DRF's OPTIONS answer has no template here: a 500).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+         name="api-docs"),
     path("api/", include("configurator.api.urls")),
     path("api/", include("personalization.api.urls")),
     # After every API route: any other /api/.../ path is a JSON 404, not the HTML page.

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from configurator import admin_lookups  # noqa: F401 - every changelist refuses a bad filter value with ?e=1
 from configurator.admin_forms import (
     RULE_FIELDS,
     BuildForm,

@@ -1,10 +1,13 @@
 """JSON from untrusted input: a body nested thousands of levels deep is invalid input (400), not
 a RecursionError (500); so is text with a lone UTF-16 surrogate ("\\ud800" is valid JSON, but no
-database, hash or font can take it)."""
+database, hash or font can take it), and so is a number too large for a float (1e999 is valid JSON,
+but Python reads it as infinity, which PostgreSQL's jsonb refuses and SQLite's JSON check makes
+an insert drop)."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django import forms
@@ -32,6 +35,22 @@ def has_lone_surrogate(data: Any) -> bool:
     return False
 
 
+def has_non_finite_number(data: Any) -> bool:
+    """Whether any number in the parsed JSON is infinite or NaN: 1e999 overflows to infinity, and
+    Python's reader (Django's form field too) takes the non-standard NaN and Infinity."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def loads(text: str | bytes) -> Any:
     """json.loads, raising ValueError for anything that is not reasonable JSON."""
     try:
@@ -40,6 +59,8 @@ def loads(text: str | bytes) -> Any:
         raise ValueError("JSON nested too deeply") from None
     if has_lone_surrogate(data):
         raise ValueError("JSON text with a lone surrogate")
+    if has_non_finite_number(data):
+        raise ValueError("JSON number out of range")
     return data
 
 
@@ -51,6 +72,8 @@ class SafeJSONParser(JSONParser):
             raise ParseError(_("JSON parse error - nested too deeply.")) from None
         if has_lone_surrogate(data):
             raise ParseError(_("JSON parse error - the text is not valid Unicode (a lone surrogate)."))
+        if has_non_finite_number(data):
+            raise ParseError(_("JSON parse error - a number is too large."))
         return data
 
 
@@ -60,7 +83,7 @@ class SafeJSONFormField(forms.JSONField):
             data = super().to_python(value)
         except RecursionError:
             raise forms.ValidationError(_("Enter a valid JSON."), code="invalid") from None
-        if has_lone_surrogate(data):
+        if has_lone_surrogate(data) or has_non_finite_number(data):
             raise forms.ValidationError(_("Enter a valid JSON."), code="invalid")
         return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -72,11 +73,16 @@ def product_ref_key(slug: str) -> str:
 
 
 def build_get_owned(*, build_id, owner: Owner) -> Build:
-    """Raises Build.DoesNotExist for a missing build and for someone else's alike."""
+    """Raises Build.DoesNotExist for a missing build, for someone else's and for an id that is no
+    UUID (a form's hidden field can hold anything) alike."""
+    try:
+        pk = build_id if isinstance(build_id, UUID) else UUID(str(build_id))
+    except ValueError:
+        raise Build.DoesNotExist from None
     return (
         Build.objects.owned_by(shopper_id=owner.shopper_id, user=owner.user)
         .select_related("product", "catalog_version", "remixed_from")
-        .get(pk=build_id)
+        .get(pk=pk)
     )
 
 

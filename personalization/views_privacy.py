@@ -58,8 +58,10 @@ class EraseForm(forms.Form):
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
+    """A path on this site, or the home page. A bare word is refused too: redirect() would take
+    it for a view name (NoReverseMatch: a 500)."""
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
+                                                                 require_https=request.is_secure()):
         return value
     return reverse("configurator:home")
 

@@ -1,5 +1,5 @@
 """HEAD answers like GET, without a body, on every public page and image: link-preview bots and
-uptime monitors ask with HEAD first."""
+uptime monitors ask with HEAD first. OPTIONS gets an answer too (the Allow header), never a 500."""
 
 from __future__ import annotations
 
@@ -69,6 +69,14 @@ def test_head_answers_like_get_without_a_body(visitor):
         assert head["Content-Type"] == got["Content-Type"], name
         assert _body(got), name
         assert _body(head) == b"", name
+
+
+def test_options_is_answered_with_allow_never_an_error(visitor):
+    client, urls = visitor
+    for name, url in urls.items():
+        response = client.options(url)
+        assert response.status_code in (200, 405), (name, response.status_code)
+        assert "GET" in response["Allow"], name
 
 
 def test_a_missing_page_or_image_is_a_404_to_head_too(car):

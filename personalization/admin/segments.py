@@ -38,6 +38,7 @@ from personalization.services.campaigns import (
     campaign_split_signature,
     safe_path,
 )
+from personalization.services.events import MAX_ID
 from personalization.services.experiments import experiment_results, message_test
 from personalization.services.segments import (
     SegmentNotExportable,
@@ -300,6 +301,16 @@ class CampaignAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "segment", "placement", "product", "starting_build", "active", "priority")}),
         (gettext_lazy("Schedule, control and cost"), {"fields": ("starts_at", "ends_at", "holdout_percent", "cost")}),
     )
+
+    def get_changeform_initial_data(self, request):
+        """A segment given in the address (?segment=…) that is no id is left out: the autocomplete
+        widget looks the value up as an id (ValueError or OverflowError: a 500)."""
+        initial = super().get_changeform_initial_data(request)
+        segment = initial.get("segment")
+        if segment is not None and not (isinstance(segment, str) and segment.isascii() and segment.isdigit()
+                                        and 0 < int(segment) <= MAX_ID):
+            del initial["segment"]
+        return initial
 
     def get_readonly_fields(self, request, obj=None):
         """Once shoppers have been exposed, the holdout is fixed: moving it would move shoppers

@@ -288,6 +288,34 @@ def test_the_campaign_admin_shows_the_lift_report(admin_client):
     assert admin_client.get(reverse("admin:personalization_campaign_add")).status_code == 200
 
 
+@pytest.mark.parametrize("value", ["\xff", "abc", "-1", "0", "99999999999999999999"])
+def test_the_campaign_add_page_leaves_out_a_segment_in_the_address_that_is_no_id(admin_client, value):
+    """The autocomplete widget looked the value up as an id: a 500."""
+    response = admin_client.get(reverse("admin:personalization_campaign_add"), {"segment": value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.initial.get("segment") is None
+
+
+@pytest.mark.parametrize("value", ["\xff", "abc", "99999999999999999999"])
+def test_a_campaign_posted_with_a_segment_that_is_no_id_is_a_form_error(admin_client, value):
+    """The form came back with the segment's autocomplete widget, which looked the value up as an
+    id: ValueError or OverflowError, a 500."""
+    data = {"name": "x", "segment": value, "placement": "home_hero", "holdout_percent": 10, "priority": 0,
+            "active": "on", "cost": "0", **variant_forms({"code": "A", "weight": 1, "headline_en": "a",
+                                                          "headline_nl": "b", "link": "/en/"})}
+    response = admin_client.post(reverse("admin:personalization_campaign_add"), data)
+    assert response.status_code == 200
+    assert "segment" in response.context["adminform"].form.errors
+    assert not Campaign.objects.exists()
+
+
+def test_the_campaign_add_page_takes_a_segment_from_the_address(admin_client):
+    segment = Segment.objects.create(name="Families", rules={})
+    response = admin_client.get(reverse("admin:personalization_campaign_add"), {"segment": str(segment.pk)})
+    assert response.context["adminform"].form.initial["segment"] == str(segment.pk)
+    assert "Families" in response.content.decode()
+
+
 def test_the_campaign_admin_refuses_an_offsite_link(admin_client):
     segment = Segment.objects.create(name="s", rules={})
     data = {"name": "x", "segment": segment.pk, "placement": "home_hero", "holdout_percent": 10, "priority": 0,

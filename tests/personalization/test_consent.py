@@ -191,6 +191,14 @@ def test_redirect_back_stays_on_this_site(car):
     assert response["Location"] == "/en/"
 
 
+@pytest.mark.parametrize("value", ["home", "1e999", "<script>", "%ff%fe", "\u202e\u200b", "😀", "en/configure/car/"])
+def test_a_next_that_is_no_path_goes_home(car, value):
+    """A bare word is no address: redirect() took it for a view name (NoReverseMatch, a 500)."""
+    response = decide(Client(), "necessary", next=value)
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+
+
 def test_the_banner_form_carries_a_csrf_token(car):
     client = Client(enforce_csrf_checks=True)
     html = client.get("/en/").content.decode()

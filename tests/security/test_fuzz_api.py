@@ -334,3 +334,26 @@ def test_lone_surrogates_are_a_400_and_nothing_is_saved(scene):
     assert saved_state() == before
     # A proper surrogate pair is an ordinary character.
     assert send(scene["client"], "/api/quote/", '{"product": "city-car", "name": "\\ud83d\\ude97"}').status_code == 200
+
+
+def test_numbers_too_large_for_a_float_are_a_400_and_nothing_is_saved(scene):
+    """1e999 is valid JSON, but Python reads it as infinity: an event's properties holding one were
+    counted as accepted and then dropped by SQLite's JSON check (PostgreSQL's jsonb refuses it: a 500)."""
+    draft = scene["draft"]
+    before = saved_state()
+    event = {"key": str(uuid.uuid4()), "type": "option_selected", "properties": {"n": "HUGE"}}
+    for url, method, body in (
+        ("/api/events/", "post", json.dumps({"events": [event]}).replace('"HUGE"', "1e999")),
+        ("/api/events/", "post", json.dumps({"events": [event]}).replace('"HUGE"', "-1e999")),
+        ("/api/quote/", "post", '{"product": "city-car", "selections": {"badge": 1e999}}'),
+        ("/api/builds/", "post", '{"product": "city-car", "name": "A", "selections": {"packs": [1e400]}}'),
+        (f"/api/builds/{draft.pk}/", "patch", '{"selections": {"badge": -1e999}}'),
+    ):
+        response = send(scene["client"], url, body, method=method)
+        assert response.status_code == 400, url
+        assert response.json()["detail"] == "JSON parse error - a number is too large.", url
+    assert saved_state() == before
+    # A large number that a float holds is an ordinary number.
+    ok = json.dumps({"events": [{**event, "key": str(uuid.uuid4())}]}).replace('"HUGE"', "1e300")
+    assert send(scene["client"], "/api/events/", ok).json() == {"accepted": 1, "duplicates": 0}
+    assert Event.objects.filter(properties__n=1e300).count() == 1

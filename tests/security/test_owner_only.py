@@ -115,6 +115,18 @@ def test_someone_elses_builds_in_the_api_are_404_and_nothing_changes(victim, who
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("build_id", ["not-a-uuid", "0" * 36, "../../", "\x00", "1e999", "😀" * 36])
+def test_a_save_form_whose_build_is_no_uuid_is_404_and_saves_nothing(victim, build_id):
+    """The studio's save form carries the build id in a hidden field: anything else is a missing
+    build (it was a ValidationError from the UUID field: a 500)."""
+    client, _extra = strangers()["cookie"]
+    before = snapshot()
+    for then in ("", "order"):
+        response = client.post("/en/configure/car/save/", {"build": build_id, "state": "wheels=w18", "then": then})
+        assert response.status_code == 404, (build_id, then)
+    assert snapshot() == before
+
+
 def test_a_missing_build_looks_exactly_like_someone_elses(victim):
     client, extra = strangers()["header"]
     theirs = client.get(f"/api/builds/{victim['builds'][0].pk}/", **extra)
