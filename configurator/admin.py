@@ -19,7 +19,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from configurator import admin_lookups  # noqa: F401 - every changelist refuses a bad filter value with ?e=1
 from configurator.admin_forms import (
     RULE_FIELDS,
     BuildForm,
@@ -30,6 +29,7 @@ from configurator.admin_forms import (
     RuleInlineFormSet,
     TextPlacementForm,
 )
+from configurator.admin_lookups import AtelierModelAdmin, check_registered_admins
 from configurator.admin_moderation import HiddenFilter, hide_designs, unhide_designs
 from configurator.admin_packages import ProductPackageAdminMixin
 from configurator.admin_publish import MAX_AT_ONCE, confirm_page, publish_confirmed, show_findings
@@ -133,7 +133,7 @@ class RuleInline(admin.StackedInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ProductPackageAdminMixin, CatalogCheckOnSaveMixin, admin.ModelAdmin):
+class ProductAdmin(ProductPackageAdminMixin, CatalogCheckOnSaveMixin, AtelierModelAdmin):
     list_display = (
         "display_name", "slug", "base_price", "is_active", "version_number", "build_count", "position",
     )
@@ -262,7 +262,7 @@ class TextPlacementInline(admin.TabularInline):
 
 
 @admin.register(OptionGroup)
-class OptionGroupAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+class OptionGroupAdmin(CatalogCheckOnSaveMixin, AtelierModelAdmin):
     form = OptionGroupForm
     list_display = ("code", "display_name", "product", "kind", "position", "required", "default_option")
     list_filter = ("product", "kind")
@@ -291,7 +291,7 @@ class OptionGroupAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(Option)
-class OptionAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+class OptionAdmin(CatalogCheckOnSaveMixin, AtelierModelAdmin):
     list_display = ("code", "display_name", "group", "product", "price_delta", "is_available", "position")
     list_filter = (("group__product", admin.RelatedOnlyFieldListFilter), "is_available")
     list_select_related = ("group__product",)
@@ -311,7 +311,7 @@ class OptionAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(Rule)
-class RuleAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
+class RuleAdmin(CatalogCheckOnSaveMixin, AtelierModelAdmin):
     form = RuleForm
     list_display = ("code", "product", "kind", "is_active", "position")
     list_filter = ("product", "kind", "is_active")
@@ -328,7 +328,7 @@ class RuleAdmin(CatalogCheckOnSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(CatalogVersion)
-class CatalogVersionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class CatalogVersionAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     """Versions are immutable: builds keep the version they were priced with."""
 
     list_display = ("product", "number", "created_at", "note")
@@ -358,7 +358,7 @@ class CatalogVersionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Build)
-class BuildAdmin(admin.ModelAdmin):
+class BuildAdmin(AtelierModelAdmin):
     """A build's price is frozen: staff may rename a build, nothing more."""
 
     form = BuildForm
@@ -395,7 +395,7 @@ def _preview_tag(preview_url: str, alt: str) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AtelierModelAdmin):
     """Orders keep the frozen build and price; staff move them through production."""
 
     list_display = ("number", "thumbnail", "product", "name", "country", "total", "status", "estimated_delivery",
@@ -428,3 +428,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("selections"))
     def selections_pretty(self, obj: Order) -> str:
         return _pretty_json(obj.selections)
+
+
+# auth's and axes's admins (registered before ours: INSTALLED_APPS order) answer bad input as ours do.
+check_registered_admins(admin.site)

@@ -8,16 +8,16 @@ a many-to-many field posted with a number over 64 bits is a form error (SQLite c
 
 Django builds the filter from any lookup on a local field and turns errors raised while
 building it into IncorrectLookupParameters, but these are raised later, when the list is
-counted; the selected ids go into pk__in unchecked. Installed on ModelAdmin itself, so every
-changelist (auth and axes too) has it."""
+counted; the selected ids go into pk__in unchecked. Every admin of the site has these checks:
+ours inherit AtelierModelAdmin, and check_registered_admins mixes them into auth's and axes's."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
-from django.contrib.admin.widgets import AutocompleteMixin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
 from django.db.models import Model
@@ -54,43 +54,54 @@ class IdsModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-def install() -> None:
-    original = admin.ModelAdmin.get_changelist_instance
-    if getattr(original, "atelier_checked", False):
-        return
-    response_action = admin.ModelAdmin.response_action
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete field whose posted (or ?field= given) value is no id is drawn empty: the
+    widget looked it up as one (a 500)."""
 
-    def checked_response_action(self, request, queryset):
+    def optgroups(self, name, value, attr=None):
+        model = self.field.remote_field.model
+        return super().optgroups(name, [v for v in value if v in ("", None) or is_pk_value(model, v)], attr)
+
+
+class CheckedInputAdmin:
+    """Mixed into every admin of the site (`AtelierModelAdmin`, and the auth and axes admins
+    registered again below): a bad filter value is a wrong lookup, an action on ids that are no
+    ids changes nothing, and autocomplete and many-to-many fields check a value before a query."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except BAD_LOOKUP_VALUE as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+    def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if not all(is_pk_value(self.model, value) for value in selected):
             self.message_user(request, _("The selection holds an item that does not exist. No items have been "
                                          "changed."), messages.ERROR)
             return None  # the changelist again, with the message
-        return response_action(self, request, queryset)
+        return super().response_action(request, queryset)
 
-    def get_changelist_instance(self, request):
-        try:
-            return original(self, request)
-        except BAD_LOOKUP_VALUE as exc:
-            raise IncorrectLookupParameters(exc) from exc
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    optgroups = AutocompleteMixin.optgroups
-
-    def checked_optgroups(self, name, value, attr=None):
-        model = self.field.remote_field.model
-        return optgroups(self, name, [v for v in value if v in ("", None) or is_pk_value(model, v)], attr)
-
-    formfield_for_manytomany = BaseModelAdmin.formfield_for_manytomany
-
-    def checked_formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", IdsModelMultipleChoiceField)
-        return formfield_for_manytomany(self, db_field, request, **kwargs)
-
-    get_changelist_instance.atelier_checked = True
-    admin.ModelAdmin.get_changelist_instance = get_changelist_instance
-    admin.ModelAdmin.response_action = checked_response_action
-    AutocompleteMixin.optgroups = checked_optgroups
-    BaseModelAdmin.formfield_for_manytomany = checked_formfield_for_manytomany
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-install()
+class AtelierModelAdmin(CheckedInputAdmin, admin.ModelAdmin):
+    """The base of every admin of Atelier's own models."""
+
+
+def check_registered_admins(site: admin.AdminSite) -> None:
+    """Register the admins of other apps (auth, axes) again with CheckedInputAdmin mixed in, so
+    their changelists answer bad input as ours do. configurator.admin calls it: auth and axes
+    come before configurator in INSTALLED_APPS, so their admins are registered by then."""
+    for model, model_admin in list(site._registry.items()):
+        if not isinstance(model_admin, CheckedInputAdmin):
+            checked = type(type(model_admin).__name__, (CheckedInputAdmin, type(model_admin)), {})
+            site.unregister(model)
+            site.register(model, checked)

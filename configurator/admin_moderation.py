@@ -12,11 +12,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from configurator import services
+from configurator.admin_lookups import AtelierModelAdmin
 from configurator.models import AllowedWord, BlockedWord, Build, DesignReport
 
 
 @admin.register(BlockedWord)
-class BlockedWordAdmin(admin.ModelAdmin):
+class BlockedWordAdmin(AtelierModelAdmin):
     """Words refused in personal text (badge, heel text, monogram), also in disguise (SH1T,
     F.U.C.K, FUUUCK). Innocent words that look like one go on the allowed list."""
 
@@ -27,7 +28,7 @@ class BlockedWordAdmin(admin.ModelAdmin):
 
 
 @admin.register(AllowedWord)
-class AllowedWordAdmin(admin.ModelAdmin):
+class AllowedWordAdmin(AtelierModelAdmin):
     """Exceptions: words and phrases never refused, whatever they look like (LULL, CUM LAUDE)."""
 
     list_display = ("word", "language", "is_default", "note", "created_at")
@@ -73,7 +74,7 @@ def dismiss_reports(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 
 @admin.register(DesignReport)
-class DesignReportAdmin(admin.ModelAdmin):
+class DesignReportAdmin(AtelierModelAdmin):
     """What visitors reported on share pages. Hide a design, or dismiss the report."""
 
     list_display = ("created_at", "design", "reason", "status", "design_hidden", "short_details")

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from configurator.admin_lookups import AtelierModelAdmin
 from personalization.models import AudienceSync, DeliveryStatus, SyncDelivery
 from personalization.services.audience import UnsafeURL, audience_retry, audience_sync_plan, audience_url_check
 from personalization.tasks.audience import audience_sync_plan_soon
@@ -50,7 +51,7 @@ class AudienceSyncForm(forms.ModelForm):
 
 
 @admin.register(AudienceSync)
-class AudienceSyncAdmin(admin.ModelAdmin):
+class AudienceSyncAdmin(AtelierModelAdmin):
     form = AudienceSyncForm
     list_display = ("name", "segment", "url", "active", "members", "pending", "failed", "last_delivered")
     list_filter = ("active",)
@@ -131,7 +132,7 @@ class AudienceSyncAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncDelivery)
-class SyncDeliveryAdmin(admin.ModelAdmin):
+class SyncDeliveryAdmin(AtelierModelAdmin):
     """The outbox, read only."""
 
     list_display = ("delivery_id", "sync", "created_at", "status", "attempts", "next_attempt_at", "delivered_at",

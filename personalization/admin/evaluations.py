@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from configurator.admin import ViewOnlyAdminMixin
+from configurator.admin_lookups import AtelierModelAdmin
 from personalization import charts
 from personalization.evaluation.report import MODEL_ORDER
 from personalization.models import MotivationEvaluation
@@ -139,7 +140,7 @@ def evaluation_context(results: dict) -> dict:
 # The admin ----------------------------------------------------------------------------------
 
 @admin.register(MotivationEvaluation)
-class MotivationEvaluationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class MotivationEvaluationAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     list_display = ("created_at", "shoppers", "model_accuracy")
     change_form_template = "admin/personalization/motivationevaluation/change_form.html"
     fields = ("created_at", "shoppers", "settings_table", "timing", "learning")

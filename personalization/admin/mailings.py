@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from configurator.admin_lookups import AtelierModelAdmin
 from personalization.models import Campaign, DeliveryStatus, MailDelivery, Mailing
 from personalization.services.campaigns import campaign_split
 from personalization.services.mailings import mail_recipients, mailing_create
@@ -58,7 +59,7 @@ class MailDeliveryInline(admin.TabularInline):
 
 
 @admin.register(Mailing)
-class MailingAdmin(admin.ModelAdmin):
+class MailingAdmin(AtelierModelAdmin):
     list_display = ("campaign", "created_at", "status", "sent", "skipped", "failed", "pending")
     list_filter = ("status",)
     readonly_fields = ("campaign", "created_at", "created_by", "status", "origin", "finished_at")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from configurator.admin import ViewOnlyAdminMixin
+from configurator.admin_lookups import AtelierModelAdmin
 from configurator.i18n import pick
 from personalization.choice_model import ModelParams
 from personalization.models import (
@@ -46,7 +47,7 @@ REFRESH_SECONDS = 3
 
 
 @admin.register(Motivation)
-class MotivationAdmin(admin.ModelAdmin):
+class MotivationAdmin(AtelierModelAdmin):
     list_display = ("code", "name_en", "name_nl", "swatch", "position", "active")
     list_editable = ("position", "active")
     search_fields = ("code", "name_en", "name_nl")
@@ -156,7 +157,7 @@ def _is_proposal(motivation_map: MotivationMap) -> bool:
 
 
 @admin.register(MotivationMap)
-class MotivationMapAdmin(admin.ModelAdmin):
+class MotivationMapAdmin(AtelierModelAdmin):
     list_display = ("__str__", "is_current", "learned", "note", "weight_count", "created_by", "created_at",
                     "rescore_status")
     list_filter = ("is_current",)
@@ -318,7 +319,7 @@ class MotivationMapAdmin(admin.ModelAdmin):
 
 
 @admin.register(MotivationWeight)
-class MotivationWeightAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class MotivationWeightAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     """Read-only: weights change by saving a map version's grid, which makes a new version."""
 
     list_display = ("map", "product", "group", "option", "motivation", "weight")
@@ -329,7 +330,7 @@ class MotivationWeightAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RescoreJob)
-class RescoreJobAdmin(admin.ModelAdmin):
+class RescoreJobAdmin(AtelierModelAdmin):
     list_display = ("__str__", "map", "status", "progress", "counts", "requested_by", "created_at", "finished_at")
     list_filter = ("status", "map")
     list_select_related = ("map", "requested_by")
@@ -370,7 +371,7 @@ def _refreshing(response: HttpResponse, model: type[RescoreJob] | type[MapLearni
 
 
 @admin.register(MapLearningJob)
-class MapLearningJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class MapLearningJobAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     """Map-learning jobs: started by the map list's action, viewed here; their result is a
     proposed version, reviewed on its own page."""
 

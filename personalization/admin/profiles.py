@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from configurator.admin import ViewOnlyAdminMixin
+from configurator.admin_lookups import AtelierModelAdmin
 from personalization.models import Motivation, Profile
 from personalization.selectors import evidence_rows
 from personalization.services.profiles import profile_recompute
 
 
 @admin.register(Profile)
-class ProfileAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ProfileAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     list_display = ("shopper", "dominant", "confidence_shown", "event_count", "map_version", "computed_at")
     list_filter = ("dominant", "map_version")
     list_select_related = ("shopper", "dominant")

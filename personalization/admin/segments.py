@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from configurator import jsonsafe
+from configurator.admin_lookups import AtelierModelAdmin
 from configurator.jsonsafe import SafeJSONFormField
 from configurator.models import Product
 from personalization.models import Campaign, EventType, Motivation, Placement, Purpose, Segment, Variant
@@ -111,7 +112,7 @@ class SegmentForm(forms.ModelForm):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(AtelierModelAdmin):
     form = SegmentForm
     change_form_template = "admin/personalization/segment/change_form.html"
     list_display = ("name", "purpose", "active", "size", "excluded_no_consent", "materialized_at", "rules_summary")
@@ -288,7 +289,7 @@ class VariantInline(admin.StackedInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AtelierModelAdmin):
     form = CampaignForm
     inlines = [VariantInline]
     change_form_template = "admin/personalization/campaign/change_form.html"

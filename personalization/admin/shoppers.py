@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from configurator.admin import ViewOnlyAdminMixin
+from configurator.admin_lookups import AtelierModelAdmin
 from personalization.models import ConsentChange, Shopper
 from personalization.services.privacy import Erasure, shopper_erase, shoppers_erase_by_email
 
@@ -48,7 +49,7 @@ def _report(request: HttpRequest, erasures: list[Erasure]) -> None:
 
 
 @admin.register(Shopper)
-class ShopperAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ShopperAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     list_display = ("__str__", "created_at", "analytics", "personalization", "marketing", "gpc", "email",
                     "country", "language", "last_seen_at")
     list_filter = ("analytics", "personalization", "marketing", "gpc", "language")
@@ -115,7 +116,7 @@ class ShopperAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ConsentChangeAdmin(ViewOnlyAdminMixin, AtelierModelAdmin):
     list_display = ("at", "shopper", "source", "analytics", "personalization", "marketing")
     list_filter = ("source", "analytics", "personalization", "marketing")
     search_fields = ("shopper__id", "shopper__email")
